@@ -1,0 +1,71 @@
+"""Public-holiday calendar: which days are working days, rest days and holidays, from the `holidays` package.
+
+China's calendar moves days around: a holiday week is made of statutory holidays plus "bridge" days off
+that are paid back by working on a weekend day (make-up working day, 调休). The three kinds matter
+differently: volume drops on all days off, pay is 300% only on statutory days, 200% on other rest days.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+import holidays
+import pandas as pd
+
+from .errors import ConfigError
+
+DAY_TYPES = ("workday", "rest_day", "holiday")
+
+
+@lru_cache(maxsize=64)
+def _calendar(country: str, subdivision: str | None, years: tuple[int, ...]):
+    try:
+        return holidays.country_holidays(country, subdiv=subdivision, years=years)
+    except NotImplementedError:
+        raise ConfigError(f"key 'site.country': no holiday calendar for country '{country}'") from None
+    except (KeyError, ValueError) as err:
+        raise ConfigError(f"key 'site.subdivision': {err}") from None
+
+
+def _is_bridge(name: str) -> bool:
+    # The holidays package names days off that are not statutory "Day off (substituted from …)" and
+    # weekend-shifted ones "… (observed)"; in China neither carries the statutory 300% premium.
+    lower = name.lower()
+    return "substituted" in lower or "observed" in lower
+
+
+def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> pd.DataFrame:
+    """One row per date: ``date, weekday (0=Mon), holiday_name, is_holiday, is_statutory, is_makeup_workday,
+    is_rest_day, day_type``.
+
+    ``is_holiday``: any day off in the public calendar (statutory or bridge); staffing on these days is
+    guaranteed by the scheduler and roster. ``is_statutory``: a statutory holiday (holiday pay).
+    ``is_makeup_workday``: a weekend day that is a working day. ``day_type``: 'holiday' for statutory days,
+    'rest_day' for other days off (weekends, bridge days), 'workday' otherwise.
+    """
+    ds = pd.to_datetime(pd.Series(list(dates))).dt.normalize().drop_duplicates().sort_values()
+    years = tuple(sorted({d.year for d in ds}))
+    cal = _calendar(country.upper(), subdivision, years) if years else {}
+    makeup = set(getattr(cal, "weekend_workdays", set()) or set())
+    rows = []
+    for ts in ds:
+        d: date = ts.date()
+        name = cal.get(d) if cal else None
+        is_hol = name is not None
+        statutory = is_hol and not (country.upper() == "CN" and _is_bridge(name))
+        is_makeup = d in makeup
+        weekend = d.weekday() >= 5
+        rest = (weekend and not is_makeup) or (is_hol and not statutory)
+        day_type = "holiday" if statutory else ("rest_day" if rest else "workday")
+        rows.append((ts, d.weekday(), name or "", is_hol, statutory, is_makeup, rest, day_type))
+    return pd.DataFrame(
+        rows,
+        columns=["date", "weekday", "holiday_name", "is_holiday", "is_statutory", "is_makeup_workday", "is_rest_day", "day_type"],
+    ).reset_index(drop=True)
+
+
+def holiday_dates(start, end, country: str = "CN", subdivision: str | None = None) -> set[pd.Timestamp]:
+    """Dates (midnight Timestamps) from start to end inclusive that are public holidays of any kind."""
+    cal = day_calendar(pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D"), country, subdivision)
+    return set(cal.loc[cal["is_holiday"], "date"])

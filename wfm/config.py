@@ -1,0 +1,203 @@
+"""Configuration: one YAML (or TOML) file validated by pydantic.
+
+Every stage reads its own section. Unknown keys are rejected so that a typo never passes silently.
+The demo's configuration ships in the package (``wfm/data/demo.yaml``); ``load_config(None)`` returns it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteConfig(_Strict):
+    name: str = "Contact center"
+    country: str = Field("CN", description="ISO 3166 country code for the `holidays` calendar")
+    subdivision: str | None = Field(None, description="state/province code for regional holidays")
+    currency: str = "CNY"
+
+
+class ForecastConfig(_Strict):
+    weeks: int = Field(4, ge=1, le=52, description="horizon in weeks")
+    start: str | None = Field(None, description="first forecast day (YYYY-MM-DD); default: the day after history ends")
+    prediction_level: float = Field(0.8, gt=0, lt=1, description="coverage of the prediction interval")
+    profile_weeks: int = Field(8, ge=1, le=52, description="recent weeks used for intraday and AHT profiles")
+    fill_gaps: bool = Field(False, description="fill missing history intervals with zero instead of failing")
+
+
+class StaffingConfig(_Strict):
+    sl_target: float = Field(0.8, gt=0, lt=1, description="share of calls answered within sl_seconds")
+    sl_seconds: float = Field(20, ge=0, description="service-level answer time [s]")
+    max_occupancy: float = Field(0.85, gt=0, le=1, description="cap on agent occupancy")
+    shrinkage: float = Field(0.30, ge=0, lt=1, description="share of paid time not available for calls")
+    max_agents: int = Field(2000, ge=1, description="cap on agents per interval per queue")
+
+
+class BreakConfig(_Strict):
+    minutes: int = Field(60, ge=0, description="break length [min]; 0 means no break")
+    paid: bool = Field(False, description="whether the break is paid time")
+    earliest_start_h: float = Field(3.0, ge=0, description="earliest break start after shift start [h]")
+    latest_start_h: float = Field(5.0, ge=0, description="latest break start after shift start [h]")
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.latest_start_h < self.earliest_start_h:
+            raise ValueError("latest_start_h must be >= earliest_start_h")
+        return self
+
+
+class ShiftTemplate(_Strict):
+    name: str
+    length_h: float = Field(gt=0, le=16, description="shift length from start to end, breaks included [h]")
+    brk: BreakConfig | None = Field(None, alias="break", description="the break inside the shift, if any")
+    start_min_h: float = Field(0.0, ge=0, lt=24, description="earliest start hour of day")
+    start_max_h: float = Field(23.75, ge=0, lt=24, description="latest start hour of day")
+    contract: Literal["full_time", "part_time", "any"] = "any"
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def paid_h(self) -> float:
+        """Paid hours of the shift [h]: its length less an unpaid break."""
+        if self.brk is None or self.brk.paid:
+            return self.length_h
+        return self.length_h - self.brk.minutes / 60.0
+
+    @model_validator(mode="after")
+    def _fits(self):
+        if self.brk is not None and self.brk.minutes > 0:
+            if self.brk.latest_start_h * 60 + self.brk.minutes > self.length_h * 60:
+                raise ValueError(f"break window of template '{self.name}' ends after the shift")
+        if self.start_max_h < self.start_min_h:
+            raise ValueError(f"template '{self.name}': start_max_h must be >= start_min_h")
+        return self
+
+
+class ScheduleConfig(_Strict):
+    start_step_min: int = Field(30, description="shift start-time grid [min]")
+    break_step_min: int = Field(30, description="grid of break start offsets inside their window [min]")
+    templates: list[ShiftTemplate] = Field(min_length=1)
+    under_penalty: float = Field(
+        1000.0, ge=0, description="cost of one agent-interval of under-coverage [currency per agent-interval]"
+    )
+    over_penalty: float = Field(0.0, ge=0, description="extra cost of one agent-interval of over-coverage")
+    holiday_hard_coverage: bool = Field(True, description="public-holiday intervals must be fully covered")
+    solver: Literal["highs", "cbc"] = "highs"
+    time_limit_s: float = Field(60, gt=0)
+    mip_gap: float = Field(0.01, ge=0, lt=1)
+
+    @field_validator("start_step_min", "break_step_min")
+    @classmethod
+    def _divides_day(cls, v: int) -> int:
+        if v <= 0 or 1440 % v:
+            raise ValueError("must be a positive number of minutes dividing 1440")
+        return v
+
+
+class RosterConfig(_Strict):
+    min_rest_h: float = Field(11, ge=0, description="minimum rest between two shifts of one agent [h]")
+    max_consecutive_days: int = Field(6, ge=1, le=14)
+    min_days_off_per_week: int = Field(2, ge=0, le=7)
+    holiday_min_share: float = Field(
+        1.0, ge=0, le=1, description="share of scheduled holiday shifts that must be staffed by named agents"
+    )
+    time_limit_s: float = Field(60, gt=0, description="solver time limit per week [s]")
+    mip_gap: float = Field(0.01, ge=0, lt=1)
+
+
+class PayConfig(_Strict):
+    overtime_multiplier: float = Field(1.5, ge=1, description="pay multiple for hours over the thresholds")
+    rest_day_multiplier: float = Field(2.0, ge=1, description="pay multiple for work on a rest day")
+    holiday_multiplier: float = Field(3.0, ge=1, description="pay multiple for work on a statutory holiday")
+    daily_overtime_after_h: float | None = Field(8.0, gt=0, description="paid hours per day before overtime")
+    weekly_overtime_after_h: float | None = Field(40.0, gt=0, description="paid hours per ISO week before overtime")
+    rest_days: Literal["calendar", "none"] = Field(
+        "calendar",
+        description="'calendar': weekends (less make-up working days) and bridge days off are rest days; "
+        "'none': only holidays carry a premium (comprehensive working-hours systems)",
+    )
+    night_start_h: float = Field(22.0, ge=0, lt=24)
+    night_end_h: float = Field(6.0, ge=0, lt=24)
+    night_premium: float = Field(0.0, ge=0, description="extra share of base pay for hours in the night window")
+    on_cost: float = Field(0.0, ge=0, description="employer on-cost as a share of gross pay")
+
+
+class Config(_Strict):
+    site: SiteConfig = SiteConfig()
+    interval_minutes: int = Field(15, description="interval length [min]: 5, 15, 30 or 60")
+    forecast: ForecastConfig = ForecastConfig()
+    staffing: StaffingConfig = StaffingConfig()
+    schedule: ScheduleConfig
+    roster: RosterConfig = RosterConfig()
+    pay: PayConfig = PayConfig()
+
+    @field_validator("interval_minutes")
+    @classmethod
+    def _interval(cls, v: int) -> int:
+        if v not in (5, 10, 15, 30, 60):
+            raise ValueError("must be one of 5, 10, 15, 30, 60")
+        return v
+
+    @model_validator(mode="after")
+    def _grids(self):
+        for key in ("start_step_min", "break_step_min"):
+            step = getattr(self.schedule, key)
+            if step % self.interval_minutes:
+                raise ValueError(f"schedule.{key} ({step}) must be a multiple of interval_minutes ({self.interval_minutes})")
+        return self
+
+    @property
+    def interval_s(self) -> int:
+        """Interval length [s]."""
+        return self.interval_minutes * 60
+
+
+DEMO_CONFIG = "demo.yaml"
+
+
+def _format_errors(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/config.md)"
+        lines.append(f"{source}: key '{key}': {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict, source: str = "config") -> Config:
+    """Validate a config mapping; raise ConfigError naming each bad key."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the file must hold a mapping of keys, found {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err, source)) from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load a YAML or TOML config file; with no path, the demo config shipped in the package."""
+    if path is None:
+        text = resources.files("wfm").joinpath("data", DEMO_CONFIG).read_text(encoding="utf-8")
+        return parse_config(yaml.safe_load(text), source=f"(built-in {DEMO_CONFIG})")
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"{p}: config file not found")
+    text = p.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else yaml.safe_load(text)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"{p}: not valid {'TOML' if p.suffix.lower() == '.toml' else 'YAML'}: {err}") from None
+    return parse_config(data or {}, source=str(p))
