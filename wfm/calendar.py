@@ -42,7 +42,8 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
     ``is_holiday``: any day off in the public calendar (statutory or bridge); staffing on these days is
     guaranteed by the scheduler and roster. ``is_statutory``: a statutory holiday (holiday pay).
     ``is_makeup_workday``: a weekend day that is a working day. ``day_type``: 'holiday' for statutory days,
-    'rest_day' for other days off (weekends, bridge days), 'workday' otherwise.
+    'rest_day' for other days off (weekends, bridge days), 'workday' otherwise. ``holiday_block``: for
+    every day off in a run of days off that contains a holiday, the name of that holiday ('' elsewhere).
     """
     ds = pd.to_datetime(pd.Series(list(dates))).dt.normalize().drop_duplicates().sort_values()
     years = tuple(sorted({d.year for d in ds}))
@@ -59,10 +60,42 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
         rest = (weekend and not is_makeup) or (is_hol and not statutory)
         day_type = "holiday" if statutory else ("rest_day" if rest else "workday")
         rows.append((ts, d.weekday(), name or "", is_hol, statutory, is_makeup, rest, day_type))
-    return pd.DataFrame(
+    cal = pd.DataFrame(
         rows,
         columns=["date", "weekday", "holiday_name", "is_holiday", "is_statutory", "is_makeup_workday", "is_rest_day", "day_type"],
     ).reset_index(drop=True)
+    cal["holiday_block"] = _blocks(cal)
+    return cal
+
+
+def holiday_family(name: str) -> str:
+    """A holiday's name without the package's qualifiers: 'National Day (observed)' -> 'National Day'."""
+    return name.split(" (")[0].strip() if name else ""
+
+
+def _blocks(cal: pd.DataFrame) -> list[str]:
+    # A run of consecutive days off (weekend or holiday) that contains a holiday is one holiday block:
+    # in China the weekend inside National Day week is as quiet as the holidays around it. The block is
+    # named after its most frequent statutory holiday.
+    off = (cal["is_holiday"] | cal["is_rest_day"]).to_numpy()
+    consecutive = cal["date"].diff().dt.days.fillna(1).to_numpy() == 1
+    names = [""] * len(cal)
+    i = 0
+    while i < len(cal):
+        if not off[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(cal) and off[j + 1] and consecutive[j + 1]:
+            j += 1
+        stat = [holiday_family(n) for n, st in zip(cal["holiday_name"].iloc[i : j + 1], cal["is_statutory"].iloc[i : j + 1]) if st]
+        anyhol = [holiday_family(n) for n in cal["holiday_name"].iloc[i : j + 1] if n]
+        pool = stat or anyhol
+        if pool:
+            block = max(sorted(set(pool)), key=pool.count)
+            names[i : j + 1] = [block] * (j + 1 - i)
+        i = j + 1
+    return names
 
 
 def holiday_dates(start, end, country: str = "CN", subdivision: str | None = None) -> set[pd.Timestamp]:

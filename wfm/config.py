@@ -33,7 +33,8 @@ class ForecastConfig(_Strict):
     start: str | None = Field(None, description="first forecast day (YYYY-MM-DD); default: the day after history ends")
     prediction_level: float = Field(0.8, gt=0, lt=1, description="coverage of the prediction interval")
     profile_weeks: int = Field(8, ge=1, le=52, description="recent weeks used for intraday and AHT profiles")
-    fill_gaps: bool = Field(False, description="fill missing history intervals with zero instead of failing")
+    fill_gaps: bool = Field(False, description="count missing history intervals as zero calls")
+    default_aht_s: float | None = Field(None, gt=0, description="handle time [s] to use when history has no aht_s")
 
 
 class StaffingConfig(_Strict):
