@@ -85,7 +85,7 @@ def demo_history(
     n_slots = 1440 // interval_minutes
     slot_h = (np.arange(n_slots) + 0.5) * 24.0 / n_slots
     t_years = (days - days[0]).days.to_numpy() / 365.25
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
 
     off = (cal["is_holiday"] | cal["is_rest_day"]).to_numpy()
     block = cal["holiday_block"].to_numpy()

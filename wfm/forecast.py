@@ -62,7 +62,7 @@ class DailyModel:
         t = (cal["date"] - self.start_).dt.days.to_numpy() / 365.25
         X = {"const": np.ones(len(cal)), "trend": t}
         if self.fourier_k:
-            doy = cal["date"].dt.dayofyear.to_numpy()
+            doy = cal["date"].dt.day_of_year.to_numpy()
             for k in range(1, self.fourier_k + 1):
                 X[f"sin{k}"] = np.sin(2 * np.pi * k * doy / 365.25)
                 X[f"cos{k}"] = np.cos(2 * np.pi * k * doy / 365.25)

@@ -1,0 +1,35 @@
+import pandas as pd
+import pytest
+
+from wfm.calendar import day_calendar
+from wfm.errors import ConfigError
+
+
+def row(cal, d):
+    return cal.set_index("date").loc[pd.Timestamp(d)]
+
+
+def test_china_national_day_week_2025():
+    # State Council notice for 2025: Oct 1-8 off (National Day + Mid-Autumn), Sep 28 (Sun) and Oct 11 (Sat) worked.
+    cal = day_calendar(pd.date_range("2025-09-27", "2025-10-12"), "CN")
+    assert row(cal, "2025-10-01").day_type == "holiday" and row(cal, "2025-10-01").is_statutory
+    assert row(cal, "2025-09-28").is_makeup_workday and row(cal, "2025-09-28").day_type == "workday"
+    assert row(cal, "2025-10-11").is_makeup_workday
+    # A bridge day off: a public day off, but not a statutory holiday (200%, not 300%)
+    assert row(cal, "2025-10-08").is_holiday and not row(cal, "2025-10-08").is_statutory
+    assert row(cal, "2025-10-08").day_type == "rest_day"
+    # The whole run of days off is one block, weekend days included
+    block = cal.set_index("date").loc["2025-10-01":"2025-10-08", "holiday_block"]
+    assert (block == "National Day").all()
+    assert row(cal, "2025-10-09").holiday_block == ""
+
+
+def test_other_country_every_holiday_statutory():
+    cal = day_calendar(pd.date_range("2025-12-24", "2025-12-26"), "GB")
+    assert row(cal, "2025-12-25").is_statutory and row(cal, "2025-12-25").day_type == "holiday"
+    assert not row(cal, "2025-12-24").is_holiday
+
+
+def test_unknown_country_is_config_error():
+    with pytest.raises(ConfigError, match="site.country"):
+        day_calendar(pd.date_range("2025-01-01", "2025-01-02"), "XX")

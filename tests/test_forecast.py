@@ -1,0 +1,122 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm.demo import demo_history
+from wfm.errors import InputError
+from wfm.forecast import forecast
+from wfm.history import validate_history
+
+SLOTS = 96
+H = (np.arange(SLOTS) + 0.5) / 4
+SHAPE = np.exp(-0.5 * ((H - 11) / 2.5) ** 2) + 0.6 * np.exp(-0.5 * ((H - 16) / 2) ** 2) + 0.05
+SHAPE = SHAPE / SHAPE.sum()
+WEEKDAY = np.array([1.2, 1.1, 1.0, 1.0, 0.9, 0.6, 0.5])
+
+
+def periodic(start, end, daily=2000.0, holiday_factor=None, country="CN"):
+    """A deterministic series: daily = base x weekday factor (x holiday factor on holiday blocks), split by SHAPE."""
+    from wfm.calendar import day_calendar
+
+    days = pd.date_range(start, end, freq="D")
+    cal = day_calendar(days, country)
+    tot = daily * WEEKDAY[days.day_of_week]
+    if holiday_factor is not None:
+        tot = np.where(cal["holiday_block"] != "", daily * holiday_factor, tot)
+    vals = (tot[:, None] * SHAPE[None, :]).ravel()
+    ts = (days.to_numpy()[:, None] + (np.arange(SLOTS) * 15 * 60 * 10**9).astype("timedelta64[ns]")[None, :]).ravel()
+    return pd.DataFrame({"queue": "q", "interval_start": ts, "offered": vals, "aht_s": 300.0})
+
+
+def wape(f, a):
+    return float(np.abs(f - a).sum() / a.sum())
+
+
+def test_pure_weekly_periodic_series_is_forecast_almost_exactly():
+    # 10 weeks of history, no holidays in the forecast fortnight (CN, 2025-05-12..25)
+    hist = periodic("2025-03-03", "2025-05-11")
+    truth = periodic("2025-05-12", "2025-05-25")
+    fc = forecast(validate_history(hist, interval_minutes=15), weeks=2, country="CN")
+    assert len(fc) == len(truth)
+    assert (fc["interval_start"].to_numpy() == truth["interval_start"].to_numpy()).all()
+    assert wape(fc["offered"].to_numpy(), truth["offered"].to_numpy()) < 0.01
+    assert fc["aht_s"].round(6).eq(300.0).all()
+
+
+def test_planted_holiday_effect_is_recovered():
+    # Two years where every holiday block runs at 35% of a Monday; forecast National Day week 2025.
+    hist = periodic("2023-09-04", "2025-09-21", holiday_factor=0.35)
+    truth = periodic("2025-09-22", "2025-10-19", holiday_factor=0.35)
+    fc = forecast(validate_history(hist, interval_minutes=15), weeks=4, country="CN")
+    day = fc.groupby(fc["interval_start"].dt.normalize())["offered"].sum()
+    true_day = truth.groupby(truth["interval_start"].dt.normalize())["offered"].sum()
+    hol = pd.date_range("2025-10-01", "2025-10-08")
+    ratio = day.loc[hol] / true_day.loc[hol]
+    assert ratio.between(0.9, 1.1).all(), ratio
+    listed = hol.drop(pd.to_datetime(["2025-10-04", "2025-10-05"]))  # the weekend inside the block is no public holiday
+    assert fc.loc[fc["interval_start"].dt.normalize().isin(listed), "is_holiday"].all()
+    assert not fc.loc[fc["interval_start"].dt.normalize() == pd.Timestamp("2025-10-04"), "is_holiday"].any()
+    # A holiday-blind forecast would put ordinary weekday volume there: ~3x the truth.
+    assert wape(day.to_numpy(), true_day.to_numpy()) < 0.05
+
+
+def test_too_short_history_gives_clear_error():
+    hist = periodic("2025-03-03", "2025-03-20")
+    with pytest.raises(InputError, match="at least 28 days"):
+        forecast(validate_history(hist, interval_minutes=15), weeks=1)
+
+
+def test_start_inside_history_is_an_error():
+    hist = periodic("2025-03-03", "2025-05-11")
+    with pytest.raises(InputError, match="must be after the last day"):
+        forecast(validate_history(hist, interval_minutes=15), weeks=1, start="2025-05-01")
+
+
+def test_closed_days_and_hours_get_no_rows(shared_dir):
+    from wfm.history import load_history
+
+    h = load_history(shared_dir / "data" / "bank_calls_5min.csv")
+    fc = forecast(h, weeks=1, country="US", default_aht_s=300)
+    assert fc["interval_start"].dt.day_of_week.max() <= 4  # weekends closed
+    tod = fc["interval_start"].dt.hour * 60 + fc["interval_start"].dt.minute
+    assert tod.min() == 7 * 60 and tod.max() == 21 * 60  # 07:00 to 21:00 starts, as in the history
+    assert len(fc) == 5 * 169
+
+
+@pytest.fixture(scope="module")
+def demo_holdout():
+    d = demo_history()
+    h = validate_history(d[d["interval_start"] < "2026-08-31"], interval_minutes=15)
+    fc = forecast(h, weeks=4, country="CN")
+    act = d.set_index(["queue", "interval_start"])["offered"].rename("actual")
+    return fc.set_index(["queue", "interval_start"]).join(act).reset_index()
+
+
+def test_prediction_interval_coverage_near_nominal(demo_holdout):
+    m = demo_holdout
+    inside = (m["actual"] >= m["offered_lo"]) & (m["actual"] <= m["offered_hi"])
+    assert 0.72 <= inside.mean() <= 0.88, inside.mean()
+    assert (m["offered_lo"] <= m["offered"]).all() and (m["offered"] <= m["offered_hi"]).all()
+
+
+def test_daily_accuracy_against_simulated_truth(demo_holdout):
+    m = demo_holdout.assign(d=demo_holdout["interval_start"].dt.normalize())
+    day = m.groupby(["queue", "d"])[["offered", "actual"]].sum()
+    # The generator's day-to-day noise alone is ~5% (AR(1) log-noise sd 0.045/sqrt(0.75));
+    # a forecast much worse than 10% daily WAPE has missed a pattern.
+    assert wape(day["offered"].to_numpy(), day["actual"].to_numpy()) < 0.10
+
+
+def test_aht_follows_time_of_day(demo_holdout):
+    s = demo_holdout[demo_holdout["queue"] == "service"]
+    by_hour = s.groupby(s["interval_start"].dt.hour)["aht_s"].mean()
+    # The generator makes night calls ~12% longer than late-morning calls (base 370 s)
+    assert by_hour.loc[3] > by_hour.loc[10] * 1.08
+    assert 330 < by_hour.loc[10] < 380
+
+
+def test_deterministic():
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    a = forecast(hist, weeks=1)
+    b = forecast(hist, weeks=1)
+    pd.testing.assert_frame_equal(a, b)
