@@ -1,0 +1,432 @@
+"""Command line: ``wfm <command>``. Each command parses options, calls the library, writes files, prints.
+
+Library errors (WfmError) become one line on stderr and exit code 2; nothing half-written is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import WfmError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="wfm: forecast calls, size staff with Erlang C, schedule shifts, roster agents and cost it all.\n\n"
+    "Start with `wfm demo`: the whole pipeline on built-in demo data.",
+)
+console = Console(stderr=True)
+out = Console()
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (YAML or TOML); default: the built-in demo config.")
+QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress output.")
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    console.print(f"[bold red]error:[/] {msg}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _guard(fn):
+    """Turn library errors into one clean line and a non-zero exit (a traceback only with WFM_DEBUG=1)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except WfmError as err:
+            _fail(str(err).replace("[", r"\["))
+        except typer.Exit:
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted; no output was changed", 130)
+        except Exception as err:  # a bug, not bad input: say so plainly
+            if os.environ.get("WFM_DEBUG"):
+                raise
+            _fail(f"internal error ({type(err).__name__}: {err}); run with WFM_DEBUG=1 for details", 1)
+
+    return wrapper
+
+
+def _config(path: Optional[Path]):
+    from .config import load_config
+
+    return load_config(path)
+
+
+def _stages(quiet: bool, names: list[str]):
+    """A rich progress bar over named stages; returns (progress, callback)."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description:<18}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
+    task = progress.add_task("starting", total=len(names))
+    state = {"n": -1}
+
+    def stage(name: str) -> None:
+        state["n"] += 1
+        progress.update(task, description=name, completed=state["n"])
+
+    def done() -> None:
+        progress.update(task, description="done", completed=len(names))
+
+    return progress, stage, done
+
+
+def _load_agents(path: Path):
+    from .roster import load_agents
+
+    return load_agents(path)
+
+
+def _print_summary(res, elapsed: float, as_json: bool) -> None:
+    fig = res.figures
+    if as_json:
+        out.print_json(json.dumps({"run_dir": str(res.run_dir), "forecast_dir": str(res.forecast_dir),
+                                   "seconds": round(elapsed, 1), **fig}, default=str))
+        return
+    t = Table(title="Run summary", show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    for label, value in fig.get("headline", {}).items():
+        t.add_row(label, str(value))
+    out.print(t)
+    for m in res.messages:
+        out.print(f"[yellow]note:[/] {m}", highlight=False)
+    out.print(f"Report: [bold]{res.run_dir / 'report.html'}[/] (and report.xlsx); forecast in {res.forecast_dir}")
+    out.print(f"Finished in {elapsed:.0f} s.")
+
+
+@app.command()
+@_guard
+def demo(
+    out_dir: Path = typer.Option(Path("."), "--out", "-o", help="Base folder for forecasts/<name>/ and schedules/<name>/."),
+    name: str = typer.Option("demo", help="Run name."),
+    quiet: bool = QuietOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+):
+    """Run the whole pipeline on the built-in demo data (two queues of a 24/7 center in China).
+
+    Example: wfm demo --out . --name demo
+    """
+    from importlib import resources
+
+    from .config import load_config
+    from .demo import demo_history
+    from .history import validate_history
+    from .pipeline import run_pipeline
+
+    t0 = time.perf_counter()
+    cfg = load_config(None)
+    progress, stage, done = _stages(quiet, ["history", "forecast", "staffing", "schedule", "roster", "costs and report"])
+    with progress:
+        stage("history")
+        hist = validate_history(demo_history(country=cfg.site.country, subdivision=cfg.site.subdivision),
+                                source="demo history", interval_minutes=cfg.interval_minutes)
+        with resources.as_file(resources.files("wfm").joinpath("data", "demo_agents.csv")) as p:
+            agents = _load_agents(p)
+        res = run_pipeline(hist, agents, cfg, base=out_dir, name=name, stage=stage)
+        done()
+    _print_summary(res, time.perf_counter() - t0, as_json)
+
+
+@app.command()
+@_guard
+def run(
+    history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet (see docs/formats.md)."),
+    agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV (see docs/formats.md)."),
+    config: Optional[Path] = ConfigOpt,
+    out_dir: Path = typer.Option(Path("."), "--out", "-o", help="Base folder for forecasts/<name>/ and schedules/<name>/."),
+    name: Optional[str] = typer.Option(None, help="Run name; default: the history file's name."),
+    ledger: Optional[Path] = typer.Option(None, help="Holiday ledger CSV from an earlier run (agent_id, holiday_shifts)."),
+    fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
+    quiet: bool = QuietOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+):
+    """Run the whole pipeline on your data.
+
+    Example: wfm run --config center.yaml --history calls.csv --agents agents.csv --out . --name 2026-w40
+    """
+    from .history import load_history
+    from .pipeline import run_pipeline
+
+    t0 = time.perf_counter()
+    cfg = _config(config)
+    progress, stage, done = _stages(quiet, ["history", "forecast", "staffing", "schedule", "roster", "costs and report"])
+    with progress:
+        stage("history")
+        hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+        ag = _load_agents(agents)
+        led = _read_ledger(ledger) if ledger else None
+        res = run_pipeline(hist, ag, cfg, base=out_dir, name=name or history.stem, ledger=led, stage=stage)
+        done()
+    _print_summary(res, time.perf_counter() - t0, as_json)
+
+
+def _read_ledger(path: Path) -> pd.DataFrame:
+    from .roster import read_ledger
+
+    return read_ledger(path)
+
+
+@app.command("check-history")
+@_guard
+def check_history(
+    history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
+    interval: Optional[int] = typer.Option(None, help="Interval length [min]; default: inferred."),
+):
+    """Validate a history file and report its queues, span and gaps.
+
+    Example: wfm check-history --history calls.csv
+    """
+    from .history import load_history
+
+    h = load_history(history, interval_minutes=interval)
+    out.print(repr(h), highlight=False)
+    for w in h.warnings:
+        out.print(f"[yellow]warning:[/] {w}", highlight=False)
+
+
+@app.command()
+@_guard
+def forecast(
+    history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Forecast CSV to write (a chart is written beside it as .png)."),
+    config: Optional[Path] = ConfigOpt,
+    weeks: Optional[int] = typer.Option(None, help="Horizon in weeks (default: forecast.weeks in the config)."),
+    start: Optional[str] = typer.Option(None, help="First forecast day YYYY-MM-DD (default: the day after history)."),
+    fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
+):
+    """Forecast offered calls and AHT per interval with a prediction interval.
+
+    Example: wfm forecast --history calls.csv --weeks 4 --out forecasts/w40/forecast.csv
+    """
+    from .forecast import forecast as run_forecast
+    from .forecast import plot_forecast
+    from .history import load_history
+    from .io import atomic_path, write_csv
+
+    cfg = _config(config)
+    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+    for w in h.warnings:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    f = cfg.forecast
+    fc = run_forecast(h, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
+                      subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
+                      default_aht_s=f.default_aht_s)
+    write_csv(fc, out_file)
+    fig = plot_forecast(h, fc)
+    with atomic_path(out_file.with_suffix(".png")) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    by_q = fc.groupby("queue")["offered"].sum()
+    for q, v in by_q.items():
+        out.print(f"{q}: {v:,.0f} calls forecast from {fc['interval_start'].min():%Y-%m-%d} to {fc['interval_start'].max():%Y-%m-%d}")
+    out.print(f"Wrote {out_file}")
+
+
+def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
+    """Read one of wfm's own CSV outputs back, with clear errors on missing columns or bad timestamps."""
+    from .errors import InputError
+    from .io import read_table
+
+    df = read_table(path, required)
+    for c in times:
+        if c in df:
+            raw = df[c]
+            parsed = pd.to_datetime(raw.where(raw != ""), errors="coerce", format="mixed")
+            bad = parsed.isna() & (raw != "")
+            if bad.any():
+                i = bad.idxmax()
+                raise InputError(f"'{raw.loc[i]}' is not a date-time", file=str(path), row=int(i) + 2, column=c)
+            df[c] = parsed
+    return df
+
+
+def _numbers(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
+    from .errors import InputError
+
+    for c in cols:
+        if c in df:
+            v = pd.to_numeric(df[c], errors="coerce")
+            bad = v.isna()
+            if bad.any():
+                i = bad.idxmax()
+                raise InputError(f"'{df[c].loc[i]}' is not a number", file=str(path), row=int(i) + 2, column=c)
+            df[c] = v
+    for c in ("is_holiday", "target_met"):
+        if c in df and df[c].dtype != bool:
+            df[c] = df[c].astype(str).str.lower().isin(["true", "1", "yes"])
+    return df
+
+
+@app.command()
+@_guard
+def staff(
+    forecast_file: Path = typer.Option(..., "--forecast", "-f", help="Forecast CSV from `wfm forecast`."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Requirements CSV to write."),
+    config: Optional[Path] = ConfigOpt,
+):
+    """Erlang C agents per interval for the service-level target, then shrinkage.
+
+    Example: wfm staff --forecast forecasts/w40/forecast.csv --out schedules/w40/requirements.csv
+    """
+    from .io import write_csv
+    from .staffing import requirements
+
+    cfg = _config(config)
+    fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
+                  ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
+    req = requirements(fc, cfg)
+    write_csv(req, out_file)
+    peak = req.groupby("queue")["scheduled_required"].max()
+    for q, v in peak.items():
+        out.print(f"{q}: peak {v} agents scheduled ({cfg.staffing.sl_target:.0%} in {cfg.staffing.sl_seconds:g} s, "
+                  f"shrinkage {cfg.staffing.shrinkage:.0%})")
+    out.print(f"Wrote {out_file}")
+
+
+@app.command()
+@_guard
+def schedule(
+    requirements_file: Path = typer.Option(..., "--requirements", "-r", help="Requirements CSV from `wfm staff`."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for shifts.csv, coverage.csv, schedule_summary.json."),
+    config: Optional[Path] = ConfigOpt,
+):
+    """Choose shifts (start, template, break) per day to cover the requirement at least cost.
+
+    Example: wfm schedule --requirements schedules/w40/requirements.csv --out schedules/w40
+    """
+    from .io import write_csv
+    from .pipeline import _dump_json
+    from .scheduling import schedule as run_schedule
+
+    cfg = _config(config)
+    req = _numbers(_read_frame(requirements_file, ["queue", "interval_start", "scheduled_required"], ["interval_start"]),
+                   ["scheduled_required", "offered", "aht_s", "agents"], requirements_file)
+    req["scheduled_required"] = req["scheduled_required"].astype(int)
+    res = run_schedule(req, cfg)
+    write_csv(res.shifts, out_dir / "shifts.csv")
+    write_csv(res.coverage, out_dir / "coverage.csv")
+    _dump_json(res.summary, out_dir / "schedule_summary.json")
+    s = res.summary
+    out.print(json.dumps({k: s[k] for k in s if not isinstance(s[k], (dict, list))}, default=str, indent=1))
+    out.print(f"Wrote {out_dir / 'shifts.csv'} and {out_dir / 'coverage.csv'}")
+
+
+def _read_shifts(path: Path) -> pd.DataFrame:
+    df = _read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],
+                     ["date", "start", "end", "break_start", "break_end"])
+    df = _numbers(df, ["paid_hours", "count"], path)
+    df["count"] = df["count"].astype(int)
+    return df
+
+
+@app.command()
+@_guard
+def roster(
+    shifts_file: Path = typer.Option(..., "--shifts", "-s", help="shifts.csv from `wfm schedule`."),
+    agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for roster.csv and friends."),
+    config: Optional[Path] = ConfigOpt,
+    ledger: Optional[Path] = typer.Option(None, help="Holiday ledger CSV (agent_id, holiday_shifts)."),
+):
+    """Assign named agents to the shifts under contracts, rest rules and fair holiday duty.
+
+    Example: wfm roster --shifts schedules/w40/shifts.csv --agents agents.csv --out schedules/w40
+    """
+    from .io import write_csv
+    from .roster import build_roster
+
+    cfg = _config(config)
+    sh = _read_shifts(shifts_file)
+    ag = _load_agents(agents)
+    res = build_roster(sh, ag, cfg, ledger=_read_ledger(ledger) if ledger else None)
+    write_csv(res.roster, out_dir / "roster.csv")
+    write_csv(res.unfilled, out_dir / "unfilled_shifts.csv")
+    write_csv(res.agent_summary, out_dir / "agent_summary.csv")
+    write_csv(res.ledger, out_dir / "holiday_ledger.csv")
+    write_csv(ag, out_dir / "agents.csv")
+    for m in res.summary.get("messages", []):
+        out.print(f"[yellow]note:[/] {m}", highlight=False)
+    out.print(f"{len(res.roster)} shifts assigned, {int(res.unfilled['missing'].sum()) if len(res.unfilled) else 0} unfilled. "
+              f"Wrote {out_dir / 'roster.csv'}")
+
+
+@app.command()
+@_guard
+def report(
+    run_dir: Path = typer.Option(..., "--run", help="Run folder holding requirements.csv, shifts.csv, coverage.csv, roster.csv, agents.csv."),
+    config: Optional[Path] = ConfigOpt,
+):
+    """Cost the roster and write costs.csv, report.html and report.xlsx into the run folder.
+
+    Example: wfm report --run schedules/demo
+    """
+    from .config import load_config
+    from .report import build_report
+
+    if not run_dir.is_dir():
+        _fail(f"{run_dir}: run folder not found")
+    cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
+    rep = build_report(run_dir, cfg)
+    for label, value in rep.summary.get("headline", {}).items():
+        out.print(f"{label}: {value}")
+    out.print(f"Wrote {run_dir / 'report.html'}, {run_dir / 'report.xlsx'}, {run_dir / 'costs.csv'}")
+
+
+@app.command()
+@_guard
+def validate(
+    roster_file: Path = typer.Option(..., "--roster", "-r", help="roster.csv to check."),
+    agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV."),
+    config: Optional[Path] = ConfigOpt,
+    shifts_file: Optional[Path] = typer.Option(None, "--shifts", help="shifts.csv (default: beside the roster, if present) for holiday coverage."),
+):
+    """Re-check every roster rule from the files alone; list each violation; exit 1 if any.
+
+    Example: wfm validate --roster schedules/demo/roster.csv --agents schedules/demo/agents.csv
+    """
+    from .validate import read_roster, validate_roster
+
+    cfg = _config(config)
+    ros = read_roster(roster_file)
+    ag = _load_agents(agents)
+    shifts_file = shifts_file or (roster_file.parent / "shifts.csv")
+    sh = _read_shifts(shifts_file) if shifts_file.exists() else None
+    found = validate_roster(ros, ag, cfg, shifts=sh)
+    if not found:
+        out.print(f"OK: {len(ros)} shifts of {ros['agent_id'].nunique()} agents break no rule.")
+        return
+    t = Table(title=f"{len(found)} violation(s)", title_justify="left")
+    for c in ("rule", "agent", "date", "detail"):
+        t.add_column(c)
+    for v in found:
+        t.add_row(v.rule, str(v.agent_id), str(v.date)[:10] if v.date is not None else "", v.detail)
+    out.print(t)
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
