@@ -146,10 +146,12 @@ LAST = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zh
         "Guo", "He", "Gao", "Lin", "Luo", "Zheng", "Liang", "Xie", "Song", "Tang", "Han", "Feng", "Deng", "Cao", "Peng"]
 
 
-def demo_agents(n_sales: int, n_service: int, n_both: int, part_time_share: float = 0.2, seed: int = DEMO_SEED) -> pd.DataFrame:
+
+
+def demo_agents(n_sales: int = 44, n_service: int = 72, n_both: int = 12, part_time_share: float = 0.2, seed: int = DEMO_SEED) -> pd.DataFrame:
     """An agent list: ``agent_id, name, team, queues, contract, min_hours_week, max_hours_week,
-    max_days_week, hourly_rate, night_ok``. Full-time: 40 h in at most 5 days; part-time: 12-20 h
-    (China: at most 4 h a day and 24 h a week). Hourly rates in CNY."""
+    max_days_week, hourly_rate, night_ok``. Full-time: 32-40 h in at most 5 days; part-time: 8-20 h
+    (China: part-time work is at most 4 h a day and 24 h a week). Hourly rates in CNY."""
     rng = np.random.default_rng(seed + 1)
     rows = []
     specs = [("sales", "Sales", n_sales), ("service", "Service", n_service), ("sales;service", "Blended", n_both)]
@@ -172,7 +174,7 @@ def demo_agents(n_sales: int, n_service: int, n_both: int, part_time_share: floa
                     "team": f"{team} {'AB'[i % 2]}" if team != "Blended" else team,
                     "queues": queues,
                     "contract": "part_time" if part else "full_time",
-                    "min_hours_week": 12 if part else 40,
+                    "min_hours_week": 8 if part else 32,
                     "max_hours_week": 20 if part else 40,
                     "max_days_week": 5,
                     "hourly_rate": grade_rate + (0 if part else 3.0) + (4.0 if team == "Blended" else 0.0),
