@@ -90,9 +90,9 @@ class ScheduleConfig(_Strict):
     break_step_min: int = Field(30, description="grid of break start offsets inside their window [min]")
     templates: list[ShiftTemplate] = Field(min_length=1)
     under_penalty: float = Field(
-        1000.0, ge=0, description="cost of one agent-interval of under-coverage [currency per agent-interval]"
+        1000.0, ge=0, description="cost of one agent-interval below the requirement [base paid hours per agent-interval]"
     )
-    over_penalty: float = Field(0.0, ge=0, description="extra cost of one agent-interval of over-coverage")
+    over_penalty: float = Field(0.0, ge=0, description="extra cost of one agent-interval above the requirement [base paid hours]")
     holiday_hard_coverage: bool = Field(True, description="public-holiday intervals must be fully covered")
     solver: Literal["highs", "cbc"] = "highs"
     time_limit_s: float = Field(60, gt=0)
