@@ -1,0 +1,95 @@
+"""Forecast accuracy by rolling-origin backtest, against the seasonal-naive baseline measured in the same run.
+
+Data: ../shared/data/bank_calls_5min.csv (real bank calls, weekdays 07:00-21:00, 5-min intervals) and the
+demo history (15-min, with Chinese holidays). Prints WAPE of wfm's forecaster and of seasonal naive
+(same interval one week earlier), their ratio, the 80% interval's empirical coverage, and fit time.
+
+Run: .venv/bin/python bench/forecast_accuracy.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfm.demo import demo_history
+from wfm.forecast import forecast
+from wfm.history import load_history, validate_history
+
+ROOT = Path(__file__).resolve().parents[1]
+BANK = ROOT.parent / "shared" / "data" / "bank_calls_5min.csv"
+
+
+def seasonal_naive(frame: pd.DataFrame, targets: pd.DataFrame) -> np.ndarray:
+    """Same queue and time one week earlier (the most recent earlier week with data for that weekday)."""
+    idx = frame.set_index(["queue", "interval_start"])["offered"]
+    out = np.full(len(targets), np.nan)
+    for lag in (7, 14, 21):
+        key = list(zip(targets["queue"], targets["interval_start"] - pd.Timedelta(days=lag)))
+        v = idx.reindex(key).to_numpy()
+        fill = np.isnan(out) & ~np.isnan(v)
+        out[fill] = v[fill]
+    return np.nan_to_num(out)
+
+
+def backtest(hist_frame: pd.DataFrame, interval: int, origins: list[pd.Timestamp], weeks: int, **kw):
+    rows = []
+    for o in origins:
+        h = validate_history(hist_frame[hist_frame["interval_start"] < o], interval_minutes=interval)
+        t = time.perf_counter()
+        fc = forecast(h, weeks=weeks, start=o, **kw)
+        secs = time.perf_counter() - t
+        act = hist_frame.set_index(["queue", "interval_start"])["offered"]
+        fc["actual"] = act.reindex(list(zip(fc["queue"], fc["interval_start"]))).to_numpy()
+        fc = fc[fc["actual"].notna()]
+        fc["naive"] = seasonal_naive(h.frame, fc)
+        fc["origin"] = o
+        fc["fit_s"] = secs
+        rows.append(fc)
+    return pd.concat(rows, ignore_index=True)
+
+
+def wape(f, a):
+    return float(np.abs(f - a).sum() / a.sum())
+
+
+def report(name: str, bt: pd.DataFrame) -> None:
+    w_model, w_naive = wape(bt["offered"], bt["actual"]), wape(bt["naive"], bt["actual"])
+    inside = ((bt["actual"] >= bt["offered_lo"]) & (bt["actual"] <= bt["offered_hi"])).mean()
+    fit = bt.groupby("origin")["fit_s"].first()
+    print(f"{name}: origins={bt['origin'].nunique()} intervals={len(bt)}")
+    print(f"  WAPE wfm={w_model:.4f}  seasonal-naive={w_naive:.4f}  ratio={w_model / w_naive:.3f}")
+    print(f"  80% interval coverage={inside:.3f}  fit+forecast per origin: mean {fit.mean():.2f} s, max {fit.max():.2f} s")
+
+
+def main() -> int:
+    if BANK.exists():
+        bank = load_history(BANK).frame
+        days = np.sort(bank["interval_start"].dt.normalize().unique())
+        mondays = [pd.Timestamp(d) for d in days if pd.Timestamp(d).day_of_week == 0]
+        origins = mondays[-9:-1]  # 8 rolling origins, one week ahead each, within the last 10 weeks
+        report("bank (5-min, 1 week ahead)", backtest(bank, 5, origins, 1, country="US", default_aht_s=300))
+    else:
+        print("bank data not found beside the project; skipped")
+    demo = demo_history()
+    origins = [pd.Timestamp(x) for x in ("2025-09-22", "2026-01-26", "2026-04-27", "2026-08-31")]
+    bt = backtest(demo, 15, origins, 4, country="CN")
+    report("demo (15-min, 4 weeks ahead, origins before National Day, Spring Festival, Labour Day, none)", bt)
+    from wfm.calendar import day_calendar
+
+    cal = day_calendar(bt["interval_start"].dt.normalize().unique(), "CN").set_index("date")
+    bt["week"] = bt["interval_start"].dt.to_period("W")
+    wk_hol = bt.groupby("week")["interval_start"].apply(lambda s: bool(cal.loc[s.dt.normalize().unique(), "holiday_block"].ne("").any()))
+    per = bt.groupby("week").apply(lambda g: wape(g["offered"], g["actual"]))
+    per_naive = bt.groupby("week").apply(lambda g: wape(g["naive"], g["actual"]))
+    hw, ow = per[wk_hol].mean(), per[~wk_hol].mean()
+    print(f"  holiday weeks WAPE={hw:.4f} (naive {per_naive[wk_hol].mean():.4f}), ordinary weeks WAPE={ow:.4f}, ratio={hw / ow:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
