@@ -186,7 +186,6 @@ class QueueForecaster:
         key_of_day = pd.Series(keys, index=cal.index)
         f_key = key_of_day.reindex(day).to_numpy()
         recent = (day >= last - pd.Timedelta(weeks=self.profile_weeks) + pd.Timedelta(days=1)).to_numpy()
-        grid = np.zeros((0,))
         self.profiles_ = {}
         for key in np.unique(keys):
             sel = (f_key == key) & (recent | (key == "block"))
@@ -200,14 +199,24 @@ class QueueForecaster:
             raise InputError(f"queue '{f['queue'].iloc[0]}' has no calls in its recent ordinary days", file=source)
         self._fallback = np.mean([self.profiles_[k] for k in wd_keys], axis=0)
 
-        # Dispersion of interval counts around (actual day total x profile) on recent days.
-        sel = recent
-        exp_counts = np.array([self.profiles_.get(k, self._fallback)[s] for k, s in zip(f_key[sel], slot[sel])])
-        day_tot = f.groupby(day)["offered"].transform("sum").to_numpy()[sel]
-        mu = day_tot * exp_counts
-        x = f["offered"].to_numpy()[sel]
-        ok = mu > 0
-        self.dispersion_ = float(max(1.0, np.sum((x[ok] - mu[ok]) ** 2) / np.sum(mu[ok]))) if ok.any() else 1.0
+        # Dispersion of interval counts around (actual day total x profile) on recent days. The profile is
+        # taken leave-one-day-out, so the estimate includes the profile's own estimation error (in-sample
+        # it would be too small and the prediction intervals too narrow).
+        x_all = f["offered"].to_numpy(float)
+        day_tot_all = f.groupby(day)["offered"].transform("sum").to_numpy()
+        num, den = [], []
+        for key in self.profiles_:
+            sel = (f_key == key) & (recent | (key == "block"))
+            slot_sum = np.bincount(slot[sel], weights=x_all[sel], minlength=n_slots)
+            total = slot_sum.sum()
+            x, d_tot, s_ = x_all[sel], day_tot_all[sel], slot[sel]
+            rest = total - d_tot
+            ok = rest > 0
+            mu = np.where(ok, d_tot * (slot_sum[s_] - x) / np.where(ok, rest, 1.0), 0.0)
+            good = ok & (mu > 0)
+            num.append(np.sum((x[good] - mu[good]) ** 2))
+            den.append(np.sum(mu[good]))
+        self.dispersion_ = float(max(1.0, sum(num) / sum(den))) if sum(den) > 0 else 1.0
 
         # Handle time per (day type, slot), volume-weighted, with fallbacks for thin cells.
         self.aht_ = {}
