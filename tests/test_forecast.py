@@ -120,3 +120,45 @@ def test_deterministic():
     a = forecast(hist, weeks=1)
     b = forecast(hist, weeks=1)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_seasonal_naive_repeats_last_week_exactly():
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    truth = periodic("2025-05-12", "2025-05-25")
+    fc = forecast(hist, weeks=2, model="seasonal_naive")
+    assert wape(fc["offered"].to_numpy(), truth["offered"].to_numpy()) < 1e-9
+
+
+def test_backtest_origins_horizons_and_metrics():
+    from wfm.forecast import backtest
+
+    # Origins chosen so that no horizon holds a holiday (this synthetic series has no holiday effect).
+    hist = validate_history(periodic("2025-03-03", "2025-05-25"), interval_minutes=15)
+    bt = backtest(hist, origins=2, weeks=1, country="CN")
+    assert sorted(bt.intervals["origin"].unique()) == list(pd.to_datetime(["2025-05-12", "2025-05-19"]))
+    assert set(bt.by_day["horizon_day"]) == set(range(1, 8))
+    m = bt.metrics.set_index("model")
+    # A weekly-periodic series: last week is the truth, and the regression finds it too.
+    assert m.loc["seasonal_naive", "wape"] < 1e-9 and m.loc["calendar", "wape"] < 0.01
+    # Independent recomputation of WAPE and bias from the interval rows
+    g = bt.intervals[bt.intervals["model"] == "calendar"]
+    assert m.loc["calendar", "wape"] == pytest.approx((g["offered"] - g["actual"]).abs().sum() / g["actual"].sum())
+    assert m.loc["calendar", "intervals"] == 2 * 7 * 96
+
+
+def test_backtest_too_short_history():
+    from wfm.forecast import backtest
+
+    hist = validate_history(periodic("2025-03-03", "2025-04-06"), interval_minutes=15)
+    with pytest.raises(InputError, match="too short for 4 origin"):
+        backtest(hist, origins=4, weeks=1)
+
+
+def test_auto_picks_the_backtest_winner(shared_dir):
+    from wfm.forecast import AUTO_ORIGINS, backtest
+    from wfm.history import load_history
+
+    h = load_history(shared_dir / "data" / "bank_calls_5min.csv")
+    fc = forecast(h, weeks=1, country="US", default_aht_s=300, model="auto")
+    bt = backtest(h, origins=AUTO_ORIGINS, weeks=1, country="US", default_aht_s=300)
+    assert fc.attrs["models"]["bank"] == bt.metrics.sort_values("wape").iloc[0]["model"]

@@ -242,6 +242,45 @@ def forecast(
     out.print(f"Wrote {out_file}")
 
 
+@app.command()
+@_guard
+def backtest(
+    history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for backtest.csv, backtest_by_day.csv, backtest.png."),
+    config: Optional[Path] = ConfigOpt,
+    origins: int = typer.Option(4, help="Number of rolling weekly origins."),
+    weeks: int = typer.Option(1, help="Weeks forecast from each origin."),
+    fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
+):
+    """Rolling-origin backtest of every forecast model: WAPE, MAPE, MASE, bias and interval coverage.
+
+    Example: wfm backtest --history calls.csv --origins 8 --weeks 1 --out forecasts/backtest
+    """
+    from .forecast import MODELS, plot_backtest
+    from .forecast import backtest as run_backtest
+    from .history import load_history
+    from .io import atomic_path, write_csv
+
+    cfg = _config(config)
+    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+    f = cfg.forecast
+    bt = run_backtest(h, origins=origins, weeks=weeks, models=tuple(MODELS), country=cfg.site.country,
+                      subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
+                      default_aht_s=f.default_aht_s)
+    write_csv(bt.metrics, out_dir / "backtest.csv")
+    write_csv(bt.by_day, out_dir / "backtest_by_day.csv")
+    fig = plot_backtest(bt)
+    with atomic_path(out_dir / "backtest.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    t = Table(title=f"Backtest: {origins} origin(s) x {weeks} week(s)", title_justify="left")
+    for c in ("model", "queue", "WAPE", "MAPE", "MASE", "bias", f"coverage ({f.prediction_level:.0%} PI)"):
+        t.add_column(c, justify="right" if c not in ("model", "queue") else "left")
+    for r in bt.metrics.itertuples():
+        t.add_row(r.model, r.queue, f"{r.wape:.3f}", f"{r.mape:.3f}", f"{r.mase:.3f}", f"{r.bias:+.3f}", f"{r.coverage:.3f}")
+    out.print(t)
+    out.print(f"Wrote {out_dir / 'backtest.csv'}, {out_dir / 'backtest_by_day.csv'}, {out_dir / 'backtest.png'}")
+
+
 def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
     """Read one of wfm's own CSV outputs back, with clear errors on missing columns or bad timestamps."""
     from .errors import InputError

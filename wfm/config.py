@@ -35,6 +35,9 @@ class ForecastConfig(_Strict):
     profile_weeks: int = Field(8, ge=1, le=52, description="recent weeks used for intraday and AHT profiles")
     fill_gaps: bool = Field(False, description="count missing history intervals as zero calls")
     default_aht_s: float | None = Field(None, gt=0, description="handle time [s] to use when history has no aht_s")
+    model: Literal["calendar", "seasonal_naive", "auto"] = Field(
+        "calendar", description="forecast model; 'auto' picks per queue by rolling-origin backtest"
+    )
 
 
 class StaffingConfig(_Strict):

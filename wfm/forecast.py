@@ -290,9 +290,88 @@ class QueueForecaster:
         return pd.concat(rows, ignore_index=True)
 
 
+@dataclass
+class SeasonalNaive:
+    """Baseline: every interval repeats the same interval of the last week of history (holiday-blind).
+
+    The prediction interval uses the spread of week-over-week changes per time of day over the recent
+    ``profile_weeks``, widened with the square root of the number of weeks ahead.
+    """
+
+    country: str = "CN"
+    subdivision: str | None = None
+    level: float = 0.8
+    profile_weeks: int = 8
+    default_aht_s: float | None = None
+
+    history_end_: pd.Timestamp | None = None
+    interval_minutes_: int = 15
+    last_week_: pd.DataFrame | None = None
+    sd_: pd.Series | None = None
+
+    def fit(self, frame: pd.DataFrame, interval_minutes: int, source: str = "history") -> "SeasonalNaive":
+        self.interval_minutes_ = interval_minutes
+        f = frame.sort_values("interval_start")
+        last = f["interval_start"].max().normalize()
+        if (last - f["interval_start"].min().normalize()).days + 1 < 7:
+            raise InputError("seasonal naive needs at least one week of history", file=source)
+        self.history_end_ = last
+        t = f["interval_start"]
+        key = pd.DataFrame({"wd": t.dt.day_of_week, "tod": t - t.dt.normalize()})
+        g = f.assign(wd=key["wd"].to_numpy(), tod=key["tod"].to_numpy())
+        recent = g[t > last - pd.Timedelta(weeks=self.profile_weeks)]
+        # The latest observation of each (weekday, time of day) is "last week".
+        self.last_week_ = recent.groupby(["wd", "tod"]).last()[[c for c in ("offered", "aht_s") if c in g]]
+        s = recent.set_index("interval_start")["offered"]
+        prev = s.reindex(s.index - pd.Timedelta(days=7)).to_numpy()
+        diff = pd.Series(s.to_numpy() - prev, index=s.index)
+        self.sd_ = diff.groupby(diff.index - diff.index.normalize()).std().fillna(0.0)
+        if "aht_s" not in self.last_week_ and self.default_aht_s is None:
+            raise InputError("history has no 'aht_s' column; set forecast.default_aht_s", file=source, column="aht_s")
+        return self
+
+    def predict(self, start: pd.Timestamp, days: int) -> pd.DataFrame:
+        start = pd.Timestamp(start).normalize()
+        cal = day_calendar(pd.date_range(start, periods=days, freq="D"), self.country, self.subdivision)
+        z = norm.ppf(0.5 + self.level / 2)
+        rows = []
+        for _, c in cal.iterrows():
+            if c["weekday"] not in self.last_week_.index.get_level_values(0):
+                continue
+            lw = self.last_week_.loc[c["weekday"]]
+            weeks_ahead = max(1, ((c["date"] - self.history_end_).days + 6) // 7)
+            sd = self.sd_.reindex(lw.index).fillna(0.0).to_numpy() * np.sqrt(weeks_ahead)
+            mu = lw["offered"].to_numpy(float)
+            aht = lw["aht_s"].to_numpy(float) if "aht_s" in lw else np.full(len(lw), float(self.default_aht_s))
+            if np.isnan(aht).any():
+                aht = np.where(np.isnan(aht), np.nanmean(aht) if np.isfinite(aht).any() else (self.default_aht_s or 0.0), aht)
+            rows.append(pd.DataFrame({
+                "interval_start": c["date"] + lw.index.to_numpy(),
+                "offered": mu, "offered_lo": np.maximum(mu - z * sd, 0.0), "offered_hi": mu + z * sd,
+                "aht_s": aht, "is_holiday": bool(c["is_holiday"]),
+            }))
+        if not rows:
+            return pd.DataFrame(columns=FORECAST_COLUMNS[1:])
+        return pd.concat(rows, ignore_index=True)
+
+
+MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive}
+AUTO_ORIGINS = 3  # rolling one-week origins used to choose a model per queue when model='auto'
+
+
 def default_start(history: History) -> pd.Timestamp:
     """The day after the history's last day."""
     return history.end.normalize() + pd.Timedelta(days=1)
+
+
+def _fit_predict(name: str, frame: pd.DataFrame, interval: int, start, days: int, settings: dict, source: str):
+    model = MODELS[name](**settings).fit(frame, interval, source=source)
+    if start <= model.history_end_:
+        raise InputError(
+            f"forecast start {start:%Y-%m-%d} must be after the last day of history ({model.history_end_:%Y-%m-%d})",
+            file=source,
+        )
+    return model.predict(start, days)
 
 
 def forecast(
@@ -304,32 +383,40 @@ def forecast(
     level: float = 0.8,
     profile_weeks: int = 8,
     default_aht_s: float | None = None,
+    model: str = "calendar",
     progress=None,
 ) -> pd.DataFrame:
     """Forecast every queue of ``history`` for ``weeks`` weeks from ``start`` (default: the day after history).
 
+    ``model``: 'calendar' (the holiday-aware regression, default), 'seasonal_naive' (last week repeated) or
+    'auto' (per queue, the one with the lower WAPE over the last few weekly backtest origins).
     Returns ``queue, interval_start, offered, offered_lo, offered_hi, aht_s, is_holiday``: offered in calls per
     interval (mean, and the ``level`` prediction interval), ``aht_s`` in seconds.
     """
+    if model not in MODELS and model != "auto":
+        raise InputError(f"unknown forecast model '{model}' (use one of {', '.join([*MODELS, 'auto'])})")
     start = default_start(history) if start is None else pd.Timestamp(start).normalize()
+    settings = dict(country=country, subdivision=subdivision, level=level, profile_weeks=profile_weeks,
+                    default_aht_s=default_aht_s)
     out = []
+    chosen = {}
     for q in history.queues:
         if progress:
             progress(f"forecast {q}")
         frame = history.frame[history.frame["queue"] == q]
-        fc = QueueForecaster(country, subdivision, level, profile_weeks, default_aht_s).fit(
-            frame, history.interval_minutes, source=history.source
-        )
-        if start <= fc.history_end_:
-            raise InputError(
-                f"forecast start {start:%Y-%m-%d} must be after the last day of history ({fc.history_end_:%Y-%m-%d})",
-                file=history.source,
-            )
-        p = fc.predict(start, weeks * 7)
+        name = model
+        if model == "auto":
+            bt = backtest(History(frame, history.interval_minutes, history.gaps.iloc[0:0], history.source),
+                          origins=AUTO_ORIGINS, weeks=1, models=tuple(MODELS), **settings)
+            name = str(bt.metrics.sort_values(["wape", "model"]).iloc[0]["model"])
+        chosen[q] = name
+        p = _fit_predict(name, frame, history.interval_minutes, start, weeks * 7, settings, history.source)
         p.insert(0, "queue", q)
         out.append(p)
     res = pd.concat(out, ignore_index=True)[FORECAST_COLUMNS]
-    return res.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    res = res.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    res.attrs["models"] = chosen
+    return res
 
 
 def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:
@@ -344,8 +431,118 @@ def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:
         level=f.prediction_level,
         profile_weeks=f.profile_weeks,
         default_aht_s=f.default_aht_s,
+        model=f.model,
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Rolling-origin backtest.
+
+    ``intervals``: ``model, queue, origin, interval_start, offered, offered_lo, offered_hi, actual, horizon_day``.
+    ``metrics``: per model and queue: ``wape`` (sum |f-a| / sum a), ``mape`` (mean |f-a|/a over intervals with
+    calls), ``mase`` (MAE / in-sample MAE of the one-week seasonal naive), ``bias`` (sum(f-a) / sum a),
+    ``coverage`` (share of actuals inside the prediction interval), ``level``, ``intervals``.
+    ``by_day``: ``model, horizon_day, wape, bias`` over all queues and origins.
+    """
+
+    intervals: pd.DataFrame
+    metrics: pd.DataFrame
+    by_day: pd.DataFrame
+
+
+def _metrics(g: pd.DataFrame) -> pd.Series:
+    err = g["offered"] - g["actual"]
+    pos = g["actual"] > 0
+    return pd.Series({
+        "wape": float(err.abs().sum() / g["actual"].sum()) if g["actual"].sum() > 0 else np.nan,
+        "mape": float((err[pos].abs() / g.loc[pos, "actual"]).mean()) if pos.any() else np.nan,
+        "mase": float(err.abs().mean() / g["scale"].iloc[0]) if g["scale"].iloc[0] > 0 else np.nan,
+        "bias": float(err.sum() / g["actual"].sum()) if g["actual"].sum() > 0 else np.nan,
+        "coverage": float(((g["actual"] >= g["offered_lo"]) & (g["actual"] <= g["offered_hi"])).mean()),
+        "intervals": int(len(g)),
+    })
+
+
+def backtest(
+    history: History,
+    origins: int = 4,
+    weeks: int = 1,
+    models: tuple[str, ...] = ("calendar", "seasonal_naive"),
+    country: str = "CN",
+    subdivision: str | None = None,
+    level: float = 0.8,
+    profile_weeks: int = 8,
+    default_aht_s: float | None = None,
+    progress=None,
+) -> BacktestResult:
+    """Rolling-origin backtest: for each of the last ``origins`` weekly origins, fit on the history before it
+    and forecast ``weeks`` weeks, with the same code as ``forecast``. The last origin's horizon ends on the
+    history's last day; earlier origins step back one week each."""
+    settings = dict(country=country, subdivision=subdivision, level=level, profile_weeks=profile_weeks,
+                    default_aht_s=default_aht_s)
+    last_origin = history.end.normalize() + pd.Timedelta(days=1) - pd.Timedelta(weeks=weeks)
+    starts = [last_origin - pd.Timedelta(weeks=k) for k in range(origins - 1, -1, -1)]
+    if starts[0] - history.start.normalize() < pd.Timedelta(days=MIN_HISTORY_DAYS):
+        raise InputError(
+            f"history from {history.start:%Y-%m-%d} to {history.end:%Y-%m-%d} is too short for {origins} origin(s) of "
+            f"{weeks} week(s): each origin needs {MIN_HISTORY_DAYS} days before it",
+            file=history.source,
+        )
+    actual = history.frame.set_index(["queue", "interval_start"])["offered"]
+    parts = []
+    for q in history.queues:
+        frame = history.frame[history.frame["queue"] == q]
+        for o in starts:
+            train = frame[frame["interval_start"] < o]
+            s = train.set_index("interval_start")["offered"]
+            lagged = s.reindex(s.index - pd.Timedelta(days=7)).to_numpy()
+            scale = float(np.nanmean(np.abs(s.to_numpy() - lagged)))
+            for name in models:
+                if progress:
+                    progress(f"backtest {q} {o:%Y-%m-%d} {name}")
+                p = _fit_predict(name, train, history.interval_minutes, o, weeks * 7, settings, history.source)
+                p["actual"] = actual.reindex(list(zip([q] * len(p), p["interval_start"]))).to_numpy()
+                p = p[p["actual"].notna()]
+                p.insert(0, "origin", o)
+                p.insert(0, "queue", q)
+                p.insert(0, "model", name)
+                p["horizon_day"] = (p["interval_start"].dt.normalize() - o).dt.days + 1
+                p["scale"] = scale
+                parts.append(p)
+    iv = pd.concat(parts, ignore_index=True)
+    metrics = iv.groupby(["model", "queue"]).apply(_metrics, include_groups=False).reset_index()
+    metrics["level"] = level
+    by_day = iv.groupby(["model", "horizon_day"]).apply(
+        lambda g: pd.Series({"wape": float((g["offered"] - g["actual"]).abs().sum() / g["actual"].sum()),
+                             "bias": float((g["offered"] - g["actual"]).sum() / g["actual"].sum())}),
+        include_groups=False).reset_index()
+    return BacktestResult(intervals=iv.drop(columns="scale"), metrics=metrics, by_day=by_day)
+
+
+def plot_backtest(bt: BacktestResult):
+    """Matplotlib figure: hourly forecast versus actual over the backtest horizons, per queue, every model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    iv = bt.intervals
+    queues = sorted(iv["queue"].unique())
+    fig, axes = plt.subplots(len(queues), 1, figsize=(12, 3.2 * len(queues)), squeeze=False)
+    for ax, q in zip(axes[:, 0], queues):
+        g = iv[iv["queue"] == q]
+        act = g.drop_duplicates("interval_start").set_index("interval_start")["actual"].resample("h").sum(min_count=1)
+        ax.plot(act.index, act.to_numpy(), color="#222", lw=0.8, label="actual")
+        for name, col in zip(sorted(g["model"].unique()), ["#1f6fb2", "#d9822b", "#3a9d5d"]):
+            f = g[g["model"] == name].groupby("interval_start")["offered"].mean().resample("h").sum(min_count=1)
+            ax.plot(f.index, f.to_numpy(), color=col, lw=0.8, label=name)
+        ax.set_title(f"{q}: calls per hour, backtest", loc="left", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", fontsize=8, ncols=4)
+    fig.tight_layout()
+    return fig
 
 
 def plot_forecast(history: History, fc: pd.DataFrame, days_back: int = 14):
