@@ -1,11 +1,9 @@
-import os
 from pathlib import Path
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

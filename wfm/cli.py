@@ -464,6 +464,9 @@ def validate(
 
 
 def main() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # the command line only writes image files; never open a window
     app()
 
 

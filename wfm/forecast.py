@@ -523,9 +523,6 @@ def backtest(
 
 def plot_backtest(bt: BacktestResult):
     """Matplotlib figure: hourly forecast versus actual over the backtest horizons, per queue, every model."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     iv = bt.intervals
@@ -547,9 +544,6 @@ def plot_backtest(bt: BacktestResult):
 
 def plot_forecast(history: History, fc: pd.DataFrame, days_back: int = 14):
     """Matplotlib figure: the last ``days_back`` days of history and the forecast with its interval, hourly."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     queues = sorted(fc["queue"].unique())
