@@ -1,0 +1,817 @@
+"""Rostering: assign named agents to the scheduled shifts.
+
+Input: the shift frame from the scheduler (one row per distinct shift with its head count), the agent list
+(skills, contract, weekly hours and days) and an optional holiday ledger. Output: who works which shift,
+what could not be staffed, a per-agent summary and the updated holiday ledger.
+
+Model (one MIP per ISO week, Monday to Sunday, solved in date order with PuLP and HiGHS; CBC if HiGHS is
+missing):
+
+* ``x[a, g]`` binary: agent ``a`` works shift group ``g`` (a row of the shift frame). Created only when the
+  agent is skilled for the shift's queue, is ``night_ok`` or the shift does not touch the night window
+  (``pay.night_start_h``-``pay.night_end_h``), holds the template's contract (``schedule.templates[].contract``
+  unless ``any``) and can hold the shift at all (paid hours <= weekly maximum, rest after the agent's last
+  shift of the previous week respected).
+* ``u[g]`` >= 0 unfilled heads with ``sum_a x[a, g] + u[g] = count_g``. On public holidays (``is_holiday``
+  of :func:`wfm.calendar.day_calendar`) ``u`` is split into the part inside ``ceil(holiday_min_share *
+  count)`` (very expensive) and the rest (ordinary cost).
+* Hard rules: one shift per agent per calendar day (by start date); no overlap and at least
+  ``roster.min_rest_h`` between an agent's consecutive shifts; at most ``max_consecutive_days`` worked days
+  in any ``max_consecutive_days + 1`` consecutive days (days worked in earlier weeks count); worked days per
+  ISO week <= ``min(max_days_week, 7 - min_days_off_per_week)``; paid hours per ISO week <=
+  ``max_hours_week``.
+* Rest and overlap conflicts are written as cliques, not pairs: for shifts on day d and a later day d'
+  (d' - d days is as far as a shift plus the rest can reach), shift g1 on d conflicts with g2 on d' iff
+  ``start(g2) < end(g1) + min_rest_h``. For a threshold t, every g1 with ``end + rest > t`` conflicts with
+  every g2 with ``start <= t``, so ``sum x[a, A_t] + sum x[a, B_t] <= 1`` is valid; thresholds at the
+  starts on d', keeping only the maximal (A_t, B_t), cover every conflicting pair with a handful of rows
+  per agent and day pair.
+* Soft rule: paid hours per ISO week >= ``min_hours_week`` (prorated by days_in_horizon / 7 for a partial
+  week at either end of the horizon); the shortfall is penalised and reported.
+
+Holiday fairness. Each agent's holiday duty is ``ledger count + holiday shifts assigned in this horizon so
+far``, counted relative to the least-loaded agent that can work a holiday shift that week. The objective
+(1) minimises the maximum of that total over the agents eligible for at least one holiday shift of the week
+and (2) adds a small convex term: the j-th holiday shift given to an agent this week costs ``base + j``, so
+the total of the term is about half the sum of squares of the agents' totals. With the number of holiday
+shifts fixed by coverage, minimising the sum of squares is minimising the spread (variance): duty goes to
+the agents with the fewest past holidays first and is spread evenly (max - min <= 1 where skills and rules
+allow). Both terms are weighted below coverage and contracted hours, so fairness never leaves a shift
+empty or an agent short of hours.
+
+Week-by-week decomposition is a heuristic: a choice made in one week (for example who works Sunday night)
+is fixed when the next week is solved. Each week's status is reported honestly: ``proven_optimal`` is
+PuLP's ``sol_status == LpSolutionOptimal``, which with HiGHS means optimal within ``roster.mip_gap``; the
+gap and best bound are reported alongside.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from .calendar import day_calendar
+from .errors import InputError, SolverError
+from .io import read_table
+
+AGENT_COLUMNS = (
+    "agent_id", "name", "team", "queues", "contract", "min_hours_week", "max_hours_week", "max_days_week",
+    "hourly_rate", "night_ok",
+)
+CONTRACTS = ("full_time", "part_time")
+SHIFT_COLUMNS = ("shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count")
+ROSTER_COLUMNS = [
+    "agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
+    "break_start", "break_end", "paid_hours", "is_holiday",
+]
+UNFILLED_COLUMNS = ["shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday"]
+SUMMARY_COLUMNS = [
+    "agent_id", "name", "team", "shifts", "paid_hours", "nights", "weekend_shifts", "holiday_shifts",
+    "min_hours_shortfall",
+]
+LEDGER_COLUMNS = ["agent_id", "holiday_shifts"]
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+# --- Objective weights (all per unit named; the ratios are what matter) --------------------------------
+# An empty seat on a public holiday (within holiday_min_share) costs more than anything else the model can
+# trade against it: 100x an ordinary empty seat, so no combination of ordinary coverage, hours or fairness
+# gains in one week can pay for leaving a guaranteed holiday seat empty.
+W_HOLIDAY_UNFILLED_PER_H = 10_000.0
+# An ordinary empty seat, per paid hour of the shift (so a long shift weighs more than a short one): 10x a
+# contracted hour short, so coverage always comes before topping up an agent's hours.
+W_UNFILLED_PER_H = 100.0
+# One hour below an agent's contracted weekly minimum: above any fairness change one assignment can make
+# (at most W_HOL_MAX + W_HOL_SPREAD * a few levels), so fairness never costs an agent contracted hours.
+W_SHORTFALL_PER_H = 10.0
+# One unit of the maximum holiday duty among eligible agents (ledger + this horizon): the main fairness term.
+W_HOL_MAX = 3.0
+# The convex spread term: the j-th holiday shift of an agent with base load b costs W_HOL_SPREAD * (b + j).
+# Small, so it breaks ties left by the max term (who among the less-loaded agents takes the duty).
+W_HOL_SPREAD = 1.0
+
+MAX_MESSAGES = 20  # unfilled-shift sentences listed before a summary sentence
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    """Result of :func:`build_roster`. ``summary`` holds ``messages`` (sentences), per-week solver
+    statuses (``weeks``) and headline counts."""
+
+    roster: pd.DataFrame
+    unfilled: pd.DataFrame
+    agent_summary: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+    ledger: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEDGER_COLUMNS))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Agents and ledger
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _read_csv_with_lines(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    """Read a CSV as strings, remembering the line each data row starts on (header = line 1)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, skipinitialspace=True)
+            header = None
+            rows, lines = [], []
+            start = 1
+            for rec in reader:
+                line = start
+                start = reader.line_num + 1
+                if not rec or all(not c.strip() for c in rec):
+                    continue  # a blank line is not a row
+                if header is None:
+                    header = [c.strip() for c in rec]
+                    continue
+                rows.append(rec)
+                lines.append(line)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise InputError(f"cannot read the file: {err}", file=str(path)) from None
+    if header is None:
+        raise InputError("the file is empty (no header row)", file=str(path))
+    n = len(header)
+    for rec, line in zip(rows, lines):
+        if len(rec) > n and any(c.strip() for c in rec[n:]):
+            raise InputError(f"{len(rec)} fields but the header has {n}", file=str(path), row=line)
+    data = [[(rec[i].strip() if i < len(rec) else "") for i in range(n)] for rec in rows]
+    return pd.DataFrame(data, columns=header, dtype=object), lines
+
+
+def load_agents(path: str | Path) -> pd.DataFrame:
+    """Read and validate the agents CSV (see docs/formats.md).
+
+    Returns ``agent_id, name, team, queues ('a;b'), contract, min_hours_week, max_hours_week (float),
+    max_days_week (int), hourly_rate (float), night_ok (bool)`` plus any extra columns, in file order.
+    Raises InputError naming the file, the row as a spreadsheet shows it (header = row 1) and the column.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", file=str(p))
+    if p.suffix.lower() in (".parquet", ".pq"):
+        df = read_table(p)
+        return agents_from_frame(df, source=str(p))
+    df, lines = _read_csv_with_lines(p)
+    return agents_from_frame(df, source=str(p), _lines=lines)
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    return str(v).strip()
+
+
+def _parse_bool(text: str) -> bool | None:
+    t = text.lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    return None
+
+
+def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int] | None = None) -> pd.DataFrame:
+    """Validate an agents frame (strings as read, or already typed) and return it typed.
+
+    Row numbers in errors are ``position + 2`` (header = row 1) unless the reader passed the real lines.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise InputError("agents must be a table", file=source)
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in AGENT_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns) or 'none'}",
+            file=source, row=1, column=missing[0],
+        )
+    lines = list(_lines) if _lines is not None else [i + 2 for i in range(len(df))]
+    out: dict[str, list] = {c: [] for c in AGENT_COLUMNS}
+    seen: dict[str, int] = {}
+    for pos in range(len(df)):
+        line = lines[pos]
+        rec = {c: _cell(df[c].iloc[pos]) for c in AGENT_COLUMNS}
+
+        def fail(msg: str, col: str):
+            raise InputError(msg, file=source, row=line, column=col)
+
+        aid = rec["agent_id"]
+        if not aid:
+            fail("agent_id is empty", "agent_id")
+        if aid in seen:
+            fail(f"duplicate agent_id '{aid}' (first on row {seen[aid]})", "agent_id")
+        seen[aid] = line
+        queues = [q.strip() for q in rec["queues"].split(";") if q.strip()]
+        if not queues:
+            fail("no queue given: list the queues the agent is skilled for, separated by ';'", "queues")
+        queues = list(dict.fromkeys(queues))
+        contract = rec["contract"].lower().replace("-", "_").replace(" ", "_")
+        if contract not in CONTRACTS:
+            fail(f"unknown contract '{rec['contract']}'; use one of {', '.join(CONTRACTS)}", "contract")
+        nums = {}
+        for col in ("min_hours_week", "max_hours_week", "max_days_week", "hourly_rate"):
+            text = rec[col]
+            try:
+                v = float(text)
+            except ValueError:
+                v = float("nan")
+            if not text or not math.isfinite(v):
+                fail(f"'{text}' is not a number", col)
+            if v < 0:
+                fail(f"{text} is negative", col)
+            nums[col] = v
+        if nums["max_hours_week"] > 168:
+            fail(f"{rec['max_hours_week']} hours is more than a week holds (168)", "max_hours_week")
+        if nums["min_hours_week"] > nums["max_hours_week"]:
+            fail(
+                f"min_hours_week {rec['min_hours_week']} is more than max_hours_week {rec['max_hours_week']}",
+                "min_hours_week",
+            )
+        days = nums["max_days_week"]
+        if not float(days).is_integer() or not 1 <= days <= 7:
+            fail(f"'{rec['max_days_week']}' is not a whole number of days from 1 to 7", "max_days_week")
+        night = _parse_bool(rec["night_ok"])
+        if night is None:
+            fail(f"'{rec['night_ok']}' is not a boolean (true/false, yes/no, 1/0)", "night_ok")
+        out["agent_id"].append(aid)
+        out["name"].append(rec["name"] or aid)
+        out["team"].append(rec["team"])
+        out["queues"].append(";".join(queues))
+        out["contract"].append(contract)
+        out["min_hours_week"].append(nums["min_hours_week"])
+        out["max_hours_week"].append(nums["max_hours_week"])
+        out["max_days_week"].append(int(days))
+        out["hourly_rate"].append(nums["hourly_rate"])
+        out["night_ok"].append(bool(night))
+    res = pd.DataFrame(out)
+    res = res.astype({"min_hours_week": float, "max_hours_week": float, "max_days_week": int,
+                      "hourly_rate": float, "night_ok": bool})
+    for c in ("agent_id", "name", "team", "queues", "contract"):
+        res[c] = res[c].astype(str)
+    extra = [c for c in df.columns if c not in AGENT_COLUMNS]
+    for c in extra:
+        res[c] = df[c].to_numpy()
+    return res
+
+
+def read_ledger(path: str | Path) -> pd.DataFrame:
+    """Read a holiday ledger CSV ``agent_id, holiday_shifts``; InputError with row and column on bad rows."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", file=str(p))
+    df, lines = _read_csv_with_lines(p)
+    return ledger_from_frame(df, source=str(p), _lines=lines)
+
+
+def ledger_from_frame(df: pd.DataFrame | None, source: str = "ledger", _lines: list[int] | None = None) -> pd.DataFrame:
+    """Validate a ledger frame; returns ``agent_id (str), holiday_shifts (int)`` sorted by agent_id."""
+    if df is None:
+        return pd.DataFrame({"agent_id": pd.Series([], dtype=str), "holiday_shifts": pd.Series([], dtype=int)})
+    df = df.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in LEDGER_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns) or 'none'}",
+                         file=source, row=1, column=missing[0])
+    lines = list(_lines) if _lines is not None else [i + 2 for i in range(len(df))]
+    ids, counts, seen = [], [], {}
+    for pos in range(len(df)):
+        aid, text = _cell(df["agent_id"].iloc[pos]), _cell(df["holiday_shifts"].iloc[pos])
+        if not aid:
+            raise InputError("agent_id is empty", file=source, row=lines[pos], column="agent_id")
+        if aid in seen:
+            raise InputError(f"duplicate agent_id '{aid}' (first on row {seen[aid]})", file=source,
+                             row=lines[pos], column="agent_id")
+        seen[aid] = lines[pos]
+        try:
+            v = float(text)
+        except ValueError:
+            v = float("nan")
+        if not math.isfinite(v) or v < 0 or not v.is_integer():
+            raise InputError(f"'{text}' is not a whole number >= 0", file=source, row=lines[pos],
+                             column="holiday_shifts")
+        ids.append(aid)
+        counts.append(int(v))
+    out = pd.DataFrame({"agent_id": pd.Series(ids, dtype=str), "holiday_shifts": pd.Series(counts, dtype=int)})
+    return out.sort_values("agent_id", kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Shifts
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _prepare_shifts(shifts: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in SHIFT_COLUMNS if c not in shifts.columns]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", file="shifts", row=1, column=missing[0])
+    s = shifts.copy().reset_index(drop=True)
+    s["_row"] = np.arange(len(s)) + 2
+    for c in ("break_start", "break_end"):
+        if c not in s:
+            s[c] = pd.NaT
+    for c in ("date", "start", "end", "break_start", "break_end"):
+        raw = s[c]
+        if not pd.api.types.is_datetime64_any_dtype(raw):
+            blank = raw.isna() | (raw.astype(str).str.strip() == "")
+            parsed = pd.to_datetime(raw.where(~blank), errors="coerce", format="mixed")
+            bad = parsed.isna() & ~blank
+            if c in ("date", "start", "end"):
+                bad = bad | blank
+            if bad.any():
+                i = int(np.flatnonzero(bad.to_numpy())[0])
+                raise InputError(f"'{raw.iloc[i]}' is not a date-time", file="shifts", row=i + 2, column=c)
+            s[c] = parsed
+        s[c] = s[c].astype("datetime64[ns]")
+    for c in ("paid_hours", "count"):
+        v = pd.to_numeric(s[c], errors="coerce")
+        if v.isna().any():
+            i = int(np.flatnonzero(v.isna().to_numpy())[0])
+            raise InputError(f"'{s[c].iloc[i]}' is not a number", file="shifts", row=i + 2, column=c)
+        s[c] = v
+    if (s["count"] < 0).any() or (s["count"] % 1 != 0).any():
+        i = int(np.flatnonzero(((s["count"] < 0) | (s["count"] % 1 != 0)).to_numpy())[0])
+        raise InputError(f"'{s['count'].iloc[i]}' is not a whole number >= 0", file="shifts", row=i + 2, column="count")
+    s["count"] = s["count"].astype(int)
+    s["paid_hours"] = s["paid_hours"].astype(float)
+    for c in ("shift_id", "queue", "template"):
+        s[c] = s[c].astype(str)
+    dup = s["shift_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError(f"duplicate shift_id '{s['shift_id'].iloc[i]}'", file="shifts", row=i + 2, column="shift_id")
+    bad = s["end"] <= s["start"]
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("the shift ends before it starts", file="shifts", row=i + 2, column="end")
+    s["date"] = s["date"].dt.normalize()
+    bad = s["start"].dt.normalize() != s["date"]
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError("date is not the day the shift starts", file="shifts", row=i + 2, column="date")
+    s = s.loc[s["count"] > 0]
+    return s.sort_values(["start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
+
+
+def _touches_night(start: pd.Series, end: pd.Series, night_start_h: float, night_end_h: float) -> np.ndarray:
+    """True where [start, end) overlaps the night window (which may wrap past midnight)."""
+    if night_start_h == night_end_h:
+        return np.zeros(len(start), dtype=bool)
+    out = np.zeros(len(start), dtype=bool)
+    day0 = start.dt.normalize()
+    ns, ne = pd.Timedelta(hours=night_start_h), pd.Timedelta(hours=night_end_h)
+    wrap = night_end_h < night_start_h
+    span_days = int(((end - day0) / pd.Timedelta(days=1)).max()) + 1 if len(start) else 0
+    for k in range(-1, span_days + 1):
+        d = day0 + pd.Timedelta(days=k)
+        w0 = d + ns
+        w1 = d + pd.Timedelta(days=1) + ne if wrap else d + ne
+        out |= ((start < w1) & (end > w0)).to_numpy()
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The weekly model
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _cliques(starts: np.ndarray, ends_rest: np.ndarray, day1: list[int], day2: list[int]) -> list[tuple[list[int], list[int]]]:
+    """Maximal conflict cliques between shifts of an earlier day (``day1``) and a later day (``day2``).
+
+    ``starts``/``ends_rest`` are minutes; g1 conflicts with g2 iff ``starts[g2] < ends_rest[g1]``.
+    """
+    if not day1 or not day2:
+        return []
+    d2 = sorted(day2, key=lambda g: (starts[g], g))
+    thresholds = sorted({int(starts[g]) for g in d2})
+    sets = []
+    for t in thresholds:
+        a = tuple(g for g in day1 if ends_rest[g] > t)
+        sets.append((t, a))
+    out = []
+    for i, (t, a) in enumerate(sets):
+        if not a:
+            continue
+        if i + 1 < len(sets) and sets[i + 1][1] == a:
+            continue  # the next threshold has the same A and a larger B
+        b = [g for g in d2 if starts[g] <= t]
+        out.append((list(a), b))
+    return out
+
+
+def _solver(cfg):
+    limit = float(cfg.roster.time_limit_s)
+    gap = float(cfg.roster.mip_gap)
+    highs = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=gap, random_seed=0)
+    if highs.available():
+        return highs, "HiGHS"
+    return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap, threads=1, options=["randomS 0"]), "CBC"
+
+
+def _solve(prob: pulp.LpProblem, cfg) -> dict:
+    solver, name = _solver(cfg)
+    t0 = time.perf_counter()
+    try:
+        prob.solve(solver)
+    except pulp.PulpSolverError:
+        if name != "HiGHS":
+            raise SolverError("the roster solver (CBC) failed to run") from None
+        name = "CBC"
+        prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=float(cfg.roster.time_limit_s),
+                                     gapRel=float(cfg.roster.mip_gap), threads=1))
+    secs = time.perf_counter() - t0
+    info = {"solver": name, "seconds": round(secs, 2), "status": pulp.LpStatus.get(prob.status, str(prob.status)),
+            "proven_optimal": prob.sol_status == pulp.LpSolutionOptimal,
+            "objective": None, "best_bound": None, "gap": None}
+    has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    if name == "HiGHS" and getattr(prob, "solverModel", None) is not None:
+        h = prob.solverModel
+        hinfo = h.getInfo()
+        info["status"] = h.modelStatusToString(h.getModelStatus())
+        has_solution = has_solution and int(hinfo.primal_solution_status) == 2
+        if has_solution:
+            info["objective"] = float(hinfo.objective_function_value)
+            bound = float(hinfo.mip_dual_bound)
+            info["best_bound"] = bound if math.isfinite(bound) else None
+            g = float(hinfo.mip_gap)
+            info["gap"] = g if math.isfinite(g) else None
+    elif has_solution:
+        info["objective"] = pulp.value(prob.objective)
+    info["has_solution"] = has_solution
+    return info
+
+
+def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.DataFrame | None = None,
+                 progress=None) -> RosterResult:
+    """Assign agents to shifts, one ISO week at a time (see the module docstring for the model).
+
+    ``shifts``: ``shift_id, queue, date, template, start, end, break_start, break_end, paid_hours, count``.
+    ``agents``: as from :func:`load_agents` (a raw frame is validated too). ``ledger``: ``agent_id,
+    holiday_shifts`` of holiday shifts worked before this horizon. ``progress(message)`` is called as each
+    week starts. Raises SolverError only when the solver returns no assignment at all.
+    """
+    rcfg, pay = cfg.roster, cfg.pay
+    ag = agents_from_frame(agents, source="agents")
+    led = ledger_from_frame(ledger if ledger is not None and len(ledger.columns) else None)
+    s = _prepare_shifts(shifts)
+    rest = pd.Timedelta(hours=float(rcfg.min_rest_h))
+    M = int(rcfg.max_consecutive_days)
+    day_cap_rule = 7 - int(rcfg.min_days_off_per_week)
+
+    # Shift attributes as arrays (index = row of s).
+    n_s = len(s)
+    if n_s:
+        cal = day_calendar(pd.date_range(s["date"].min(), s["date"].max(), freq="D"),
+                           cfg.site.country, cfg.site.subdivision)
+        hol_dates = set(cal.loc[cal["is_holiday"], "date"])
+    else:
+        hol_dates = set()
+    s["is_holiday"] = s["date"].isin(hol_dates).astype(bool)
+    s["_night"] = _touches_night(s["start"], s["end"], pay.night_start_h, pay.night_end_h)
+    t_contract = {t.name: t.contract for t in cfg.schedule.templates}
+    s["_contract"] = s["template"].map(t_contract).fillna("any")
+    s["_week"] = s["date"] - pd.to_timedelta(s["date"].dt.day_of_week, unit="D")
+    epoch = s["date"].min() if n_s else pd.Timestamp("2000-01-01")
+    start_min = ((s["start"] - epoch) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
+    end_min = ((s["end"] - epoch) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
+    rest_min = int(round(rest / pd.Timedelta(minutes=1)))
+    ends_rest = end_min + rest_min
+    day_idx = ((s["date"] - epoch) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+    paid = s["paid_hours"].to_numpy(dtype=float)
+    count = s["count"].to_numpy(dtype=np.int64)
+    queue = s["queue"].to_numpy(dtype=object)
+    night = s["_night"].to_numpy(dtype=bool)
+    tcon = s["_contract"].to_numpy(dtype=object)
+    is_hol = s["is_holiday"].to_numpy(dtype=bool)
+    req_hol = np.where(is_hol, np.ceil(rcfg.holiday_min_share * count - 1e-9).astype(np.int64), 0)
+    # how many days after its start day a shift plus the rest can still conflict
+    reach = int(max(0, math.ceil((int((end_min - day_idx * 1440).max()) + rest_min) / 1440) - 1)) if n_s else 0
+    h0 = s["date"].min() if n_s else None
+    h1 = s["date"].max() if n_s else None
+
+    # Agents
+    n_a = len(ag)
+    a_ids = ag["agent_id"].tolist()
+    a_q = [frozenset(q.split(";")) for q in ag["queues"]]
+    a_con = ag["contract"].tolist()
+    a_night = ag["night_ok"].tolist()
+    a_min = ag["min_hours_week"].to_numpy(dtype=float)
+    a_max = ag["max_hours_week"].to_numpy(dtype=float)
+    a_days = np.minimum(ag["max_days_week"].to_numpy(dtype=int), day_cap_rule)
+    led_map = dict(zip(led["agent_id"], led["holiday_shifts"]))
+    base_hol = np.array([int(led_map.get(a, 0)) for a in a_ids], dtype=np.int64)
+
+    # Eligibility per class of agents (skills, contract, night) over all shifts.
+    class_mask: dict[tuple, np.ndarray] = {}
+    a_class = []
+    for i in range(n_a):
+        key = (tuple(sorted(a_q[i])), a_con[i], a_night[i])
+        if key not in class_mask:
+            m = np.isin(queue, list(key[0])) if n_s else np.zeros(0, bool)
+            if not key[2]:
+                m &= ~night
+            m &= (tcon == "any") | (tcon == key[1])
+            class_mask[key] = m
+        a_class.append(key)
+
+    # State carried across weeks
+    last_end = np.full(n_a, np.iinfo(np.int64).min // 4, dtype=np.int64)  # minutes since epoch
+    worked_days: list[set[int]] = [set() for _ in range(n_a)]
+    hol_so_far = np.zeros(n_a, dtype=np.int64)
+    assigned: list[tuple[int, int]] = []  # (agent, shift)
+    shortfall = np.zeros(n_a, dtype=float)
+    weeks_info = []
+
+    weeks = sorted(s["_week"].unique()) if n_s else []
+    for wk_i, wk in enumerate(weeks):
+        wk = pd.Timestamp(wk)
+        if progress:
+            progress(f"roster week {wk_i + 1}/{len(weeks)} (from {wk.date()})")
+        w_rows = np.flatnonzero((s["_week"] == wk).to_numpy())
+        w_set = np.zeros(n_s, dtype=bool)
+        w_set[w_rows] = True
+        wk_day0 = int((wk - epoch) // pd.Timedelta(days=1))
+        days_in = sum(1 for k in range(7) if h0 <= wk + pd.Timedelta(days=k) <= h1)
+        min_frac = days_in / 7.0
+
+        prob = pulp.LpProblem(f"roster_{wk.date()}", pulp.LpMinimize)
+        obj_terms: list[tuple] = []
+        x: dict[tuple[int, int], pulp.LpVariable] = {}
+        by_agent: list[list[int]] = [[] for _ in range(n_a)]
+        by_shift: dict[int, list[pulp.LpVariable]] = defaultdict(list)
+
+        # Clique structures per class for this week.
+        class_cliques: dict[tuple, list] = {}
+        for key, m in class_mask.items():
+            rows = np.flatnonzero(m & w_set)
+            per_day: dict[int, list[int]] = defaultdict(list)
+            for g in rows:
+                per_day[int(day_idx[g])].append(int(g))
+            cl = []
+            for d1 in sorted(per_day):
+                for k in range(1, reach + 1):
+                    d2 = d1 + k
+                    if d2 in per_day:
+                        cl.extend(_cliques(start_min, ends_rest, per_day[d1], per_day[d2]))
+            class_cliques[key] = cl
+
+        for a in range(n_a):
+            if a_days[a] <= 0:
+                continue
+            m = class_mask[a_class[a]] & w_set & (paid <= a_max[a] + 1e-9) & (start_min >= last_end[a] + rest_min)
+            # a day already blocked by the consecutive-days rule with carried-in days alone
+            for g in np.flatnonzero(m):
+                g = int(g)
+                v = pulp.LpVariable(f"x_{a}_{g}", cat=pulp.LpBinary)
+                x[(a, g)] = v
+                by_agent[a].append(g)
+                by_shift[g].append(v)
+
+        # Coverage
+        unf_vars = {}
+        for g in w_rows:
+            g = int(g)
+            terms = [(v, 1) for v in by_shift.get(g, [])]
+            u = pulp.LpVariable(f"u_{g}", lowBound=0, upBound=int(count[g]))
+            terms.append((u, 1))
+            obj_terms.append((u, W_UNFILLED_PER_H * paid[g]))
+            if req_hol[g] > 0:
+                uh = pulp.LpVariable(f"uh_{g}", lowBound=0, upBound=int(req_hol[g]))
+                u.upBound = int(count[g] - req_hol[g])
+                terms.append((uh, 1))
+                obj_terms.append((uh, W_HOLIDAY_UNFILLED_PER_H * paid[g]))
+            unf_vars[g] = u
+            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"cover_{g}", int(count[g]))
+
+        # Per-agent rules
+        hol_rows = [int(g) for g in w_rows if is_hol[g]]
+        hol_eligible = [a for a in range(n_a) if any(is_hol[g] for g in by_agent[a])]
+        for a in range(n_a):
+            gs = by_agent[a]
+            have = set(gs)
+            per_day: dict[int, list[int]] = defaultdict(list)
+            for g in gs:
+                per_day[int(day_idx[g])].append(g)
+            # hours (shortfall even when the agent has no shift this week)
+            need = a_min[a] * min_frac
+            if not gs:
+                shortfall[a] += need
+                continue
+            hours = pulp.LpAffineExpression([(x[(a, g)], paid[g]) for g in gs])
+            if sum(paid[g] for g in gs) > a_max[a] + 1e-9:
+                prob += pulp.LpConstraint(hours, pulp.LpConstraintLE, f"maxh_{a}", float(a_max[a]))
+            if need > 1e-9:
+                sf = pulp.LpVariable(f"short_{a}", lowBound=0)
+                obj_terms.append((sf, W_SHORTFALL_PER_H))
+                prob += pulp.LpConstraint(hours + sf, pulp.LpConstraintGE, f"minh_{a}", float(need))
+            # one shift per day
+            for d, lst in per_day.items():
+                if len(lst) > 1:
+                    prob += pulp.LpConstraint(pulp.LpAffineExpression([(x[(a, g)], 1) for g in lst]),
+                                              pulp.LpConstraintLE, f"day_{a}_{d}", 1)
+            # days per week
+            if len(per_day) > a_days[a]:
+                prob += pulp.LpConstraint(pulp.LpAffineExpression([(x[(a, g)], 1) for g in gs]),
+                                          pulp.LpConstraintLE, f"days_{a}", int(a_days[a]))
+            # rest and overlap
+            for ci, (A, B) in enumerate(class_cliques[a_class[a]]):
+                aa = [g for g in A if g in have]
+                bb = [g for g in B if g in have]
+                if aa and bb:
+                    prob += pulp.LpConstraint(pulp.LpAffineExpression([(x[(a, g)], 1) for g in aa + bb]),
+                                              pulp.LpConstraintLE, f"rest_{a}_{ci}", 1)
+            # consecutive days: windows [st, st + M] ending inside this week
+            for st in range(wk_day0 - M, wk_day0 + 7 - M):
+                window = range(st, st + M + 1)
+                fixed = sum(1 for d in window if d < wk_day0 and d in worked_days[a])
+                var_days = [d for d in window if d >= wk_day0 and d in per_day]
+                if fixed + len(var_days) <= M:
+                    continue
+                terms = [(x[(a, g)], 1) for d in var_days for g in per_day[d]]
+                prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
+                                          f"consec_{a}_{st - wk_day0 + M}", max(0, M - fixed))
+
+        # Holiday fairness
+        if hol_rows and hol_eligible:
+            load = {a: int(base_hol[a] + hol_so_far[a]) for a in hol_eligible}
+            b0 = min(load.values())
+            hmax = pulp.LpVariable("hol_max", lowBound=0)
+            obj_terms.append((hmax, W_HOL_MAX))
+            for a in hol_eligible:
+                hg = [g for g in by_agent[a] if is_hol[g]]
+                y = pulp.LpAffineExpression([(x[(a, g)], 1) for g in hg])
+                rel = load[a] - b0
+                prob += pulp.LpConstraint(y - hmax, pulp.LpConstraintLE, f"holmax_{a}", -rel)
+                n_days = len({int(day_idx[g]) for g in hg})
+                zs = []
+                for j in range(1, n_days + 1):
+                    z = pulp.LpVariable(f"hz_{a}_{j}", lowBound=0, upBound=1)
+                    obj_terms.append((z, W_HOL_SPREAD * (rel + j)))
+                    zs.append((z, 1))
+                prob += pulp.LpConstraint(pulp.LpAffineExpression(zs) - y, pulp.LpConstraintEQ, f"holz_{a}", 0)
+
+        prob += pulp.LpAffineExpression(obj_terms)
+        n_vars, n_cons = len(prob.variables()), len(prob.constraints)
+        info = _solve(prob, cfg)
+        if not info["has_solution"]:
+            raise SolverError(
+                f"the roster solver found no assignment for the week from {wk.date()} within "
+                f"{rcfg.time_limit_s:g} s (status: {info['status']}); raise roster.time_limit_s"
+            )
+        info.update({"week_start": str(wk.date()), "variables": n_vars, "constraints": n_cons,
+                     "agent_shift_pairs": len(x)})
+        weeks_info.append(info)
+
+        # Read the assignment and carry the state.
+        week_hours = np.zeros(n_a)
+        for (a, g), v in x.items():
+            if v.varValue is not None and v.varValue > 0.5:
+                assigned.append((a, g))
+                week_hours[a] += paid[g]
+                last_end[a] = max(last_end[a], end_min[g])
+                worked_days[a].add(int(day_idx[g]))
+                if is_hol[g]:
+                    hol_so_far[a] += 1
+        for a in range(n_a):
+            if by_agent[a]:
+                shortfall[a] += max(0.0, a_min[a] * min_frac - week_hours[a])
+
+    return _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Outputs
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _hhmm(ts: pd.Timestamp) -> str:
+    return ts.strftime("%H:%M")
+
+
+def _message(row) -> str:
+    n = int(row["missing"])
+    agents = "1 more agent" if n == 1 else f"{n} more agents"
+    verb = "is" if n == 1 else "are"
+    end = _hhmm(row["shift_end"])
+    days = (row["shift_end"].normalize() - row["date"]).days
+    if days == 1:
+        end += " the next day"
+    elif days > 1:
+        end += f" on {row['shift_end'].date()}"
+    text = (f"{agents} skilled for '{row['queue']}' {verb} needed on {row['date'].date()} "
+            f"from {_hhmm(row['shift_start'])} to {end}")
+    if row["is_holiday"]:
+        text += " (a public holiday)"
+    return text
+
+
+def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg) -> RosterResult:
+    n_s = len(s)
+    a_idx = np.array([a for a, _ in assigned], dtype=np.int64)
+    g_idx = np.array([g for _, g in assigned], dtype=np.int64)
+    ros = pd.DataFrame({
+        "agent_id": ag["agent_id"].to_numpy()[a_idx] if len(a_idx) else np.array([], dtype=object),
+        "name": ag["name"].to_numpy()[a_idx] if len(a_idx) else np.array([], dtype=object),
+        "team": ag["team"].to_numpy()[a_idx] if len(a_idx) else np.array([], dtype=object),
+    })
+    sub = s.iloc[g_idx].reset_index(drop=True) if n_s else s.iloc[[]]
+    ros["queue"] = sub["queue"].to_numpy()
+    ros["date"] = sub["date"].to_numpy()
+    ros["shift_id"] = sub["shift_id"].to_numpy()
+    ros["template"] = sub["template"].to_numpy()
+    ros["shift_start"] = sub["start"].to_numpy()
+    ros["shift_end"] = sub["end"].to_numpy()
+    ros["break_start"] = sub["break_start"].to_numpy()
+    ros["break_end"] = sub["break_end"].to_numpy()
+    ros["paid_hours"] = sub["paid_hours"].to_numpy(dtype=float)
+    ros["is_holiday"] = sub["is_holiday"].to_numpy(dtype=bool)
+    ros["_night"] = sub["_night"].to_numpy(dtype=bool)
+    for c in ("agent_id", "name", "team", "queue", "shift_id", "template"):
+        ros[c] = ros[c].astype(str)
+    for c in ("date", "shift_start", "shift_end", "break_start", "break_end"):
+        ros[c] = pd.to_datetime(ros[c]).astype("datetime64[ns]")
+    ros = ros.sort_values(["date", "shift_start", "agent_id", "shift_id"], kind="stable").reset_index(drop=True)
+
+    # Unfilled
+    filled = np.bincount(g_idx, minlength=n_s) if n_s else np.zeros(0, dtype=np.int64)
+    miss = s["count"].to_numpy(dtype=np.int64) - filled
+    unf = s.loc[miss > 0, ["shift_id", "queue", "date", "start", "end", "is_holiday"]].copy()
+    unf.insert(5, "missing", miss[miss > 0].astype(int))
+    unf = unf.rename(columns={"start": "shift_start", "end": "shift_end"})[UNFILLED_COLUMNS]
+    unf["is_holiday"] = unf["is_holiday"].astype(bool)
+    unf = unf.sort_values(["date", "shift_start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
+    req = np.where(s["is_holiday"].to_numpy(bool), np.ceil(rcfg.holiday_min_share * s["count"].to_numpy() - 1e-9), 0)
+    hol_short = int(np.maximum(req - filled, 0).sum()) if n_s else 0
+
+    # Agent summary
+    g = ros.assign(_weekend=ros["date"].dt.day_of_week >= 5).groupby("agent_id", sort=True)
+    per = pd.DataFrame({
+        "shifts": g.size(),
+        "paid_hours": g["paid_hours"].sum(),
+        "nights": g["_night"].sum(),
+        "weekend_shifts": g["_weekend"].sum(),
+        "holiday_shifts": g["is_holiday"].sum(),
+    })
+    summ = ag[["agent_id", "name", "team"]].copy()
+    summ = summ.join(per, on="agent_id")
+    for c in ("shifts", "nights", "weekend_shifts", "holiday_shifts"):
+        summ[c] = summ[c].fillna(0).astype(int)
+    summ["paid_hours"] = summ["paid_hours"].fillna(0.0).astype(float).round(6)
+    summ["min_hours_shortfall"] = np.round(shortfall, 6)
+    summ = summ[SUMMARY_COLUMNS].sort_values("agent_id", kind="stable").reset_index(drop=True)
+    ros = ros[ROSTER_COLUMNS]
+
+    # Ledger
+    new = dict(zip(summ["agent_id"], summ["holiday_shifts"]))
+    old = dict(zip(led["agent_id"], led["holiday_shifts"]))
+    ids = sorted(set(old) | set(new))
+    ledger = pd.DataFrame({"agent_id": pd.Series(ids, dtype=str),
+                           "holiday_shifts": pd.Series([int(old.get(i, 0)) + int(new.get(i, 0)) for i in ids], dtype=int)})
+
+    # Messages
+    msgs = []
+    order = unf.sort_values(["is_holiday", "date", "shift_start"], ascending=[False, True, True], kind="stable")
+    for _, row in order.head(MAX_MESSAGES).iterrows():
+        msgs.append(_message(row))
+    if len(unf) > MAX_MESSAGES:
+        rest_n = int(unf["missing"].iloc[:].sum() - order.head(MAX_MESSAGES)["missing"].sum())
+        msgs.append(f"{len(unf) - MAX_MESSAGES} more shifts lack {rest_n} agents in all; see unfilled_shifts.csv")
+    if hol_short:
+        msgs.append(f"{hol_short} agent-shifts on public holidays are below the guaranteed share "
+                    f"({rcfg.holiday_min_share:.0%} of each holiday shift)")
+    short = summ.loc[summ["min_hours_shortfall"] > 1e-6]
+    if len(short):
+        msgs.append(f"{len(short)} agents get fewer than their contracted minimum hours, "
+                    f"{short['min_hours_shortfall'].sum():.1f} h short in all; see agent_summary.csv")
+    for w in weeks_info:
+        if not w["proven_optimal"]:
+            gap = f", gap {w['gap']:.1%}" if w.get("gap") is not None else ""
+            msgs.append(f"The roster for the week from {w['week_start']} is the best found in the time limit, "
+                        f"not proven optimal ({w['status']}{gap})")
+
+    summary = {
+        "status": "optimal" if weeks_info and all(w["proven_optimal"] for w in weeks_info)
+        else ("feasible" if weeks_info else "empty"),
+        "proven_optimal": bool(weeks_info) and all(w["proven_optimal"] for w in weeks_info),
+        "weeks": [{k: v for k, v in w.items() if k != "has_solution"} for w in weeks_info],
+        "seconds": round(sum(w["seconds"] for w in weeks_info), 2),
+        "assigned_shifts": int(len(ros)),
+        "required_shifts": int(s["count"].sum()) if n_s else 0,
+        "unfilled_shifts": int(unf["missing"].sum()) if len(unf) else 0,
+        "holiday_unfilled_below_share": hol_short,
+        "agents_short_of_min_hours": int(len(short)),
+        "min_hours_shortfall_h": round(float(summ["min_hours_shortfall"].sum()), 3),
+        "messages": msgs,
+    }
+    return RosterResult(roster=ros, unfilled=unf, agent_summary=summ, summary=summary, ledger=ledger)
