@@ -15,12 +15,14 @@ WEEKDAY = np.array([1.2, 1.1, 1.0, 1.0, 0.9, 0.6, 0.5])
 
 
 def periodic(start, end, daily=2000.0, holiday_factor=None, country="CN"):
-    """A deterministic series: daily = base x weekday factor (x holiday factor on holiday blocks), split by SHAPE."""
+    """A deterministic series: daily = base x weekday factor (x holiday factor on holiday blocks; make-up
+    working days like a Wednesday), split by SHAPE."""
     from wfm.calendar import day_calendar
 
     days = pd.date_range(start, end, freq="D")
     cal = day_calendar(days, country)
     tot = daily * WEEKDAY[days.day_of_week]
+    tot = np.where(cal["is_makeup_workday"], daily * WEEKDAY[2], tot)  # a make-up working day is a working day
     if holiday_factor is not None:
         tot = np.where(cal["holiday_block"] != "", daily * holiday_factor, tot)
     vals = (tot[:, None] * SHAPE[None, :]).ravel()
@@ -162,3 +164,59 @@ def test_auto_picks_the_backtest_winner(shared_dir):
     fc = forecast(h, weeks=1, country="US", default_aht_s=300, model="auto")
     bt = backtest(h, origins=AUTO_ORIGINS, weeks=1, country="US", default_aht_s=300)
     assert fc.attrs["models"]["bank"] == bt.metrics.sort_values("wape").iloc[0]["model"]
+
+
+def noisy(start, end, seed=1, **kw):
+    df = periodic(start, end, **kw)
+    rng = np.random.default_rng(seed)
+    days = df["interval_start"].dt.normalize()
+    daily_noise = pd.Series(np.exp(rng.normal(0, 0.03, days.nunique())), index=days.unique())
+    df["offered"] = rng.poisson(df["offered"].to_numpy() * daily_noise.reindex(days).to_numpy()).astype(float)
+    return df
+
+
+def test_outage_day_is_flagged_and_does_not_drag_the_forecast():
+    hist = noisy("2025-03-03", "2025-05-25")
+    outage = pd.Timestamp("2025-05-19")  # the last Monday: a seasonal naive would copy it
+    hit = hist["interval_start"].dt.normalize() == outage
+    hist.loc[hit, "offered"] = np.round(hist.loc[hit, "offered"] * 0.1)
+    fc = forecast(validate_history(hist, interval_minutes=15), weeks=1, country="CN")
+    assert fc.attrs["outliers"]["q"] == ["2025-05-19"]
+    monday = fc[fc["interval_start"].dt.normalize() == pd.Timestamp("2025-05-26")]["offered"].sum()
+    assert monday == pytest.approx(2000 * 1.2, rel=0.05)
+    kept = forecast(validate_history(hist, interval_minutes=15), weeks=1, country="CN", clean_outliers=False)
+    assert kept.attrs["outliers"]["q"] == []
+
+
+def test_events_learned_and_fixed(tmp_path):
+    from wfm.forecast import load_events
+
+    hist = periodic("2025-03-03", "2025-05-25")
+    paydays = pd.to_datetime(["2025-03-20", "2025-04-17", "2025-05-15", "2025-06-05"])  # Thursdays
+    for d in paydays[:3]:
+        hit = hist["interval_start"].dt.normalize() == d
+        hist.loc[hit, "offered"] *= 1.5
+    ev = tmp_path / "events.csv"
+    ev.write_text("date,name,effect\n" + "".join(f"{d:%Y-%m-%d},payday,learn\n" for d in paydays) + "2025-06-03,mailing,1.3\n")
+    events = load_events(ev)
+    fc = forecast(validate_history(hist, interval_minutes=15), weeks=3, country="CN", events=events)
+    day = fc.groupby(fc["interval_start"].dt.normalize())["offered"].sum()
+    assert day.loc["2025-06-05"] == pytest.approx(2000 * 1.0 * 1.5, rel=0.03)  # learned: +50% on a Thursday
+    assert day.loc["2025-06-03"] == pytest.approx(2000 * 1.1 * 1.3, rel=0.03)  # given: +30% on a Tuesday
+    assert day.loc["2025-06-12"] == pytest.approx(2000 * 1.0, rel=0.03)  # an ordinary Thursday
+
+
+def test_bad_events_file(tmp_path):
+    from wfm.forecast import load_events
+
+    ev = tmp_path / "events.csv"
+    ev.write_text("date,name,effect\n2025-06-03,mailing,1.3\n2025-06-04,flyer,-2\n")
+    with pytest.raises(InputError, match=r"row 3, column 'effect'"):
+        load_events(ev)
+    ev.write_text("date,name,effect\n2025-13-03,mailing,1.3\n")
+    with pytest.raises(InputError, match=r"row 2, column 'date'"):
+        load_events(ev)
+    hist = validate_history(periodic("2025-03-03", "2025-05-25"), interval_minutes=15)
+    ev.write_text("date,name,effect\n2025-06-03,launch,learn\n")
+    with pytest.raises(InputError, match="never occur in the history"):
+        forecast(hist, weeks=1, events=load_events(ev))

@@ -38,6 +38,8 @@ class ForecastConfig(_Strict):
     model: Literal["calendar", "seasonal_naive", "auto"] = Field(
         "calendar", description="forecast model; 'auto' picks per queue by rolling-origin backtest"
     )
+    events_file: str | None = Field(None, description="CSV of special days: date, name, effect (multiplier or 'learn')")
+    clean_outliers: bool = Field(True, description="flag outlier days and fit them as missing")
 
 
 class StaffingConfig(_Strict):

@@ -51,12 +51,14 @@ class DailyModel:
     country: str = "CN"
     subdivision: str | None = None
     fourier_k: int = YEARLY_FOURIER_K
+    events: pd.DataFrame | None = None  # date, name, effect (NaN: learn it from history)
 
     columns_: list[str] = field(default_factory=list)
     blocks_: list[str] = field(default_factory=list)
     open_weekdays_: list[int] = field(default_factory=list)
     start_: pd.Timestamp | None = None
     result_: object = None
+    ols_: object = None
 
     def _design(self, cal: pd.DataFrame) -> pd.DataFrame:
         t = (cal["date"] - self.start_).dt.days.to_numpy() / 365.25
@@ -70,6 +72,10 @@ class DailyModel:
         for w in self.open_weekdays_[1:]:  # the first open weekday is the reference level
             X[f"wd{w}"] = ((cal["weekday"] == w) & ~special).to_numpy(float)
         X["makeup"] = cal["is_makeup_workday"].to_numpy(float)
+        if self.events is not None:
+            learned = self.events[self.events["effect"].isna()]
+            for name, g in learned.groupby("name", sort=True):
+                X[f"event:{name}"] = cal["date"].isin(g["date"]).to_numpy(float)
         blk = cal["holiday_block"].to_numpy()
         for b in self.blocks_:
             X[f"block:{b}"] = (blk == b).astype(float)
@@ -96,10 +102,17 @@ class DailyModel:
         if span < MIN_YEARLY_DAYS:
             self.fourier_k = 0
         X = self._design(cal)
-        if not cal["is_makeup_workday"].to_numpy()[present].any():
-            X = X.drop(columns="makeup")
-        self.columns_ = list(X.columns)
-        y = np.log1p(daily.to_numpy(dtype=float))
+        unseen = [c for c in X.columns if c.startswith("event:") and not X.loc[present, c].any()]
+        if unseen:
+            raise InputError(
+                f"event(s) {', '.join(c[6:] for c in unseen)} never occur in the history, so their effect cannot be "
+                "learned: give an effect (e.g. 1.3 for +30%) in the events file"
+            )
+        # A regressor that is zero on every observed day (no make-up day in the history, say) cannot be
+        # estimated and would make the model singular: leave it out.
+        self.columns_ = [c for c in X.columns if c == "const" or X.loc[present, c].abs().sum() > 0]
+        X = X[self.columns_]
+        y = np.log1p(daily.to_numpy(dtype=float) / self._fixed_effect(daily.index))
         # Closed weekdays are not modelled: their days are treated as missing observations.
         closed = ~cal["weekday"].isin(self.open_weekdays_).to_numpy() & (cal["holiday_block"] == "").to_numpy()
         y[closed] = np.nan
@@ -107,7 +120,44 @@ class DailyModel:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.result_ = model.fit(disp=False, maxiter=200)
+        # The same design by ordinary least squares, used when the state-space forecast is not finite
+        # (a near noise-free series drives its variance to zero).
+        import statsmodels.api as sm
+
+        ok = np.isfinite(y)
+        self.ols_ = sm.OLS(y[ok], X.to_numpy()[ok]).fit()
         return self
+
+    def _fixed_effect(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Multiplier per date from events with a given effect (1 elsewhere)."""
+        mult = np.ones(len(dates))
+        if self.events is not None:
+            fixed = self.events[self.events["effect"].notna()]
+            if len(fixed):
+                eff = fixed.groupby("date")["effect"].prod()
+                mult = eff.reindex(dates).fillna(1.0).to_numpy()
+        return mult
+
+    def outliers(self, daily: pd.Series, threshold: float) -> pd.DatetimeIndex:
+        """Days whose log volume is more than ``threshold`` robust standard deviations (1.4826 MAD) away from a
+        least-squares fit on the calendar features: outages, floods of calls, days recorded wrongly."""
+        cal = day_calendar(daily.index, self.country, self.subdivision)
+        X = self._design(cal)[self.columns_].to_numpy()
+        y = np.log1p(daily.to_numpy(dtype=float) / self._fixed_effect(daily.index))
+        ok = np.isfinite(y) & cal["weekday"].isin(self.open_weekdays_).to_numpy() | (np.isfinite(y) & (cal["holiday_block"] != "").to_numpy())
+        if ok.sum() <= X.shape[1] + 7:
+            return pd.DatetimeIndex([])
+        beta, *_ = np.linalg.lstsq(X[ok], y[ok], rcond=None)
+        r = y[ok] - X[ok] @ beta
+        dev = np.abs(r - np.median(r))
+        # A floor of 1% on the scale: on a near-perfect series every tiny wobble would otherwise be "extreme".
+        scale = max(1.4826 * np.median(dev), 0.01)
+        flagged = np.flatnonzero(dev > threshold * scale)
+        # Outliers are rare by definition; if many days stand out, the model is missing a pattern instead,
+        # so only the most extreme 2% are set aside.
+        cap = max(1, int(0.02 * ok.sum()))
+        flagged = flagged[np.argsort(-dev[flagged], kind="stable")][:cap]
+        return daily.index[ok][np.sort(flagged)]
 
     def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
         """Daily forecast for ``dates`` (after ``history_end``): mean, lo, hi [calls per day] and log-scale sd."""
@@ -115,15 +165,22 @@ class DailyModel:
         steps_dates = pd.date_range(first, dates[-1], freq="D")
         cal = day_calendar(steps_dates, self.country, self.subdivision)
         X = self._design(cal)[self.columns_]
-        fc = self.result_.get_forecast(steps=len(steps_dates), exog=X.to_numpy())
-        mu = np.asarray(fc.predicted_mean)
-        sd = np.sqrt(np.asarray(fc.var_pred_mean))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = self.result_.get_forecast(steps=len(steps_dates), exog=X.to_numpy())
+            mu = np.asarray(fc.predicted_mean)
+            sd = np.sqrt(np.asarray(fc.var_pred_mean))
+        if not (np.isfinite(mu).all() and np.isfinite(sd).all()):
+            pred = self.ols_.get_prediction(X.to_numpy())
+            mu = np.asarray(pred.predicted_mean)
+            sd = np.sqrt(np.asarray(pred.var_pred_mean) + self.ols_.scale)
         z = norm.ppf(0.5 + level / 2)
+        mult = self._fixed_effect(steps_dates)
         out = pd.DataFrame(
             {
-                "mean": np.expm1(mu + 0.5 * sd**2),
-                "lo": np.expm1(mu - z * sd),
-                "hi": np.expm1(mu + z * sd),
+                "mean": np.expm1(mu + 0.5 * sd**2) * mult,
+                "lo": np.expm1(mu - z * sd) * mult,
+                "hi": np.expm1(mu + z * sd) * mult,
                 "sd_log": sd,
             },
             index=steps_dates,
@@ -145,8 +202,12 @@ class QueueForecaster:
     level: float = 0.8
     profile_weeks: int = 8
     default_aht_s: float | None = None
+    events: pd.DataFrame | None = None
+    clean_outliers: bool = True
+    outlier_threshold: float = 5.0
 
     daily_model_: DailyModel | None = None
+    outliers_: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
     profiles_: dict = field(default_factory=dict)
     aht_: dict = field(default_factory=dict)
     slots_: np.ndarray | None = None
@@ -178,7 +239,16 @@ class QueueForecaster:
         totals = f.groupby(day)["offered"].sum()
         totals[rows_per_day.reindex(totals.index) < expected] = np.nan
         daily = totals.reindex(pd.date_range(first, last, freq="D"))
-        self.daily_model_ = DailyModel(self.country, self.subdivision).fit(daily)
+        self.daily_model_ = DailyModel(self.country, self.subdivision, events=self.events).fit(daily)
+        if self.clean_outliers:
+            self.outliers_ = self.daily_model_.outliers(daily, self.outlier_threshold)
+            if len(self.outliers_):
+                # Outlier days are refitted as missing and kept out of the profiles below.
+                daily = daily.copy()
+                daily[self.outliers_] = np.nan
+                self.daily_model_ = DailyModel(self.country, self.subdivision, events=self.events).fit(daily)
+                keep = ~day.isin(self.outliers_).to_numpy()
+                f, day, slot = f[keep], day[keep], slot[keep]
 
         # Intraday profiles from the recent weeks (holiday blocks: from the whole history, they are rare).
         cal = day_calendar(pd.date_range(first, last, freq="D"), self.country, self.subdivision).set_index("date")
@@ -303,6 +373,9 @@ class SeasonalNaive:
     level: float = 0.8
     profile_weeks: int = 8
     default_aht_s: float | None = None
+    events: pd.DataFrame | None = None  # accepted for a common interface; the baseline ignores events
+    clean_outliers: bool = False
+    outlier_threshold: float = 5.0
 
     history_end_: pd.Timestamp | None = None
     interval_minutes_: int = 15
@@ -364,14 +437,38 @@ def default_start(history: History) -> pd.Timestamp:
     return history.end.normalize() + pd.Timedelta(days=1)
 
 
-def _fit_predict(name: str, frame: pd.DataFrame, interval: int, start, days: int, settings: dict, source: str):
+def _fit_predict(name: str, frame: pd.DataFrame, interval: int, start, days: int, settings: dict, source: str,
+                 return_model: bool = False):
     model = MODELS[name](**settings).fit(frame, interval, source=source)
     if start <= model.history_end_:
         raise InputError(
             f"forecast start {start:%Y-%m-%d} must be after the last day of history ({model.history_end_:%Y-%m-%d})",
             file=source,
         )
-    return model.predict(start, days)
+    pred = model.predict(start, days)
+    return (pred, model) if return_model else pred
+
+
+def load_events(path) -> pd.DataFrame:
+    """Read a user events file: ``date`` (YYYY-MM-DD), ``name``, ``effect`` (a multiplier on that day's
+    calls, e.g. 1.3 for +30%; empty or 'learn' to learn it from past days with the same name).
+    Returns ``date, name, effect`` with NaN effect for learned events."""
+    from .io import read_table
+
+    df = read_table(path, ["date", "name", "effect"])
+    dates = pd.to_datetime(df["date"], errors="coerce", format="mixed")
+    for i in df.index[dates.isna()]:
+        raise InputError(f"'{df.loc[i, 'date']}' is not a date (expected YYYY-MM-DD)", file=str(path), row=int(i) + 2, column="date")
+    name = df["name"].astype(str).str.strip()
+    for i in df.index[name == ""]:
+        raise InputError("event name is empty", file=str(path), row=int(i) + 2, column="name")
+    raw = df["effect"].astype(str).str.strip().str.lower()
+    learn = raw.isin(["", "learn", "learned"])
+    eff = pd.to_numeric(raw.where(~learn), errors="coerce")
+    for i in df.index[(~learn) & (eff.isna() | (eff <= 0))]:
+        raise InputError(f"effect '{df.loc[i, 'effect']}' must be a positive multiplier or 'learn'", file=str(path),
+                         row=int(i) + 2, column="effect")
+    return pd.DataFrame({"date": dates.dt.normalize(), "name": name, "effect": eff.astype(float)})
 
 
 def forecast(
@@ -384,12 +481,16 @@ def forecast(
     profile_weeks: int = 8,
     default_aht_s: float | None = None,
     model: str = "calendar",
+    events: pd.DataFrame | None = None,
+    clean_outliers: bool = True,
     progress=None,
 ) -> pd.DataFrame:
     """Forecast every queue of ``history`` for ``weeks`` weeks from ``start`` (default: the day after history).
 
     ``model``: 'calendar' (the holiday-aware regression, default), 'seasonal_naive' (last week repeated) or
     'auto' (per queue, the one with the lower WAPE over the last few weekly backtest origins).
+    ``events``: ``date, name, effect`` (see ``load_events``). ``clean_outliers``: outlier days are flagged
+    and fitted as missing (listed in ``result.attrs['outliers']``).
     Returns ``queue, interval_start, offered, offered_lo, offered_hi, aht_s, is_holiday``: offered in calls per
     interval (mean, and the ``level`` prediction interval), ``aht_s`` in seconds.
     """
@@ -397,9 +498,10 @@ def forecast(
         raise InputError(f"unknown forecast model '{model}' (use one of {', '.join([*MODELS, 'auto'])})")
     start = default_start(history) if start is None else pd.Timestamp(start).normalize()
     settings = dict(country=country, subdivision=subdivision, level=level, profile_weeks=profile_weeks,
-                    default_aht_s=default_aht_s)
+                    default_aht_s=default_aht_s, events=events, clean_outliers=clean_outliers)
     out = []
     chosen = {}
+    outliers = {}
     for q in history.queues:
         if progress:
             progress(f"forecast {q}")
@@ -410,12 +512,15 @@ def forecast(
                           origins=AUTO_ORIGINS, weeks=1, models=tuple(MODELS), **settings)
             name = str(bt.metrics.sort_values(["wape", "model"]).iloc[0]["model"])
         chosen[q] = name
-        p = _fit_predict(name, frame, history.interval_minutes, start, weeks * 7, settings, history.source)
+        p, fitted = _fit_predict(name, frame, history.interval_minutes, start, weeks * 7, settings, history.source,
+                                 return_model=True)
+        outliers[q] = [d.strftime("%Y-%m-%d") for d in getattr(fitted, "outliers_", [])]
         p.insert(0, "queue", q)
         out.append(p)
     res = pd.concat(out, ignore_index=True)[FORECAST_COLUMNS]
     res = res.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     res.attrs["models"] = chosen
+    res.attrs["outliers"] = outliers
     return res
 
 
@@ -432,6 +537,8 @@ def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:
         profile_weeks=f.profile_weeks,
         default_aht_s=f.default_aht_s,
         model=f.model,
+        events=load_events(f.events_file) if f.events_file else None,
+        clean_outliers=f.clean_outliers,
         progress=progress,
     )
 
@@ -475,13 +582,15 @@ def backtest(
     level: float = 0.8,
     profile_weeks: int = 8,
     default_aht_s: float | None = None,
+    events: pd.DataFrame | None = None,
+    clean_outliers: bool = True,
     progress=None,
 ) -> BacktestResult:
     """Rolling-origin backtest: for each of the last ``origins`` weekly origins, fit on the history before it
     and forecast ``weeks`` weeks, with the same code as ``forecast``. The last origin's horizon ends on the
     history's last day; earlier origins step back one week each."""
     settings = dict(country=country, subdivision=subdivision, level=level, profile_weeks=profile_weeks,
-                    default_aht_s=default_aht_s)
+                    default_aht_s=default_aht_s, events=events, clean_outliers=clean_outliers)
     last_origin = history.end.normalize() + pd.Timedelta(days=1) - pd.Timedelta(weeks=weeks)
     starts = [last_origin - pd.Timedelta(weeks=k) for k in range(origins - 1, -1, -1)]
     if starts[0] - history.start.normalize() < pd.Timedelta(days=MIN_HISTORY_DAYS):
