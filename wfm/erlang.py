@@ -11,7 +11,8 @@ Units used throughout:
 
 Every function accepts scalars, numpy arrays or pandas Series, broadcasts them against each other and
 returns a scalar when every input is a scalar, a pandas Series (with the index of the first Series
-argument) when any input is a Series, and a numpy array otherwise. NaN inputs give NaN outputs.
+argument) when any input is a Series, and a numpy array otherwise. NaN inputs give NaN outputs, except in
+:func:`required_agents`, which raises ValueError on NaN or negative calls and handle times.
 
 Numerics: Erlang B is computed by the recursion ``B(0) = 1, B(k) = A B(k-1) / (k + A B(k-1))``, which
 never overflows (no factorials, no ``A**N``) and is exact enough at loads of thousands of erlangs. The
@@ -24,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["erlang_b", "erlang_c", "service_level", "asa", "occupancy", "required_agents"]
+__all__ = ["erlang_b", "erlang_c", "service_level", "asa", "occupancy", "required_agents", "required_agents_met"]
 
 
 # ----------------------------------------------------------------------------------------------- helpers
