@@ -80,7 +80,8 @@ def _paid_pieces(start, end, brk_start, brk_end, paid_h: float, night: tuple[flo
     return [tuple(p) for p in pieces]
 
 
-def _to_datetime(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.Series:
+def parse_timestamps(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.Series:
+    """Column ``col`` as timestamps; empty cells are NaT unless ``required``. InputError names the row."""
     raw = df[col] if col in df else pd.Series([pd.NaT] * len(df), index=df.index)
     if not pd.api.types.is_datetime64_any_dtype(raw):
         raw = raw.mask(raw.isna() | (raw.astype(str).str.strip() == ""))
@@ -92,12 +93,14 @@ def _to_datetime(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.
     return out
 
 
-def _to_float(df: pd.DataFrame, col: str, source: str) -> pd.Series:
+def parse_numbers(df: pd.DataFrame, col: str, source: str, minimum: float | None = 0.0) -> pd.Series:
+    """Column ``col`` as floats (>= ``minimum`` unless None). InputError names the first bad row."""
     out = pd.to_numeric(df[col], errors="coerce")
-    bad = out.isna() | (out < 0)
+    bad = out.isna() | ~np.isfinite(out) | ((out < minimum) if minimum is not None else False)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"expected a number >= 0, found {df[col].iloc[i]!r}", file=source, row=i + 2, column=col)
+        want = "a number" if minimum is None else f"a number >= {minimum:g}"
+        raise InputError(f"expected {want}, found {df[col].iloc[i]!r}", file=source, row=i + 2, column=col)
     return out.astype(float)
 
 
@@ -120,7 +123,7 @@ def cost_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg: Config) -> pd.D
     ``roster``: ``agent_id, name, team, queue, shift_start, shift_end, break_start, break_end, paid_hours``
     (timestamps or ``YYYY-MM-DD HH:MM:SS`` text; breaks may be empty). ``agents``: ``agent_id, hourly_rate``
     [currency per hour]. Returns the columns of :data:`COST_COLUMNS` (hours [h], money in
-    ``cfg.site.currency``, money rounded to cents and ``total_cost`` the sum of the rounded parts).
+    ``cfg.site.currency``, not rounded: round only for display).
 
     Rules, all from ``cfg.pay``:
 
@@ -151,11 +154,11 @@ def cost_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg: Config) -> pd.D
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=src)
     r = roster.reset_index(drop=True)
-    starts = _to_datetime(r, "shift_start", True, src)
-    ends = _to_datetime(r, "shift_end", True, src)
-    bstarts = _to_datetime(r, "break_start", False, src)
-    bends = _to_datetime(r, "break_end", False, src)
-    paid = _to_float(r, "paid_hours", src)
+    starts = parse_timestamps(r, "shift_start", True, src)
+    ends = parse_timestamps(r, "shift_end", True, src)
+    bstarts = parse_timestamps(r, "break_start", False, src)
+    bends = parse_timestamps(r, "break_end", False, src)
+    paid = parse_numbers(r, "paid_hours", src)
     bad = np.flatnonzero((ends <= starts).to_numpy())
     if len(bad):
         raise InputError("shift_end is not after shift_start", file=src, row=int(bad[0]) + 2, column="shift_end")
@@ -205,16 +208,16 @@ def cost_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg: Config) -> pd.D
         name=("name", "first"), team=("team", "first"), day_type=("day_type", "first"),
         **{c: (c, "sum") for c in HOUR_COLUMNS},
     ).reset_index()
-    out[HOUR_COLUMNS] = out[HOUR_COLUMNS].round(6)
+    out[HOUR_COLUMNS] = out[HOUR_COLUMNS].round(9)  # drop float noise of the time arithmetic
     rate = out["agent_id"].map(rates).to_numpy(float)
-    out["base_cost"] = (out["paid_hours"] * rate).round(2)
-    out["overtime_premium"] = (out["overtime_hours"] * (pay.overtime_multiplier - 1) * rate).round(2)
-    out["rest_day_premium"] = (out["rest_day_hours"] * (pay.rest_day_multiplier - 1) * rate).round(2)
-    out["holiday_premium"] = (out["holiday_hours"] * (pay.holiday_multiplier - 1) * rate).round(2)
-    out["night_premium"] = (out["night_hours"] * pay.night_premium * rate).round(2)
+    out["base_cost"] = out["paid_hours"] * rate
+    out["overtime_premium"] = out["overtime_hours"] * (pay.overtime_multiplier - 1) * rate
+    out["rest_day_premium"] = out["rest_day_hours"] * (pay.rest_day_multiplier - 1) * rate
+    out["holiday_premium"] = out["holiday_hours"] * (pay.holiday_multiplier - 1) * rate
+    out["night_premium"] = out["night_hours"] * pay.night_premium * rate
     gross = out["base_cost"] + out[PREMIUM_COLUMNS].sum(axis=1)
-    out["on_cost"] = (gross * pay.on_cost).round(2)
-    out["total_cost"] = (gross + out["on_cost"]).round(2)
+    out["on_cost"] = gross * pay.on_cost
+    out["total_cost"] = gross + out["on_cost"]
     out = out.sort_values(["date", "agent_id", "queue"], kind="stable").reset_index(drop=True)
     return out[COST_COLUMNS]
 
@@ -229,7 +232,7 @@ def _rates(agents: pd.DataFrame) -> dict[str, float]:
     for c in ("agent_id", "hourly_rate"):
         if c not in agents:
             raise InputError(f"missing column '{c}'", file="agents")
-    rate = _to_float(agents, "hourly_rate", "agents")
+    rate = parse_numbers(agents, "hourly_rate", "agents")
     return dict(zip(agents["agent_id"].astype(str), rate))
 
 
@@ -240,7 +243,7 @@ def _rates(agents: pd.DataFrame) -> dict[str, float]:
 
 def _sum_frame(costs: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     cols = [*HOUR_COLUMNS, *MONEY_COLUMNS]
-    return costs.groupby(by, sort=True)[cols].sum().round(6).reset_index()
+    return costs.groupby(by, sort=True)[cols].sum().reset_index()
 
 
 def _multipliers(day_type: pd.Series, cfg: Config) -> np.ndarray:
@@ -290,7 +293,7 @@ def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config) -
         start = end = None
     days = int((end - start).days) + 1 if start is not None else 0
     weeks = days / 7.0
-    tot = {c: round(float(costs[c].sum()), 2) for c in MONEY_COLUMNS}
+    tot = {c: float(costs[c].sum()) for c in MONEY_COLUMNS}
     paid_h = round(float(costs["paid_hours"].sum()), 6)
     calls = float(pd.to_numeric(req["offered"]).sum()) if len(req) else 0.0
 
@@ -310,7 +313,7 @@ def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config) -
         dt = ts.dt.normalize().map(cal["day_type"])
         mult = _multipliers(dt, cfg) + np.where(_in_night(ts + pd.Timedelta(minutes=cfg.interval_minutes / 2), cfg),
                                                 cfg.pay.night_premium, 0.0)
-        req_cost = round(float((sched_req * ih * avg_rate * mult).sum() * (1 + cfg.pay.on_cost)), 2)
+        req_cost = float((sched_req * ih * avg_rate * mult).sum() * (1 + cfg.pay.on_cost))
         eff = tot["total_cost"] / req_cost if req_cost > 0 else None
 
     return {
