@@ -1,0 +1,741 @@
+"""Costs and reports of a run: ``costs.csv``, a self-contained ``report.html`` and ``report.xlsx``.
+
+:func:`build_report` reads a run folder (``schedules/<run>/``), costs the roster (:mod:`wfm.costs`), projects
+the service level the rostered staff give (Erlang C, :func:`wfm.staffing.projected_service`) and writes the
+three files atomically. Outputs are byte-deterministic: the same run folder gives the same bytes (no
+wall-clock time in the report, fixed PNG and workbook metadata, fixed zip timestamps).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calendar import day_calendar, holiday_family
+from .config import Config, load_config
+from .costs import COST_COLUMNS, MONEY_COLUMNS, PREMIUM_COLUMNS, cost_roster, cost_summary, parse_numbers, parse_timestamps
+from .errors import InputError
+from .io import atomic_path, read_table, write_csv, write_text
+from .scheduling import coverage_from_shifts
+
+REQUIREMENTS_COLUMNS = ("queue", "interval_start", "offered", "aht_s", "scheduled_required")
+COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "gap")
+ROSTER_COLUMNS = ("agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
+                  "break_start", "break_end", "paid_hours")
+UNFILLED_COLUMNS = ("shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday")
+AGENTS_COLUMNS = ("agent_id", "name", "team", "hourly_rate")
+
+DAY_TYPE_LABEL = {"workday": "Workday", "rest_day": "Rest day", "holiday": "Holiday"}
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Paths written by :func:`build_report` and its headline figures (``summary``: JSON-able numbers and
+    ``headline``, a dict of label -> formatted text for printing)."""
+
+    html: Path
+    xlsx: Path
+    costs: Path
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunData:
+    """The tables of a run folder, typed: timestamps parsed, numbers as floats, flags as bools."""
+
+    requirements: pd.DataFrame
+    coverage: pd.DataFrame
+    roster: pd.DataFrame
+    unfilled: pd.DataFrame
+    agents: pd.DataFrame
+    meta: dict
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading the run
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _bools(s: pd.Series) -> pd.Series:
+    return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "t", "y"])
+
+
+def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbers=(), signed=(), bools=(),
+          optional_numbers=(), may_be_missing=False) -> pd.DataFrame:
+    path = run_dir / name
+    if may_be_missing and (not path.is_file() or path.stat().st_size == 0):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in required})
+    df = read_table(path, required=list(required))
+    src = str(path)
+    for c in times:
+        df[c] = parse_timestamps(df, c, True, src).astype("datetime64[ns]")
+    for c in optional_times:
+        df[c] = parse_timestamps(df, c, False, src).astype("datetime64[ns]")
+    for c in numbers:
+        df[c] = parse_numbers(df, c, src)
+    for c in signed:
+        df[c] = parse_numbers(df, c, src, minimum=None)
+    for c in optional_numbers:  # informative columns: converted when they are numbers ('inf' allowed)
+        if c in df:
+            num = pd.to_numeric(df[c], errors="coerce")
+            if num.notna().all():
+                df[c] = num.astype(float)
+    for c in bools:
+        if c in df:
+            df[c] = _bools(df[c])
+    for c in ("queue", "agent_id", "name", "team"):
+        if c in df:
+            df[c] = df[c].astype(str)
+    return df
+
+
+def read_run(run_dir: str | Path) -> RunData:
+    """Read the CSVs of a run folder (see docs/formats.md); InputError names the file, row and column."""
+    d = Path(run_dir)
+    req = _read(d, "requirements.csv", REQUIREMENTS_COLUMNS, times=["interval_start"],
+                numbers=["offered", "aht_s", "scheduled_required"], bools=["is_holiday", "target_met"],
+                optional_numbers=["agents", "service_level", "asa_s", "occupancy"])
+    cov = _read(d, "coverage.csv", COVERAGE_COLUMNS, times=["interval_start"], numbers=["required", "scheduled"],
+                signed=["gap"])
+    ros = _read(d, "roster.csv", ROSTER_COLUMNS, times=["date", "shift_start", "shift_end"],
+                optional_times=["break_start", "break_end"], numbers=["paid_hours"], bools=["is_holiday"])
+    unf = _read(d, "unfilled_shifts.csv", UNFILLED_COLUMNS, times=["date", "shift_start", "shift_end"],
+                numbers=["missing"], bools=["is_holiday"], may_be_missing=True)
+    ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
+    meta = {}
+    sj = d / "summary.json"
+    if sj.is_file():
+        try:
+            meta = json.loads(sj.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise InputError(f"not valid JSON: {err}", file=str(sj)) from None
+        if not isinstance(meta, dict):
+            meta = {}
+    req = req.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    return RunData(requirements=req, coverage=cov, roster=ros, unfilled=unf, agents=ag, meta=meta)
+
+
+def _run_name(run_dir: Path) -> str:
+    # The pipeline builds the run in a staging folder named ".<run>.<random>.tmp" (wfm.pipeline.staged_dir)
+    # and renames it when complete: report the final name so that two runs give the same bytes.
+    m = re.fullmatch(r"\.(.+)\.[A-Za-z0-9_]+\.tmp", run_dir.name)
+    return m.group(1) if m else run_dir.name
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Service projection and daily figures
+# ----------------------------------------------------------------------------------------------------------
+
+
+def service_projection(run: RunData, cfg: Config) -> pd.DataFrame:
+    """Per queue and interval: the requirement, the shifts' and the roster's coverage and the service the
+    rostered staff give.
+
+    Columns ``queue, interval_start, offered, aht_s, required`` (requirements' ``scheduled_required``),
+    ``scheduled`` (coverage.csv: agents on the scheduled shifts), ``rostered`` (named agents on shift and not
+    on break, recomputed from roster.csv), ``gap = rostered - required``, then ``agents_on_phone =
+    rostered x (1 - shrinkage)``, ``service_level``, ``asa_s``, ``occupancy`` from
+    :func:`wfm.staffing.projected_service` (Erlang C).
+    """
+    from .staffing import projected_service
+
+    req = run.requirements
+    iv = req[["queue", "interval_start"]]
+    shifts = run.roster.rename(columns={"shift_start": "start", "shift_end": "end"})
+    rostered = coverage_from_shifts(shifts[["queue", "start", "end", "break_start", "break_end"]], iv, cfg.interval_minutes)
+    cov = run.coverage[["queue", "interval_start", "scheduled"]].drop_duplicates(["queue", "interval_start"])
+    out = req[["queue", "interval_start", "offered", "aht_s"]].copy()
+    out["required"] = req["scheduled_required"].to_numpy(float)
+    out = out.merge(cov, on=["queue", "interval_start"], how="left", validate="one_to_one")
+    out["rostered"] = rostered.astype(float)
+    out["gap"] = out["rostered"] - out["required"]
+    st = cfg.staffing
+    proj = projected_service(out["offered"].to_numpy(float), out["aht_s"].to_numpy(float), rostered.astype(float),
+                             float(cfg.interval_s), st.sl_seconds, st.shrinkage)
+    for c in ("agents_on_phone", "service_level", "asa_s", "occupancy"):
+        out[c] = proj[c].to_numpy()
+    return out
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
+    w = weights.to_numpy(float)
+    return float((values.to_numpy(float) * w).sum() / w.sum()) if w.sum() > 0 else None
+
+
+def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """One row per date: ``date, day_type, holiday_name, calls, required_agent_h, rostered_agent_h,
+    expected_sl`` (call-weighted over queues and intervals; None without calls), ``paid_hours, total_cost``.
+
+    Agent-hours are agents on shift and not on break x interval length; ``required`` already includes
+    shrinkage, so the two columns compare like with like.
+    """
+    from .staffing import daily_service
+
+    ih = cfg.interval_minutes / 60.0
+    s = service.assign(date=service["interval_start"].dt.normalize())
+    g = s.groupby("date", sort=True).agg(calls=("offered", "sum"), required=("required", "sum"), rostered=("rostered", "sum"))
+    ds = daily_service(service)
+    sl = ds.groupby("date").apply(lambda d: _weighted(d["service_level"], d["offered"]), include_groups=False)
+    out = costs_by_day.set_index("date")[["day_type", "holiday_name", "paid_hours", "total_cost"]].join(g, how="outer")
+    out["calls"] = out["calls"].fillna(0.0)
+    out["required_agent_h"] = out.pop("required").fillna(0.0) * ih
+    out["rostered_agent_h"] = out.pop("rostered").fillna(0.0) * ih
+    out["expected_sl"] = sl.reindex(out.index).astype(object).where(out["calls"] > 0, None)
+    out[["paid_hours", "total_cost"]] = out[["paid_hours", "total_cost"]].fillna(0.0)
+    out = out.reset_index()
+    return out[["date", "day_type", "holiday_name", "calls", "required_agent_h", "rostered_agent_h", "expected_sl",
+                "paid_hours", "total_cost"]]
+
+
+def queue_table(service: pd.DataFrame, costs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """One row per queue: calls, required and rostered agent-hours, expected SL (call-weighted), paid hours,
+    base pay, premiums, on-cost, total cost and cost per call."""
+    ih = cfg.interval_minutes / 60.0
+    rows = []
+    cost_q = costs.groupby("queue")[["paid_hours", *MONEY_COLUMNS]].sum()
+    for q in sorted(set(service["queue"]) | set(costs["queue"])):
+        s = service[service["queue"] == q]
+        calls = float(s["offered"].sum())
+        c = cost_q.loc[q] if q in cost_q.index else pd.Series(0.0, index=cost_q.columns)
+        rows.append({"queue": q, "calls": calls, "required_agent_h": float(s["required"].sum() * ih),
+                     "rostered_agent_h": float(s["rostered"].sum() * ih),
+                     "expected_sl": _weighted(s["service_level"], s["offered"]),
+                     **{k: float(c[k]) for k in ["paid_hours", *MONEY_COLUMNS]},
+                     "cost_per_call": float(c["total_cost"]) / calls if calls > 0 else None})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Formatting
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _finite(x) -> bool:
+    return x is not None and not (isinstance(x, float) and not math.isfinite(x)) and not pd.isna(x)
+
+
+def fmt_num(x, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}" if _finite(x) else "—"
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}%" if _finite(x) else "—"
+
+
+def fmt_hm(ts: pd.Timestamp, day: pd.Timestamp | None = None) -> str:
+    """``HH:MM``, with ``+1`` when the time is on the day after ``day``."""
+    if not _finite(ts):
+        return ""
+    text = ts.strftime("%H:%M")
+    if day is not None:
+        n = (ts.normalize() - day.normalize()).days
+        if n:
+            text += f"+{n}"
+    return text
+
+
+def excel_safe(value):
+    """A value safe to write into a spreadsheet cell.
+
+    Text starting with ``=``, ``+``, ``-``, ``@`` (or tab/CR) would be run as a formula by Excel or
+    LibreOffice (CSV/formula injection): it gets a leading single quote so it stays text. Characters XML
+    cannot hold are dropped. Non-finite floats and NaT become empty cells; numpy scalars and Timestamps
+    become Python values.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _ILLEGAL_XML.sub("", value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime()
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is pd.NaT or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    return value
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Charts (Agg, PNG, no timestamps: byte-identical across runs)
+# ----------------------------------------------------------------------------------------------------------
+
+_RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "wfm", "axes.spines.top": False,
+       "axes.spines.right": False, "axes.edgecolor": "#9aa5b1", "axes.labelcolor": "#334155",
+       "xtick.color": "#475569", "ytick.color": "#475569", "path.simplify": False}
+C_REQ, C_SCHED, C_ROS, C_SHORT, C_HOL, C_REST = "#111827", "#64748b", "#3b82f6", "#dc2626", "#fde68a", "#f1f5f9"
+
+
+def _png_uri(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> list[dict]:
+    """One chart per queue: required vs scheduled vs rostered agents per interval, one panel per ISO week
+    (Monday to Sunday), day gridlines, holidays and rest days shaded. Returns ``[{queue, uri}]``."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    step = pd.Timedelta(minutes=cfg.interval_minutes)
+    kind = cal.set_index("date")
+    charts = []
+    with matplotlib.rc_context(_RC):
+        for q, s in service.groupby("queue", sort=True):
+            s = s.sort_values("interval_start")
+            mondays = sorted(set(s["interval_start"].dt.normalize() - pd.to_timedelta(s["interval_start"].dt.day_of_week, unit="D")))
+            fig = Figure(figsize=(11, 0.6 + 1.85 * len(mondays)), layout="constrained")
+            axes = np.atleast_1d(fig.subplots(len(mondays), 1, sharey=True, squeeze=False)[:, 0])
+            ymax = max(float(s[["required", "rostered"]].max().max()), float(s["scheduled"].max()) if s["scheduled"].notna().any() else 0, 1)
+            for ax, mon in zip(axes, mondays):
+                end = mon + pd.Timedelta(days=7)
+                w = s[(s["interval_start"] >= mon) & (s["interval_start"] < end)]
+                for d in pd.date_range(mon, end - pd.Timedelta(days=1), freq="D"):
+                    if d in kind.index and kind.loc[d, "day_type"] != "workday":
+                        hol = kind.loc[d, "day_type"] == "holiday"
+                        ax.axvspan(d, d + pd.Timedelta(days=1), color=C_HOL if hol else C_REST, alpha=0.55 if hol else 1, lw=0, zorder=0)
+                        if hol:
+                            ax.text(d + pd.Timedelta(hours=1), ymax * 1.1, str(kind.loc[d, "holiday_name"])[:22], fontsize=7,
+                                    color="#92400e", va="top")
+                x = list(w["interval_start"]) + ([w["interval_start"].iloc[-1] + step] if len(w) else [])
+
+                def stair(col):
+                    v = w[col].to_numpy(float)
+                    return np.append(v, v[-1]) if len(v) else v
+
+                if len(w):
+                    ax.fill_between(x, stair("rostered"), step="post", color=C_ROS, alpha=0.28, lw=0, label="rostered (named agents)")
+                    ax.fill_between(x, stair("rostered"), stair("required"), where=stair("rostered") < stair("required"),
+                                    step="post", color=C_SHORT, alpha=0.45, lw=0, label="rostered below required")
+                    ax.step(x, stair("scheduled"), where="post", color=C_SCHED, lw=0.9, ls="--", label="scheduled shifts")
+                    ax.step(x, stair("required"), where="post", color=C_REQ, lw=1.1, label="required")
+                ax.set_xlim(mon, end)
+                ax.set_ylim(0, ymax * 1.15)
+                days = pd.date_range(mon, end, freq="D")
+                ax.set_xticks(days, minor=False)
+                ax.set_xticklabels([])
+                ax.set_xticks(days[:-1] + pd.Timedelta(hours=12), minor=True)
+                ax.set_xticklabels([d.strftime("%a %d %b") for d in days[:-1]], minor=True)
+                ax.tick_params(axis="x", which="minor", length=0)
+                ax.tick_params(axis="x", which="major", length=0)
+                ax.grid(axis="x", which="major", color="#cbd5e1", lw=0.8)
+                ax.grid(axis="y", color="#e2e8f0", lw=0.5)
+                ax.set_ylabel("agents")
+                ax.set_axisbelow(True)
+            handles, labels = axes[0].get_legend_handles_labels()
+            uniq = dict(zip(labels, handles))
+            fig.legend(uniq.values(), uniq.keys(), loc="outside upper right", ncols=4, frameon=False, fontsize=8)
+            fig.suptitle(f"Queue {q}: agents on shift and not on break", x=0.01, ha="left", fontsize=10, fontweight="bold")
+            charts.append({"queue": q, "uri": _png_uri(fig)})
+    return charts
+
+
+COST_PARTS = [("base_cost", "base pay", "#3b82f6"), ("overtime_premium", "overtime", "#f59e0b"),
+              ("rest_day_premium", "rest day", "#10b981"), ("holiday_premium", "holiday", "#ef4444"),
+              ("night_premium", "night", "#6366f1"), ("on_cost", "on-cost", "#94a3b8")]
+
+
+def cost_chart(by_day: pd.DataFrame, currency: str) -> str:
+    """Stacked bars of the cost per day by component."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(11, 3.0), layout="constrained")
+        ax = fig.subplots()
+        x = np.arange(len(by_day))
+        bottom = np.zeros(len(by_day))
+        for col, label, color in COST_PARTS:
+            v = by_day[col].to_numpy(float)
+            if v.any():
+                ax.bar(x, v, bottom=bottom, color=color, width=0.8, label=label)
+                bottom += v
+        long = len(x) > 14  # day of month only, with the month on the first day and each 1st
+        labels = [f"{d:%a}\n{d.day}" + (f"\n{d:%b}" if i == 0 or d.day == 1 else "") if long else f"{d:%a}\n{d:%d %b}"
+                  for i, d in enumerate(by_day["date"])]
+        ax.set_xticks(x, labels, fontsize=7 if long else 8)
+        for i, t in enumerate(by_day["day_type"]):
+            if t == "holiday":
+                ax.get_xticklabels()[i].set_color("#b45309")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylabel(currency)
+        ax.grid(axis="y", color="#e2e8f0", lw=0.5)
+        ax.set_axisbelow(True)
+        ax.set_xlim(-0.6, len(x) - 0.4)
+        ax.legend(loc="upper left", ncols=6, frameon=False, fontsize=8, bbox_to_anchor=(0, 1.12))
+        return _png_uri(fig)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Report sections
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _holidays(run: RunData, cal: pd.DataFrame) -> list[dict]:
+    """Who works each public holiday (statutory or bridge day off): shifts starting that day by queue."""
+    out = []
+    ros = run.roster
+    for _, day in cal[cal["is_holiday"]].iterrows():
+        d = day["date"]
+        r = ros[ros["date"] == d].sort_values(["queue", "shift_start", "shift_end", "name"], kind="stable")
+        groups = []
+        for (q, s, e), g in r.groupby(["queue", "shift_start", "shift_end"], sort=True):
+            groups.append({"queue": q, "shift": f"{fmt_hm(s)}–{fmt_hm(e, d)}", "count": len(g),
+                           "agents": ", ".join(g["name"])})
+        u = run.unfilled[run.unfilled["date"] == d]
+        out.append({"date": d, "name": day["holiday_name"], "day_type": DAY_TYPE_LABEL[day["day_type"]],
+                    "groups": groups, "staffed": len(r), "unfilled": int(u["missing"].sum()) if len(u) else 0})
+    return out
+
+
+def _short_holiday(day: pd.Series) -> str:
+    """A holiday's name for a narrow column: 'National Day', or 'day off (National Day)' for a bridge day."""
+    if not day["is_holiday"]:
+        return ""
+    if day["is_statutory"]:
+        return holiday_family(day["holiday_name"])
+    return f"day off ({day['holiday_block']})" if day["holiday_block"] else "day off"
+
+
+def _roster_grids(run: RunData, cal: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Agents x dates per ISO week; a cell lists the shifts starting that day."""
+    ros = run.roster
+    agents = run.agents[["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    extra = ros.loc[~ros["agent_id"].isin(agents["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    agents = pd.concat([agents, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
+    queues = sorted(set(ros["queue"]) | set(run.requirements["queue"]))
+    qclass = {q: f"q{i % 6}" for i, q in enumerate(queues)}
+    kind = cal.set_index("date")
+    cells: dict[tuple[str, pd.Timestamp], list[dict]] = {}
+    for _, r in ros.sort_values("shift_start", kind="stable").iterrows():
+        cells.setdefault((r["agent_id"], r["date"]), []).append(
+            {"text": f"{fmt_hm(r['shift_start'])}–{fmt_hm(r['shift_end'], r['date'])}", "queue": r["queue"],
+             "cls": qclass.get(r["queue"], "q0"), "title": f"{r['queue']} · {r.get('template', '')} · {r['paid_hours']:g} paid h"})
+    dates = list(cal["date"])
+    weeks: dict[tuple, list] = {}
+    for d in dates:
+        weeks.setdefault(tuple(d.isocalendar()[:2]), []).append(d)
+    grids = []
+    for _, wdates in sorted(weeks.items()):
+        cols = [{"date": d, "label": d.strftime("%a %d %b"), "cls": kind.loc[d, "day_type"],
+                 "holiday_name": _short_holiday(kind.loc[d])} for d in wdates]
+        rows = []
+        for _, a in agents.iterrows():
+            row = [cells.get((a["agent_id"], d), []) for d in wdates]
+            hours = float(ros.loc[(ros["agent_id"] == a["agent_id"]) & ros["date"].isin(wdates), "paid_hours"].sum())
+            rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours})
+        grids.append({"title": f"Week of {wdates[0].strftime('%d %b %Y')}", "cols": cols, "rows": rows})
+    return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
+
+
+def _solver_notes(meta: dict) -> list[dict]:
+    """Scalar facts of each stage in summary.json (status, gap, ...) and its per-week tables, if any."""
+    notes = []
+    for stage in ("schedule", "roster"):
+        sec = meta.get(stage)
+        if not isinstance(sec, dict):
+            continue
+        facts = [(k, v) for k, v in sec.items() if isinstance(v, (str, int, float, bool)) or v is None]
+        tables = []
+        for k, v in sec.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                cols = list(dict.fromkeys(c for x in v for c in x if not isinstance(x[c], (dict, list))))
+                tables.append({"name": k, "cols": cols, "rows": [[x.get(c) for c in cols] for x in v]})
+        notes.append({"stage": stage, "facts": facts, "tables": tables})
+    return notes
+
+
+def _fmt_fact(v) -> str:
+    if isinstance(v, bool) or v is None:
+        return {True: "yes", False: "no", None: "—"}[v]
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def _messages(run: RunData) -> list[str]:
+    roster = run.meta.get("roster") if isinstance(run.meta.get("roster"), dict) else {}
+    msgs = [str(m) for m in roster.get("messages", []) or []]
+    if not msgs:
+        for _, u in run.unfilled.iterrows():
+            n = int(u["missing"])
+            msgs.append(f"{n} more agent{'s' if n != 1 else ''} for '{u['queue']}' needed on {u['date'].date()} "
+                        f"from {fmt_hm(u['shift_start'])} to {fmt_hm(u['shift_end'], u['date'])}"
+                        + (" (a public holiday)" if u["is_holiday"] else ""))
+    return msgs
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Excel
+# ----------------------------------------------------------------------------------------------------------
+
+_SHARE_COLS = {"service_level", "expected_sl", "occupancy"}
+
+
+def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        ok = s.dropna()
+        return "yyyy-mm-dd" if len(ok) == 0 or (ok == ok.dt.normalize()).all() else "yyyy-mm-dd hh:mm"
+    if name in _SHARE_COLS:
+        return "0.0%"
+    if name in MONEY_COLUMNS or name.endswith(("_cost", "_premium")) or name in ("cost_per_call", "hourly_rate"):
+        return money_fmt
+    if name.endswith(("_hours", "_h")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s"):
+        return "#,##0.00"
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_integer_dtype(s):
+        return "0"
+    if pd.api.types.is_float_dtype(s):
+        v = s[np.isfinite(s)]
+        return "0" if (v == v.round()).all() else "0.00"
+    return None
+
+
+def _sheet(wb, title: str, df: pd.DataFrame, money_fmt: str, start_row: int = 1, freeze: bool = True):
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb[title] if title in wb.sheetnames else wb.create_sheet(title)
+    head_font, head_fill = Font(bold=True, color="1F2937"), PatternFill("solid", fgColor="E5E7EB")
+    for j, c in enumerate(df.columns, start=1):
+        cell = ws.cell(row=start_row, column=j, value=excel_safe(str(c)))
+        cell.font, cell.fill = head_font, head_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    fmts = [_col_format(str(c), df[c], money_fmt) for c in df.columns]
+    for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
+        for j, v in enumerate(row, start=1):
+            cell = ws.cell(row=i, column=j, value=excel_safe(v))
+            if fmts[j - 1] and cell.value is not None and not isinstance(cell.value, (str, bool)):
+                cell.number_format = fmts[j - 1]
+    for j, c in enumerate(df.columns, start=1):
+        sample = [len(str(c))] + [len(str(v)) for v in df[c].head(200)]
+        f = fmts[j - 1] or ""
+        width = max(sample) if "yyyy" not in f else (11 if f == "yyyy-mm-dd" else 17)
+        letter = get_column_letter(j)
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(max(width + 2, 9), 42))
+    if freeze:
+        ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
+        if len(df.columns):
+            ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(df.columns))}{start_row + max(len(df), 1)}"
+    return ws
+
+
+def _deterministic_zip(data: bytes, when) -> bytes:
+    """Re-pack a zip with every member's timestamp set to ``when`` (openpyxl stamps the current time)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]], summary_rows: list[tuple[str, object, str | None]],
+                   extra: dict[str, list[pd.DataFrame]], money_fmt: str, stamp) -> Path:
+    """Write ``report.xlsx`` atomically: a Summary sheet of (label, value, number format) rows, then one sheet
+    per frame (header row frozen, filters, formats by column), ``extra`` frames below a sheet's first table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Summary"
+    ws.column_dimensions["A"].width = 38
+    ws.column_dimensions["B"].width = 30
+    for i, (label, value, f) in enumerate(summary_rows, start=1):
+        a = ws.cell(row=i, column=1, value=excel_safe(label))
+        b = ws.cell(row=i, column=2, value=excel_safe(value))
+        if i == 1:
+            a.font = Font(bold=True, size=13)
+        if f and b.value is not None and not isinstance(b.value, str):
+            b.number_format = f
+    for title, df in sheets:
+        _sheet(wb, title, df, money_fmt)
+        row = len(df) + 4
+        for more in extra.get(title, []):
+            _sheet(wb, title, more, money_fmt, start_row=row, freeze=False)
+            row += len(more) + 3
+    ts = pd.Timestamp(stamp).to_pydatetime()
+    wb.properties.created = wb.properties.modified = ts
+    wb.properties.creator = "wfm"
+    # Workbook.save() stamps properties.modified with the current time; ExcelWriter keeps ours.
+    from openpyxl.writer.excel import ExcelWriter
+
+    buf = io.BytesIO()
+    ExcelWriter(wb, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
+    data = _deterministic_zip(buf.getvalue(), ts)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(data)
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The report
+# ----------------------------------------------------------------------------------------------------------
+
+
+def _env():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("wfm", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(num=fmt_num, pct=fmt_pct, hm=fmt_hm, fact=_fmt_fact,
+                       day=lambda d: d.strftime("%a %d %b %Y") if _finite(d) else "")
+    return env
+
+
+def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None) -> ReportResult:
+    """Cost a run and write ``costs.csv``, ``report.html`` and ``report.xlsx`` into ``run_dir``.
+
+    ``cfg``: the run's config (default: ``run_dir/config.yaml``, else the built-in demo config).
+    ``run_name``: shown in the report header (default: the folder's name). Returns the paths and the
+    headline figures. Raises InputError naming the file, row and column of bad input.
+    """
+    run_dir = Path(run_dir)
+    if cfg is None:
+        cfg = load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else load_config(None)
+    name = run_name or _run_name(run_dir)
+    run = read_run(run_dir)
+
+    costs = cost_roster(run.roster, run.agents, cfg)
+    costs_path = write_csv(costs, run_dir / "costs.csv", float_format="%.10g")
+    cs = cost_summary(costs, run.requirements, cfg)
+    service = service_projection(run, cfg)
+    daily = daily_table(service, cs["by_day"], cfg)
+    queues = queue_table(service, costs, cfg)
+    st = cfg.staffing
+    horizon_sl = _weighted(service["service_level"], service["offered"])
+    cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
+                       cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
+    unfilled_n = int(run.unfilled["missing"].sum()) if len(run.unfilled) else 0
+    hol_staffed = int(run.roster["date"].isin(set(cal.loc[cal["is_holiday"], "date"])).sum())
+    hol_unfilled = int(run.unfilled.loc[run.unfilled["is_holiday"], "missing"].sum()) if len(run.unfilled) else 0
+    cur = cfg.site.currency
+
+    figures = {
+        "run": name,
+        "currency": cur,
+        "horizon_start": cs["horizon_start"].strftime("%Y-%m-%d") if cs["days"] else None,
+        "horizon_end": cs["horizon_end"].strftime("%Y-%m-%d") if cs["days"] else None,
+        "total_cost": cs["total_cost"],
+        "weekly_cost": cs["weekly_cost"],
+        "forecast_calls": cs["forecast_calls"],
+        "cost_per_call": cs["cost_per_call"],
+        "paid_hours": cs["paid_hours"],
+        "requirement_cost": cs["requirement_cost"],
+        "efficiency": cs["efficiency"],
+        "expected_service_level": horizon_sl,
+        "sl_target": st.sl_target,
+        "unfilled_shifts": unfilled_n,
+        "holiday_shifts_staffed": hol_staffed,
+        "holiday_shifts_unfilled": hol_unfilled,
+    }
+    money = lambda v, d=2: f"{cur} {fmt_num(v, d)}"  # noqa: E731
+    sl_text = fmt_pct(horizon_sl)
+    cards = [
+        {"key": "weekly_cost", "label": "Weekly cost", "value": money(cs["weekly_cost"], 0),
+         "sub": f"over {cs['days']} days ({cs['weeks']:.3g} week{'' if cs['weeks'] == 1 else 's'})"},
+        {"key": "total_cost", "label": "Total cost", "value": money(cs["total_cost"]),
+         "sub": f"premiums {money(sum(cs[c] for c in PREMIUM_COLUMNS), 0)}"},
+        {"key": "forecast_calls", "label": "Forecast calls", "value": fmt_num(cs["forecast_calls"]), "sub": "offered, all queues"},
+        {"key": "cost_per_call", "label": "Cost per call", "value": money(cs["cost_per_call"]), "sub": "total cost / forecast calls"},
+        {"key": "paid_hours", "label": "Scheduled paid hours", "value": fmt_num(cs["paid_hours"], 1),
+         "sub": f"required {fmt_num(cs['required_paid_hours'], 1)} h"},
+        {"key": "expected_service_level", "label": "Expected service level", "value": sl_text,
+         "sub": f"target {fmt_pct(st.sl_target, 0)} in {st.sl_seconds:g} s",
+         "bad": horizon_sl is not None and horizon_sl < st.sl_target},
+        {"key": "unfilled_shifts", "label": "Unfilled shifts", "value": fmt_num(unfilled_n),
+         "sub": "agent-shifts without a named agent", "bad": unfilled_n > 0},
+        {"key": "holiday_shifts_staffed", "label": "Holiday shifts staffed", "value": fmt_num(hol_staffed),
+         "sub": f"{hol_unfilled} unfilled on holidays", "bad": hol_unfilled > 0},
+        {"key": "efficiency", "label": "Cost vs requirement", "value": fmt_num(cs["efficiency"], 3) + "×" if cs["efficiency"] else "—",
+         "sub": f"requirement at average rate {money(cs['requirement_cost'], 0)}"},
+    ]
+    for c in cards:
+        c.setdefault("bad", False)
+        v = figures[c["key"]]
+        c["raw"] = "" if v is None else f"{v:.10g}"
+    figures["headline"] = {c["label"]: c["value"] for c in cards}
+
+    grids, legend = _roster_grids(run, cal)
+    by_type = cs["by_day_type"].copy()
+    by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
+    first_sched = run.meta.get("schedule") if isinstance(run.meta.get("schedule"), dict) else {}
+    ctx = {
+        "site": cfg.site.name, "run": name, "currency": cur, "cfg": cfg, "figures": figures, "cards": cards,
+        "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
+        "queues": sorted(set(run.requirements["queue"])),
+        "coverage_charts": coverage_charts(service, cal, cfg) if len(service) else [],
+        "cost_chart": cost_chart(cs["by_day"], cur) if len(cs["by_day"]) else None,
+        "daily": daily.to_dict("records"), "queue_rows": queues.to_dict("records"),
+        "daily_total": {"calls": daily["calls"].sum(), "required_agent_h": daily["required_agent_h"].sum(),
+                        "rostered_agent_h": daily["rostered_agent_h"].sum(), "expected_sl": horizon_sl,
+                        "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
+        "by_type": by_type.to_dict("records"), "cs": cs, "premium_cols": PREMIUM_COLUMNS,
+        "day_type_label": DAY_TYPE_LABEL,
+        "holidays": _holidays(run, cal), "grids": grids, "legend": legend,
+        "notes": _solver_notes(run.meta), "schedule_status": first_sched.get("status"),
+        "messages": _messages(run), "unfilled": run.unfilled.to_dict("records"),
+        "sl_target": st.sl_target, "pay": cfg.pay,
+    }
+    html = _env().get_template("report.html.j2").render(**ctx)
+    html_path = write_text(html, run_dir / "report.html")
+
+    money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
+    summary_rows = [
+        (f"{cfg.site.name} — workforce plan", None, None),
+        ("Run", name, None),
+        ("Horizon", f"{figures['horizon_start']} to {figures['horizon_end']} ({cs['days']} days)", None),
+        ("Currency", cur, None),
+        ("Total cost", cs["total_cost"], money_fmt),
+        ("Weekly cost", cs["weekly_cost"], money_fmt),
+        *[(f"  {label}", cs[col], money_fmt) for col, label, _ in COST_PARTS],
+        ("Scheduled paid hours", cs["paid_hours"], "#,##0.00"),
+        ("Required paid hours", cs["required_paid_hours"], "#,##0.00"),
+        ("Forecast calls", cs["forecast_calls"], "#,##0"),
+        ("Cost per call", cs["cost_per_call"], money_fmt),
+        ("Average hourly rate", cs["average_hourly_rate"], money_fmt),
+        ("Requirement cost (at average rate)", cs["requirement_cost"], money_fmt),
+        ("Cost vs requirement", cs["efficiency"], "0.000"),
+        ("Expected service level", horizon_sl, "0.0%"),
+        ("Service level target", st.sl_target, "0.0%"),
+        ("Unfilled agent-shifts", unfilled_n, "0"),
+        ("Holiday shifts staffed", hol_staffed, "0"),
+        ("Holiday agent-shifts unfilled", hol_unfilled, "0"),
+        ("Schedule status", first_sched.get("status"), None),
+        ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
+        ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
+    ]
+    ros_sheet = run.roster.copy()
+    cov_sheet = service.copy()
+    xlsx_path = write_workbook(
+        run_dir / "report.xlsx",
+        [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", ros_sheet),
+         ("Coverage", cov_sheet), ("Requirements", run.requirements), ("Unfilled", run.unfilled)],
+        summary_rows,
+        {"Cost by queue": [cs["by_day_type"]]},
+        money_fmt,
+        cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),
+    )
+    return ReportResult(html=html_path, xlsx=xlsx_path, costs=costs_path, summary=figures)
