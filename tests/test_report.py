@@ -354,3 +354,15 @@ def test_missing_file_is_named(tmp_path):
     (d / "requirements.csv").unlink()
     with pytest.raises(InputError, match=r"requirements\.csv: file not found"):
         build_report(d)
+
+
+def test_empty_roster_still_reports(tmp_path, recwarn):
+    d = make_run_dir(tmp_path / "r")
+    header = (d / "roster.csv").read_text().splitlines()[0]
+    (d / "roster.csv").write_text(header + "\n")
+    res = build_report(d)
+    html = res.html.read_text(encoding="utf-8")
+    assert card_value(html, "total_cost") == 0 and card_value(html, "paid_hours") == 0
+    assert card_value(html, "expected_service_level") == 0  # nobody on the phone while calls are forecast
+    assert pd.read_csv(d / "costs.csv").empty
+    assert not [w for w in recwarn if "legend" in str(w.message)]

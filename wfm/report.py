@@ -340,7 +340,8 @@ def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> li
                 ax.set_axisbelow(True)
             handles, labels = axes[0].get_legend_handles_labels()
             uniq = dict(zip(labels, handles))
-            fig.legend(uniq.values(), uniq.keys(), loc="outside upper right", ncols=4, frameon=False, fontsize=8)
+            if uniq:
+                fig.legend(uniq.values(), uniq.keys(), loc="outside upper right", ncols=4, frameon=False, fontsize=8)
             fig.suptitle(f"Queue {q}: agents on shift and not on break", x=0.01, ha="left", fontsize=10, fontweight="bold")
             charts.append({"queue": q, "uri": _png_uri(fig)})
     return charts
@@ -378,7 +379,8 @@ def cost_chart(by_day: pd.DataFrame, currency: str) -> str:
         ax.grid(axis="y", color="#e2e8f0", lw=0.5)
         ax.set_axisbelow(True)
         ax.set_xlim(-0.6, len(x) - 0.4)
-        ax.legend(loc="upper left", ncols=6, frameon=False, fontsize=8, bbox_to_anchor=(0, 1.12))
+        if bottom.any():
+            ax.legend(loc="upper left", ncols=6, frameon=False, fontsize=8, bbox_to_anchor=(0, 1.12))
         return _png_uri(fig)
 
 
