@@ -22,7 +22,7 @@ import pandas as pd
 
 from .calendar import day_calendar, holiday_family
 from .config import Config, load_config
-from .costs import COST_COLUMNS, MONEY_COLUMNS, PREMIUM_COLUMNS, cost_roster, cost_summary, parse_numbers, parse_timestamps
+from .costs import MONEY_COLUMNS, PREMIUM_COLUMNS, cost_roster, cost_summary, parse_numbers, parse_timestamps
 from .errors import InputError
 from .io import atomic_path, read_table, write_csv, write_text
 from .scheduling import coverage_from_shifts
@@ -683,7 +683,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     grids, legend = _roster_grids(run, cal)
     by_type = cs["by_day_type"].copy()
     by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
-    first_sched = run.meta.get("schedule") if isinstance(run.meta.get("schedule"), dict) else {}
+    sched_meta = run.meta.get("schedule") if isinstance(run.meta.get("schedule"), dict) else {}
     ctx = {
         "site": cfg.site.name, "run": name, "currency": cur, "cfg": cfg, "figures": figures, "cards": cards,
         "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
@@ -694,10 +694,10 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "daily_total": {"calls": daily["calls"].sum(), "required_agent_h": daily["required_agent_h"].sum(),
                         "rostered_agent_h": daily["rostered_agent_h"].sum(), "expected_sl": horizon_sl,
                         "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
-        "by_type": by_type.to_dict("records"), "cs": cs, "premium_cols": PREMIUM_COLUMNS,
+        "by_type": by_type.to_dict("records"), "cs": cs,
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": _holidays(run, cal), "grids": grids, "legend": legend,
-        "notes": _solver_notes(run.meta), "schedule_status": first_sched.get("status"),
+        "notes": _solver_notes(run.meta),
         "messages": _messages(run), "unfilled": run.unfilled.to_dict("records"),
         "sl_target": st.sl_target, "pay": cfg.pay,
     }
@@ -725,16 +725,14 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         ("Unfilled agent-shifts", unfilled_n, "0"),
         ("Holiday shifts staffed", hol_staffed, "0"),
         ("Holiday agent-shifts unfilled", hol_unfilled, "0"),
-        ("Schedule status", first_sched.get("status"), None),
+        ("Schedule status", sched_meta.get("status"), None),
         ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
         ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
     ]
-    ros_sheet = run.roster.copy()
-    cov_sheet = service.copy()
     xlsx_path = write_workbook(
         run_dir / "report.xlsx",
-        [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", ros_sheet),
-         ("Coverage", cov_sheet), ("Requirements", run.requirements), ("Unfilled", run.unfilled)],
+        [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", run.roster),
+         ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled)],
         summary_rows,
         {"Cost by queue": [cs["by_day_type"]]},
         money_fmt,
