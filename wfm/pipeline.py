@@ -12,6 +12,7 @@ so a failed run never leaves a half-written run and never damages the previous o
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ import yaml
 
 from .config import Config
 from .history import History
-from .io import write_csv, write_text
+from .io import _umask, write_csv, write_text
 
 
 @contextmanager
@@ -32,6 +33,7 @@ def staged_dir(final: Path):
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes the folder private; a run folder is an ordinary folder
     try:
         yield tmp
         old = None
@@ -131,6 +133,6 @@ def run_pipeline(
         )
 
         tell("costs and report")
-        rep = build_report(stmp, cfg)
+        rep = build_report(stmp, cfg, run_name=name)
     figures = dict(rep.summary) if hasattr(rep, "summary") else {}
     return RunResult(forecast_dir=fdir, run_dir=sdir, figures=figures, messages=messages)
