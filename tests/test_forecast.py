@@ -220,3 +220,39 @@ def test_bad_events_file(tmp_path):
     ev.write_text("date,name,effect\n2025-06-03,launch,learn\n")
     with pytest.raises(InputError, match="never occur in the history"):
         forecast(hist, weeks=1, events=load_events(ev))
+
+
+def test_opening_hours_from_config_cut_the_forecast():
+    from wfm.forecast import apply_opening_hours
+
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    fc = forecast(hist, weeks=1)
+    cut = apply_opening_hours(fc, {"mon": "08:00-20:00", "sun": "closed"}, 15)
+    tod = cut["interval_start"].dt.hour * 60 + cut["interval_start"].dt.minute
+    mon = cut["interval_start"].dt.day_of_week == 0
+    assert tod[mon].min() == 8 * 60 and tod[mon].max() == 19 * 60 + 45
+    assert not (cut["interval_start"].dt.day_of_week == 6).any()
+    assert (cut["interval_start"].dt.day_of_week == 2).sum() == 96  # days not named keep their hours
+
+
+def test_opening_hours_config_validation(tmp_path):
+    from wfm.config import load_config
+    from wfm.errors import ConfigError
+
+    p = tmp_path / "c.yaml"
+    p.write_text("schedule: {templates: [{name: a, length_h: 8}]}\nforecast: {opening_hours: {mon: '20:00-08:00'}}\n")
+    with pytest.raises(ConfigError, match="forecast.opening_hours"):
+        load_config(p)
+
+
+def test_aggregate_to_hour_keeps_calls_and_weights_aht():
+    from wfm.forecast import aggregate_forecast
+
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    fc = forecast(hist, weeks=1)
+    fc.loc[fc.index % 4 == 0, "aht_s"] = 600.0  # one interval in four has double handle time
+    hourly = aggregate_forecast(fc, 60)
+    assert len(hourly) == len(fc) // 4
+    assert hourly["offered"].sum() == pytest.approx(fc["offered"].sum())
+    first = fc.iloc[:4]
+    assert hourly["aht_s"].iloc[0] == pytest.approx((first["aht_s"] * first["offered"]).sum() / first["offered"].sum())

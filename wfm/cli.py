@@ -214,13 +214,14 @@ def forecast(
     weeks: Optional[int] = typer.Option(None, help="Horizon in weeks (default: forecast.weeks in the config)."),
     start: Optional[str] = typer.Option(None, help="First forecast day YYYY-MM-DD (default: the day after history)."),
     fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
+    aggregate: Optional[int] = typer.Option(None, help="Write longer intervals than the history's, e.g. 30 or 60 [min]."),
 ):
     """Forecast offered calls and AHT per interval with a prediction interval.
 
     Example: wfm forecast --history calls.csv --weeks 4 --out forecasts/w40/forecast.csv
     """
+    from .forecast import aggregate_forecast, apply_opening_hours, load_events, plot_forecast
     from .forecast import forecast as run_forecast
-    from .forecast import plot_forecast
     from .history import load_history
     from .io import atomic_path, write_csv
 
@@ -231,7 +232,16 @@ def forecast(
     f = cfg.forecast
     fc = run_forecast(h, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
                       subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
-                      default_aht_s=f.default_aht_s)
+                      default_aht_s=f.default_aht_s, model=f.model,
+                      events=load_events(f.events_file) if f.events_file else None, clean_outliers=f.clean_outliers)
+    fc = apply_opening_hours(fc, f.opening_hours, h.interval_minutes)
+    for q, days in fc.attrs.get("outliers", {}).items():
+        if days:
+            console.print(f"[yellow]note:[/] queue '{q}': outlier day(s) fitted as missing: {', '.join(days)}", highlight=False)
+    if aggregate:
+        if aggregate % h.interval_minutes or aggregate not in (10, 15, 30, 60) or aggregate <= h.interval_minutes:
+            _fail(f"--aggregate {aggregate}: must be 10, 15, 30 or 60 and a multiple of the history's {h.interval_minutes} min")
+        fc = aggregate_forecast(fc, aggregate)
     write_csv(fc, out_file)
     fig = plot_forecast(h, fc)
     with atomic_path(out_file.with_suffix(".png")) as tmp:

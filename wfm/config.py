@@ -39,6 +39,33 @@ class ForecastConfig(_Strict):
         "calendar", description="forecast model; 'auto' picks per queue by rolling-origin backtest"
     )
     events_file: str | None = Field(None, description="CSV of special days: date, name, effect (multiplier or 'learn')")
+    opening_hours: dict[str, str] | None = Field(
+        None,
+        description="open hours by day: keys mon..sun and optionally holiday; values 'HH:MM-HH:MM' or 'closed'; "
+        "default: learned from history",
+    )
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, v):
+        if v is None:
+            return v
+        import re
+
+        allowed = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"}
+        for key, val in v.items():
+            if key not in allowed:
+                raise ValueError(f"unknown day '{key}' (use mon, tue, wed, thu, fri, sat, sun, holiday)")
+            text = str(val).strip().lower()
+            if text == "closed":
+                continue
+            m = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", text)
+            if not m:
+                raise ValueError(f"'{val}' for '{key}' is not 'HH:MM-HH:MM' or 'closed'")
+            h1, m1, h2, m2 = map(int, m.groups())
+            if not (0 <= h1 < 24 and m1 < 60 and 0 <= h2 <= 24 and m2 < 60 and h1 * 60 + m1 < h2 * 60 + m2 <= 1440):
+                raise ValueError(f"'{val}' for '{key}' is not a valid opening range within one day")
+        return v
     clean_outliers: bool = Field(True, description="flag outlier days and fit them as missing")
 
 

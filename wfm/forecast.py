@@ -524,8 +524,55 @@ def forecast(
     return res
 
 
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def apply_opening_hours(fc: pd.DataFrame, opening_hours: dict[str, str] | None, interval_minutes: int) -> pd.DataFrame:
+    """Keep only the forecast intervals inside the opening hours (keys mon..sun, optionally holiday; values
+    'HH:MM-HH:MM' or 'closed'; a day not named keeps its learned hours). An interval is open when it starts
+    at or after the opening time and ends by the closing time."""
+    if not opening_hours:
+        return fc
+    t = fc["interval_start"]
+    minute = ((t - t.dt.normalize()) / pd.Timedelta(minutes=1)).to_numpy()
+    keys = np.array(DAY_KEYS)[t.dt.day_of_week.to_numpy()]
+    if "holiday" in opening_hours:
+        keys = np.where(fc["is_holiday"].to_numpy(bool), "holiday", keys)
+    keep = np.ones(len(fc), dtype=bool)
+    for key, val in opening_hours.items():
+        sel = keys == key
+        text = str(val).strip().lower()
+        if text == "closed":
+            keep[sel] = False
+            continue
+        a, b = text.split("-")
+        lo = int(a.split(":")[0]) * 60 + int(a.split(":")[1])
+        hi = int(b.split(":")[0]) * 60 + int(b.split(":")[1])
+        keep[sel] = (minute[sel] >= lo) & (minute[sel] + interval_minutes <= hi)
+    return fc[keep].reset_index(drop=True)
+
+
+def aggregate_forecast(fc: pd.DataFrame, minutes: int) -> pd.DataFrame:
+    """Sum a forecast to longer intervals (e.g. 15 -> 30 or 60 min): calls add up, AHT is the volume-weighted
+    mean, and the interval bounds are the sums of the bounds (a conservative, wider interval)."""
+    df = fc.copy()
+    df["interval_start"] = df["interval_start"].dt.floor(f"{minutes}min")
+    df["w_aht"] = df["aht_s"] * df["offered"]
+    g = df.groupby(["queue", "interval_start"], sort=True)
+    out = g.agg(offered=("offered", "sum"), offered_lo=("offered_lo", "sum"), offered_hi=("offered_hi", "sum"),
+                w_aht=("w_aht", "sum"), aht_mean=("aht_s", "mean"), is_holiday=("is_holiday", "max")).reset_index()
+    out["aht_s"] = np.where(out["offered"] > 0, out["w_aht"] / out["offered"].where(out["offered"] > 0, 1), out["aht_mean"])
+    return out[FORECAST_COLUMNS]
+
+
 def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:
-    """``forecast`` with its settings from a Config (site country, forecast section)."""
+    """``forecast`` with its settings from a Config (site country, forecast section, opening hours)."""
+    f = cfg.forecast
+    fc = _forecast_cfg(history, cfg, progress)
+    return apply_opening_hours(fc, f.opening_hours, history.interval_minutes)
+
+
+def _forecast_cfg(history: History, cfg, progress=None) -> pd.DataFrame:
     f = cfg.forecast
     return forecast(
         history,
