@@ -1,29 +1,94 @@
-"""Staffing stage: Erlang C agents per interval from the forecast, then shrinkage.
+"""Staffing stage: agents per interval from the forecast (Erlang C or Erlang A), then shrinkage.
 
 * :func:`requirements` turns a forecast into agents needed on the phone (``agents``) and agents to schedule
-  (``scheduled_required``) per queue and interval, with the service level, ASA and occupancy they give.
+  (``scheduled_required``) per queue and interval, with the service level, ASA, occupancy and abandonment
+  they give; voice (Erlang C or A), chat with concurrency and deferred work (e-mail, tickets).
 * :func:`projected_service` is the reverse question: the service a given schedule delivers.
 * :func:`daily_service` rolls interval results up to call-weighted daily figures.
+* :func:`shrinkage_series` builds shrinkage per interval from parts (breaks, training, absence, ...), by
+  time of day or by date; :func:`deferred_workload` is the forward pass for deferred work;
+  :func:`estimate_patience` infers callers' patience from abandonment history; :func:`tradeoff` and
+  :func:`plot_tradeoff` show service, abandonment and cost against the number of agents.
 
-Units: ``offered`` calls per interval, ``aht_s`` and ``asa_s`` seconds, ``service_level`` and ``occupancy``
-shares in [0, 1], agent counts in agents (heads during the interval).
+Units: ``offered`` calls per interval, ``aht_s``, ``asa_s`` and ``patience_s`` seconds, ``service_level``,
+``abandon_rate``, ``occupancy`` and ``shrinkage`` shares in [0, 1], agent counts in agents (heads during the
+interval). ``service_level`` under Erlang A is answered within ``sl_seconds`` over offered (abandoned calls
+count as not met); under Erlang C nobody abandons and the two readings agree.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 
 from . import erlang
 from .config import Config
 from .errors import InputError
 
-__all__ = ["REQUIREMENT_COLUMNS", "requirements", "projected_service", "daily_service"]
+__all__ = [
+    "REQUIREMENT_COLUMNS", "StaffingOptions", "requirements", "projected_service", "daily_service",
+    "combine_shrinkage", "shrinkage_frame", "shrinkage_series", "deferred_workload", "estimate_patience",
+    "tradeoff", "plot_tradeoff",
+]
 
 REQUIREMENT_COLUMNS = [
     "queue", "interval_start", "offered", "aht_s", "agents", "scheduled_required",
     "service_level", "asa_s", "occupancy", "target_met",
 ]
+
+
+@dataclass(frozen=True)
+class StaffingOptions:
+    """Staffing options beyond ``cfg.staffing`` (to become config fields): the keyword arguments of
+    :func:`requirements`, usable as ``requirements(fc, cfg, **dataclasses.asdict(opts))`` or per queue
+    through its ``queue_options``.
+
+    ``model``: ``'erlang_c'`` (nobody abandons) or ``'erlang_a'`` (exponential patience); ``patience_s``:
+    mean patience [s], needed by Erlang A and used for the ``abandon_rate`` column; ``channel``:
+    ``'voice'``, ``'chat'`` (an agent handles ``concurrency`` chats at once) or ``'deferred'`` (e-mail,
+    tickets: each item answered within ``response_window_h`` hours); ``max_abandon``: optional cap on the
+    abandonment share (Erlang A only).
+    """
+
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c"
+    patience_s: float | None = None
+    channel: Literal["voice", "chat", "deferred"] = "voice"
+    concurrency: int = 1
+    response_window_h: float | None = None
+    max_abandon: float | None = None
+
+    def check(self) -> StaffingOptions:
+        """Raise ValueError naming the option when it is out of range or contradicts another; return self."""
+        if self.model not in ("erlang_c", "erlang_a"):
+            raise ValueError(f"model must be 'erlang_c' or 'erlang_a', got {self.model!r}")
+        if self.channel not in ("voice", "chat", "deferred"):
+            raise ValueError(f"channel must be 'voice', 'chat' or 'deferred', got {self.channel!r}")
+        if self.patience_s is not None and not self.patience_s > 0:
+            raise ValueError(f"patience_s must be > 0 seconds (or None), got {self.patience_s!r}")
+        if self.model == "erlang_a" and self.patience_s is None and self.channel != "deferred":
+            raise ValueError("model='erlang_a' needs patience_s (mean patience in seconds); "
+                             "estimate_patience() can infer it from history with abandoned calls")
+        if int(self.concurrency) != self.concurrency or self.concurrency < 1:
+            raise ValueError(f"concurrency must be a whole number >= 1, got {self.concurrency!r}")
+        if self.channel != "chat" and self.concurrency != 1:
+            raise ValueError("concurrency applies to channel='chat' only")
+        if self.channel == "deferred":
+            if self.response_window_h is None or not self.response_window_h >= 0:
+                raise ValueError("channel='deferred' needs response_window_h >= 0 (hours to answer each item)")
+        elif self.response_window_h is not None:
+            raise ValueError("response_window_h applies to channel='deferred' only")
+        if self.max_abandon is not None:
+            if not 0 <= self.max_abandon <= 1:
+                raise ValueError(f"max_abandon must be a share in [0, 1], got {self.max_abandon!r}")
+            if self.model != "erlang_a":
+                raise ValueError("max_abandon needs model='erlang_a' (Erlang C assumes nobody abandons)")
+        return self
 
 
 def _ceil9(x: np.ndarray) -> np.ndarray:
@@ -50,7 +115,74 @@ def _numbers(df: pd.DataFrame, col: str, source: str = "forecast") -> np.ndarray
     return v
 
 
-def requirements(forecast: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+def _shrinkage_per_row(shrinkage, cfg: Config, df: pd.DataFrame) -> np.ndarray:
+    """Shrinkage per forecast row: the config's share, one share for all rows, or one per row."""
+    if shrinkage is None:
+        v = np.full(len(df), float(cfg.staffing.shrinkage))
+    elif np.ndim(shrinkage) == 0:
+        v = np.full(len(df), float(shrinkage))
+    else:
+        # A Series is taken in row order (as shrinkage_series(forecast['interval_start']) returns it).
+        v = np.asarray(shrinkage.to_numpy() if isinstance(shrinkage, pd.Series) else shrinkage, dtype=float)
+        if v.shape != (len(df),):
+            raise ValueError(f"shrinkage has {v.size} values for {len(df)} forecast rows")
+    if not (np.isfinite(v) & (v >= 0) & (v < 1)).all():
+        raise ValueError("shrinkage must be shares in [0, 1)")
+    return v
+
+
+def _queue_block(offered, aht, iv, times, st, o: StaffingOptions) -> dict:
+    """Requirement figures for the rows of one queue (sorted by time) under options ``o``."""
+    k = int(o.concurrency)
+    if o.channel == "deferred":
+        d = deferred_workload(times, offered, aht, iv, o.response_window_h)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            need = _ceil9(d["workload"].to_numpy() / st.max_occupancy)
+        agents = np.minimum(need, st.max_agents).astype(np.int64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occ = np.where(agents > 0, d["workload"].to_numpy() / agents, 0.0)
+        return {"agents": agents, "service_level": np.full(len(offered), np.nan),
+                "asa_s": np.full(len(offered), np.nan), "occupancy": np.minimum(occ, 1.0),
+                "target_met": need <= st.max_agents, "abandon_rate": np.full(len(offered), np.nan),
+                "backlog": d["backlog"].to_numpy()}
+    # Chat: k chats per agent are modelled as k independent servers per agent (Erlang on k * n servers),
+    # aht_s being a chat's duration while handled alongside others; agents = ceil(servers / k).
+    cap = st.max_agents * k
+    if o.model == "erlang_a":
+        servers, met = erlang.required_agents_a_met(offered, aht, iv, o.patience_s, st.sl_target, st.sl_seconds,
+                                                     st.max_occupancy, o.max_abandon, cap)
+    else:
+        servers, met = erlang.required_agents_met(offered, aht, iv, sl_target=st.sl_target,
+                                                  sl_seconds=st.sl_seconds, max_occupancy=st.max_occupancy,
+                                                  max_agents=cap)
+    agents = -(-servers // k)
+    slots = agents * k
+    if o.model == "erlang_a":
+        m = erlang.erlang_a_metrics(offered, aht, slots, iv, st.sl_seconds, o.patience_s)
+        sl, asa, occ, ab = (m[c].to_numpy() for c in ("service_level", "asa_s", "occupancy", "abandon_rate"))
+    else:
+        sl = erlang.service_level(offered, aht, slots, iv, st.sl_seconds)
+        asa = erlang.asa(offered, aht, slots, iv)
+        occ = erlang.occupancy(offered, aht, slots, iv)
+        ab = (np.full(len(offered), np.nan) if o.patience_s is None
+              else erlang.abandon_rate_a(offered, aht, slots, iv, o.patience_s))
+    return {"agents": agents.astype(np.int64), "service_level": sl, "asa_s": asa, "occupancy": occ,
+            "target_met": met, "abandon_rate": ab}
+
+
+def requirements(
+    forecast: pd.DataFrame,
+    cfg: Config,
+    *,
+    patience_s: float | None = None,
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c",
+    channel: Literal["voice", "chat", "deferred"] = "voice",
+    concurrency: int = 1,
+    response_window_h: float | None = None,
+    max_abandon: float | None = None,
+    shrinkage=None,
+    queue_options: Mapping[str, StaffingOptions] | None = None,
+) -> pd.DataFrame:
     """Agents needed per queue and interval for the service-level target in ``cfg.staffing``.
 
     ``forecast`` columns: ``queue, interval_start, offered`` (calls per interval, may be fractional),
@@ -58,18 +190,37 @@ def requirements(forecast: pd.DataFrame, cfg: Config) -> pd.DataFrame:
 
     Returns one row per forecast row, sorted by ``queue, interval_start``, with the columns
     ``queue, interval_start, offered, aht_s, agents, scheduled_required, service_level, asa_s, occupancy,
-    target_met`` (and ``is_holiday`` when the forecast has it):
+    target_met`` (then ``is_holiday`` when the forecast has it), then ``abandon_rate``, then ``backlog`` when
+    any queue is deferred work and ``shrinkage`` when it varies by row:
 
-    * ``agents``: Erlang C agents on the phone: the fewest with service level >= ``sl_target`` within
-      ``sl_seconds`` and occupancy <= ``max_occupancy`` (0 for zero volume), at most ``max_agents``;
+    * ``agents``: agents on the phone: the fewest with service level >= ``sl_target`` within ``sl_seconds``
+      and occupancy <= ``max_occupancy`` (0 for zero volume), at most ``max_agents``;
     * ``scheduled_required``: ``ceil(agents / (1 - shrinkage))``, the agents to schedule;
     * ``service_level`` (share), ``asa_s`` (seconds) and ``occupancy`` (share) at ``agents``;
-    * ``target_met``: False where ``max_agents`` was reached before the target.
+    * ``target_met``: False where ``max_agents`` was reached before the target;
+    * ``abandon_rate``: share of offered calls abandoning at ``agents`` (Erlang A), NaN when no patience is
+      known;
+    * ``backlog``: deferred items arrived but not finished at the interval's end (see
+      :func:`deferred_workload`).
+
+    Keyword options (defaults: today's Erlang C behaviour; :class:`StaffingOptions` documents them):
+    ``model='erlang_a'`` staffs with abandonment (:func:`wfm.erlang.required_agents_a`; ``service_level``
+    is then answered within ``sl_seconds`` over offered, abandoned calls not met; ``asa_s`` the mean wait of
+    answered calls); ``patience_s`` mean patience [s]; ``channel='chat'`` with ``concurrency`` chats per
+    agent (``occupancy`` is then the share of chat slots in use); ``channel='deferred'`` with
+    ``response_window_h`` (``service_level`` and ``asa_s`` are NaN: every item is planned to finish within
+    the window); ``max_abandon`` cap on the abandonment share (Erlang A). ``queue_options`` maps a queue
+    name to its own :class:`StaffingOptions` (other queues use the keywords). ``shrinkage``: None for
+    ``cfg.staffing.shrinkage``, a share, or one share per forecast row (e.g. :func:`shrinkage_series` of
+    ``forecast['interval_start']``).
 
     Raises InputError naming the column and first bad row (as a CSV line, header = row 1) when ``offered``
-    or ``aht_s`` is missing, not a number, infinite or negative.
+    or ``aht_s`` is missing, not a number, infinite or negative; ValueError for contradictory options.
     """
     st = cfg.staffing
+    base = StaffingOptions(model=model, patience_s=patience_s, channel=channel, concurrency=concurrency,
+                           response_window_h=response_window_h, max_abandon=max_abandon).check()
+    per_queue = {q: o.check() for q, o in (queue_options or {}).items()}
     need = ["queue", "interval_start", "offered", "aht_s"]
     missing = [c for c in need if c not in forecast.columns]
     if missing:
@@ -77,27 +228,52 @@ def requirements(forecast: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     df = forecast.reset_index(drop=True)
     offered = _numbers(df, "offered")
     aht = _numbers(df, "aht_s")
+    shrink = _shrinkage_per_row(shrinkage, cfg, df)
     iv = float(cfg.interval_s)
 
-    agents, met = erlang.required_agents_met(
-        offered, aht, iv, sl_target=st.sl_target, sl_seconds=st.sl_seconds,
-        max_occupancy=st.max_occupancy, max_agents=st.max_agents,
-    )
+    order = df.sort_values(["queue", "interval_start"], kind="mergesort").index.to_numpy()
+    df = df.iloc[order].reset_index(drop=True)
+    offered, aht, shrink = offered[order], aht[order], shrink[order]
+    queues = df["queue"].to_numpy()
+    times = pd.to_datetime(df["interval_start"]).to_numpy()
+
+    cols: dict[str, np.ndarray] = {
+        "agents": np.zeros(len(df), dtype=np.int64), "service_level": np.full(len(df), np.nan),
+        "asa_s": np.full(len(df), np.nan), "occupancy": np.full(len(df), np.nan),
+        "target_met": np.ones(len(df), dtype=bool), "abandon_rate": np.full(len(df), np.nan),
+    }
+    deferred = any(per_queue.get(q, base).channel == "deferred" for q in pd.unique(queues))
+    if deferred:
+        cols["backlog"] = np.full(len(df), np.nan)
+    # One block per queue (rows are sorted, so each queue is a contiguous run); options differ by queue.
+    starts = np.flatnonzero(np.r_[True, queues[1:] != queues[:-1]]) if len(df) else np.array([], dtype=int)
+    bounds = np.append(starts, len(df))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        o = per_queue.get(queues[lo], base)
+        got = _queue_block(offered[lo:hi], aht[lo:hi], iv, times[lo:hi], st, o)
+        for c, v in got.items():
+            cols[c][lo:hi] = v
+
     out = pd.DataFrame({
-        "queue": df["queue"].to_numpy(),
+        "queue": queues,
         "interval_start": df["interval_start"].to_numpy(),
         "offered": offered,
         "aht_s": aht,
-        "agents": agents.astype(np.int64),
-        "scheduled_required": _ceil9(agents / (1.0 - st.shrinkage)).astype(np.int64),
-        "service_level": erlang.service_level(offered, aht, agents, iv, st.sl_seconds),
-        "asa_s": erlang.asa(offered, aht, agents, iv),
-        "occupancy": erlang.occupancy(offered, aht, agents, iv),
-        "target_met": met.astype(bool),
+        "agents": cols["agents"],
+        "scheduled_required": _ceil9(cols["agents"] / (1.0 - shrink)).astype(np.int64),
+        "service_level": cols["service_level"],
+        "asa_s": cols["asa_s"],
+        "occupancy": cols["occupancy"],
+        "target_met": cols["target_met"].astype(bool),
     })
     if "is_holiday" in df.columns:
         out["is_holiday"] = df["is_holiday"].to_numpy()
-    return out.sort_values(["queue", "interval_start"], kind="mergesort").reset_index(drop=True)
+    out["abandon_rate"] = cols["abandon_rate"]
+    if deferred:
+        out["backlog"] = cols["backlog"]
+    if shrink.size and np.ptp(shrink) > 0:
+        out["shrinkage"] = shrink
+    return out
 
 
 def projected_service(offered, aht_s, scheduled, interval_s, sl_seconds, shrinkage) -> pd.DataFrame:
@@ -179,3 +355,399 @@ def daily_service(df: pd.DataFrame) -> pd.DataFrame:
         g["service_level"] = np.where(tot > 0, g["_sl"].to_numpy() / tot, 1.0)
         g["asa_s"] = np.where(tot > 0, g["_asa"].to_numpy() / tot, 0.0)
     return g[["queue", "date", "offered", "service_level", "asa_s"]]
+
+
+# ----------------------------------------------------------------------------------------------- shrinkage
+
+
+def combine_shrinkage(*parts):
+    """Total shrinkage from independent parts (shares of paid time): ``1 - prod(1 - part)``.
+
+    Breaks 0.10, training 0.05 and absence 0.05 give ``1 - 0.9 * 0.95 * 0.95 = 0.18775``, not 0.20: each
+    part takes its share of the time the others leave (an absent agent takes no break). Parts are scalars
+    or arrays, broadcast together; each must be in [0, 1).
+    """
+    keep = np.ones(np.broadcast_shapes(*(np.shape(p) for p in parts))) if parts else np.ones(())
+    for p in parts:
+        a = np.asarray(p, dtype=float)
+        if not (np.isfinite(a) & (a >= 0) & (a < 1)).all():
+            raise ValueError(f"shrinkage parts must be shares in [0, 1), got {p!r}")
+        keep = keep * (1.0 - a)
+    out = 1.0 - keep
+    return float(out) if out.ndim == 0 else out
+
+
+def _minute_of_day(v) -> float:
+    """'08:30', '8:30:00' or a datetime.time -> minutes after midnight; NaN for a missing value."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        return math.nan
+    if hasattr(v, "hour") and hasattr(v, "minute"):
+        return float(v.hour * 60 + v.minute)
+    parts = str(v).strip().split(":")
+    try:
+        h, m = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        raise ValueError(f"time {v!r} is not HH:MM") from None
+    if not (0 <= h < 24 and 0 <= m < 60):
+        raise ValueError(f"time {v!r} is not a time of day")
+    return float(h * 60 + m)
+
+
+def shrinkage_frame(interval_start, parts=0.3, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Shrinkage per interval, one column per part and their total ``shrinkage`` (shares of paid time).
+
+    ``interval_start``: timestamps (a Series keeps its index). ``parts``: one total share (the part called
+    ``base``) or a mapping ``{'breaks': 0.10, 'training': 0.05, ...}`` of shares that hold everywhere.
+    ``table``: optional overrides, one row per rule, with key columns ``date`` (YYYY-MM-DD) and/or ``time``
+    (HH:MM, the interval's start time of day) and one column per part (a ``shrinkage`` column overrides
+    ``base``; a part absent from ``parts`` is 0 outside the rows that give it). For each part the most
+    specific rule wins: date and time, then date, then time, then a row with neither, then ``parts``;
+    an empty cell falls through to the next rule. The total is :func:`combine_shrinkage` of the parts.
+    """
+    ts = pd.to_datetime(pd.Series(interval_start) if not isinstance(interval_start, pd.Series) else interval_start)
+    index = ts.index
+    ts = ts.reset_index(drop=True)
+    defaults = {"base": float(parts)} if np.ndim(parts) == 0 and not isinstance(parts, Mapping) else {
+        str(k): float(v) for k, v in dict(parts).items()}
+    if "shrinkage" in defaults:
+        raise ValueError("name the parts (breaks, training, ...); 'shrinkage' is their total")
+    day = ts.dt.normalize()
+    minute = (ts.dt.hour * 60 + ts.dt.minute).astype(float)
+    values = {p: np.full(len(ts), v) for p, v in defaults.items()}
+    if table is not None and len(table):
+        t = table.rename(columns={"shrinkage": "base"})
+        bad = set(t.columns) - {"date", "time"} - set(t.select_dtypes("number").columns)
+        if bad:
+            raise ValueError(f"shrinkage table column(s) {sorted(bad)} are not numbers (keys are 'date' and 'time')")
+        t_day = (pd.to_datetime(t["date"]).dt.normalize() if "date" in t.columns
+                 else pd.Series(pd.NaT, index=t.index))
+        t_min = (t["time"].map(_minute_of_day).astype(float) if "time" in t.columns
+                 else pd.Series(np.nan, index=t.index))
+        has_d, has_t = t_day.notna().to_numpy(), t_min.notna().to_numpy()
+        # keys as integers: minutes since the epoch of the day (plus the time of day where given)
+        tkey_day = np.where(has_d, t_day.to_numpy().astype("datetime64[m]").astype(np.int64), -1)
+        ikey_day = day.to_numpy().astype("datetime64[m]").astype(np.int64)
+        for p in [c for c in t.columns if c not in ("date", "time")]:
+            col = t[p].to_numpy(dtype=float)
+            v = values.setdefault(p, np.zeros(len(ts)))
+            given = ~np.isnan(col)
+            for level, sel, ik, tk in (
+                ("no key", ~has_d & ~has_t, np.zeros(len(ts)), np.zeros(len(t))),
+                ("time", ~has_d & has_t, minute.to_numpy(), t_min.to_numpy()),
+                ("date", has_d & ~has_t, ikey_day, tkey_day),
+                ("date and time", has_d & has_t, ikey_day + minute.to_numpy(), tkey_day + t_min.to_numpy()),
+            ):
+                rows = sel & given
+                if not rows.any():
+                    continue
+                keys = pd.Series(col[rows], index=tk[rows].astype(float))
+                if keys.index.duplicated().any():
+                    raise ValueError(f"shrinkage table gives part '{p}' twice for the same {level}")
+                hit = pd.Series(ik.astype(float)).map(keys).to_numpy()
+                v[:] = np.where(np.isnan(hit), v, hit)
+    frame = pd.DataFrame(values)
+    for p in frame.columns:
+        a = frame[p].to_numpy()
+        if not ((a >= 0) & (a < 1)).all():
+            raise ValueError(f"shrinkage part '{p}' must be a share in [0, 1)")
+    frame["shrinkage"] = combine_shrinkage(*(frame[p].to_numpy() for p in values)) if values else 0.0
+    frame.index = index
+    return frame
+
+
+def shrinkage_series(interval_start, parts=0.3, table: pd.DataFrame | None = None) -> pd.Series:
+    """Total shrinkage per interval (share of paid time not available for calls): the ``shrinkage`` column
+    of :func:`shrinkage_frame`, which documents ``parts`` and ``table``. Pass it to :func:`requirements`
+    as ``shrinkage=`` to schedule ``ceil(agents / (1 - shrinkage))`` per interval."""
+    return shrinkage_frame(interval_start, parts, table)["shrinkage"]
+
+
+# ----------------------------------------------------------------------------------------------- deferred work
+
+
+def deferred_workload(interval_start, volume, aht_s, interval_s: float, response_window_h: float) -> pd.DataFrame:
+    """Work plan for deferred items (e-mail, tickets) that must be finished within ``response_window_h``.
+
+    ``interval_start``: the queue's open intervals in time order (closed times have no rows);
+    ``volume``: items arriving per interval; ``aht_s``: work per item [s]; ``interval_s``: interval length
+    [s]; ``response_window_h``: hours from arrival to answer.
+
+    Each interval's work is spread evenly over the open intervals that end within the window of its
+    start (itself included): the slowest constant work rate that finishes it by the deadline. Summing these
+    rates is a forward pass (a difference array and a cumulative sum), so the plan carries a backlog from
+    interval to interval. Because every interval's work is finished by the end of its own window, and the
+    windows end in the order the work arrived, first-in-first-out working meets every deadline (treating
+    work as fluid). Work is never pulled earlier than its arrival interval; this smooths peaks but is not
+    the plan with the smallest peak. After the last row the queue is assumed open on the same grid, so the
+    last windows reach past the horizon and their unfinished work shows in ``backlog``.
+
+    Returns a DataFrame (index as ``interval_start`` when a Series) with ``workload`` (agents' worth of
+    work in the interval, in erlangs: work seconds / ``interval_s``) and ``backlog`` (items arrived and not
+    yet finished at the interval's end).
+    """
+    index = interval_start.index if isinstance(interval_start, pd.Series) else None
+    t = pd.to_datetime(pd.Series(np.asarray(interval_start))).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    vol = np.asarray(volume, dtype=float)
+    work = vol * np.asarray(aht_s, dtype=float)
+    k = t.size
+    if vol.shape != (k,) or work.shape != (k,):
+        raise ValueError("volume and aht_s need one value per interval")
+    if not (np.isfinite(work).all() and (vol >= 0).all() and (work >= 0).all()):
+        raise ValueError("volume and aht_s must be finite numbers >= 0")
+    if not (response_window_h is not None and response_window_h >= 0 and math.isfinite(response_window_h)):
+        raise ValueError("response_window_h must be a finite number of hours >= 0")
+    if not interval_s > 0:
+        raise ValueError("interval_s must be > 0")
+    if k == 0:
+        return pd.DataFrame({"workload": np.zeros(0), "backlog": np.zeros(0)}, index=index)
+    if (np.diff(t) <= 0).any():
+        raise ValueError("interval_start must be strictly increasing (one queue, sorted by time)")
+    sec = (t - t[0]) / 1e9
+    w = float(response_window_h) * 3600.0
+    extra = int(math.ceil(w / interval_s)) + 1
+    ext = np.concatenate([sec, sec[-1] + interval_s * np.arange(1, extra + 1)])
+    # Rows j whose end s_j + interval_s is within the window s_k + W of row k (1 ms tolerance for float time).
+    end = np.searchsorted(ext, sec + w - interval_s + 1e-3, side="right")
+    rows = np.arange(k)
+    count = np.maximum(end - rows, 1)
+    end = rows + count
+    rate = work / (count * interval_s)
+    done = vol / count
+    d_rate = np.zeros(ext.size + 1)
+    d_done = np.zeros(ext.size + 1)
+    d_rate[:k] += rate
+    d_done[:k] += done
+    np.add.at(d_rate, end, -rate)
+    np.add.at(d_done, end, -done)
+    workload = np.cumsum(d_rate)[:k]
+    finished = np.cumsum(np.cumsum(d_done)[:k])
+    backlog = np.maximum(np.cumsum(vol) - finished, 0.0)
+    # cumulative sums leave float dust where the true value is 0
+    workload = np.where(np.abs(workload) < 1e-12 * max(1.0, float(np.abs(rate).max())), 0.0, workload)
+    backlog = np.where(backlog < 1e-9 * max(1.0, float(vol.sum())), 0.0, backlog)
+    return pd.DataFrame({"workload": workload, "backlog": backlog}, index=index)
+
+
+# ----------------------------------------------------------------------------------------------- patience
+
+
+def _arrival_rate(ts: pd.Series, off: np.ndarray) -> np.ndarray:
+    """Expected calls per interval behind observed counts: the day's total times an intraday profile (the
+    share of calls at that time of day over the history), rescaled to the intervals the day has. The
+    profile is the weekday's where the history holds at least 8 of that weekday, else that of all days
+    (a profile from few days is itself noisy)."""
+    day = ts.dt.normalize()
+    t = pd.DataFrame({"day": day.to_numpy(), "tod": (ts - day).to_numpy(), "wd": day.dt.day_of_week.to_numpy(),
+                      "off": off})
+    day_total = t.groupby("day")["off"].transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_wd = (t.groupby(["wd", "tod"])["off"].transform("sum") / t.groupby("wd")["off"].transform("sum")).to_numpy()
+        pooled = (t.groupby("tod")["off"].transform("sum") / t["off"].sum()).to_numpy()
+    enough = t.groupby("wd")["day"].transform("nunique").to_numpy() >= 8
+    t["prof"] = np.nan_to_num(np.where(enough, by_wd, pooled))
+    norm = t.groupby("day")["prof"].transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, day_total * t["prof"].to_numpy() / norm, 0.0)
+
+
+def estimate_patience(
+    history_frame: pd.DataFrame,
+    interval_s: float,
+    sl_target: float = 0.8,
+    sl_seconds: float = 20,
+    max_occupancy: float = 1.0,
+    agents_column: str | None = None,
+    default_aht_s: float | None = None,
+    level: float = 0.95,
+    smooth: bool = True,
+) -> pd.DataFrame:
+    """Mean caller patience [s] per queue, inferred from the abandonment in the history.
+
+    ``history_frame``: ``queue, interval_start, offered, abandoned`` (calls per interval), ``aht_s`` [s]
+    (missing values: the queue's handled-call-weighted mean; no column: ``default_aht_s``), optionally
+    ``handled``. ``interval_s``: interval length [s].
+
+    History has no waiting times, so patience is not identified from the data alone: it needs the staff
+    that was on the phone. With ``agents_column`` (agents on the phone per row) that is given; otherwise
+    **the assumption is that each interval was staffed at the Erlang C requirement** for ``sl_target``
+    within ``sl_seconds`` and ``max_occupancy`` (a center that planned with Erlang C and kept to plan).
+    Under that staffing, Erlang A's abandonment falls steadily as patience grows, so exactly one patience
+    makes the predicted abandoned calls, summed over the queue's intervals, equal the observed total.
+    A center that ran short of its plan shows more abandonment than its patience explains, so the estimate
+    is then too short; one that overstaffed, too long.
+
+    The arrival rate of an interval is not its observed count (Poisson noise of about ``sqrt(count)``
+    calls; abandonment is convex in load, so plugging noisy counts in overstates the predicted abandonment
+    and the patience) but, with ``smooth`` (default), the day's total times the intraday profile (of its
+    weekday, given at least 8 of them). The estimate is very sensitive to the staffing: in the tests one
+    agent more than was really there (7 % of the staff) reads as less than half the patience.
+
+    Returns one row per queue: ``queue, patience_s, patience_lo_s, patience_hi_s`` (bounds at ``level``
+    from the noise in the abandoned count, binomial scaled by the dispersion of daily counts around the
+    prediction; not from the staffing assumption), ``offered``,
+    ``abandoned``, ``abandon_rate`` (observed), ``identified`` and ``note``. Not identified: no abandoned
+    call (``patience_s`` inf), or more abandonment than the assumed staff give even with callers who never
+    wait (``patience_s`` 0), or too little to tell from infinitely patient callers (inf).
+    """
+    need = ["queue", "interval_start", "offered", "abandoned"]
+    missing = [c for c in need if c not in history_frame.columns]
+    if missing:
+        raise InputError(f"estimating patience needs column(s) {', '.join(missing)} in the history",
+                         file="history", column=missing[0])
+    if not 0 < level < 1:
+        raise ValueError("level must be in (0, 1)")
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    rows = []
+    for q, g in history_frame.groupby("queue", sort=True):
+        off = pd.to_numeric(g["offered"], errors="coerce").to_numpy(dtype=float)
+        ab = pd.to_numeric(g["abandoned"], errors="coerce").to_numpy(dtype=float)
+        keep = np.isfinite(off) & np.isfinite(ab) & (off >= 0)
+        if "aht_s" in g.columns:
+            aht = pd.to_numeric(g["aht_s"], errors="coerce").to_numpy(dtype=float)
+            handled = (pd.to_numeric(g["handled"], errors="coerce").to_numpy(dtype=float) if "handled" in g.columns
+                       else off - ab)
+            ok = np.isfinite(aht) & np.isfinite(handled) & (handled > 0)
+            fill = (float(np.sum(aht[ok] * handled[ok]) / np.sum(handled[ok])) if ok.any()
+                    else default_aht_s)
+            if fill is None:
+                raise InputError(f"queue {q!r} has no handle times; set default_aht_s", file="history", column="aht_s")
+            aht = np.where(np.isfinite(aht) & (aht > 0), aht, fill)
+        elif default_aht_s is not None:
+            aht = np.full(len(g), float(default_aht_s))
+        else:
+            raise InputError("the history has no aht_s column; set default_aht_s", file="history", column="aht_s")
+        if agents_column is not None:
+            n_all = pd.to_numeric(g[agents_column], errors="coerce").to_numpy(dtype=float)
+            keep &= np.isfinite(n_all)
+        ts = pd.to_datetime(g["interval_start"]).reset_index(drop=True)[keep]
+        off, ab, aht = off[keep], ab[keep], aht[keep]
+        rate = _arrival_rate(ts, off) if smooth else off
+        if agents_column is not None:
+            n = np.round(n_all[keep])
+        else:
+            big = int(np.ceil((rate * aht / interval_s).max(initial=0) * 3))
+            n = np.asarray(erlang.required_agents(rate, aht, interval_s, sl_target, sl_seconds, max_occupancy,
+                                                  max_agents=max(2000, big)), dtype=float)
+        total, observed = float(off.sum()), float(ab.sum())
+        row = {"queue": q, "patience_s": math.nan, "patience_lo_s": math.nan, "patience_hi_s": math.nan,
+               "offered": total, "abandoned": observed,
+               "abandon_rate": observed / total if total > 0 else math.nan, "identified": False, "note": ""}
+        if total == 0:
+            row["note"] = "no calls"
+            rows.append(row)
+            continue
+
+        def predicted(p: float) -> float:
+            return float(np.sum(rate * erlang.abandon_rate_a(rate, aht, n, interval_s, p)))
+
+        hi_ab, lo_ab = predicted(0.0), predicted(math.inf)
+        if observed <= 0:
+            row.update(patience_s=math.inf, note="no abandoned calls: patience longer than the data can show")
+        elif observed >= hi_ab:
+            row.update(patience_s=0.0, note=(f"{observed:g} abandoned calls but the assumed staff give at most "
+                                             f"{hi_ab:.1f} even with zero patience: the staff was lower than assumed"))
+        elif observed <= lo_ab:
+            row.update(patience_s=math.inf, note="abandonment too low to tell from infinitely patient callers")
+        else:
+            span = (math.log(1e-3), math.log(1e9))
+
+            def solve(target: float) -> float:
+                if target >= hi_ab:
+                    return 0.0
+                if target <= max(lo_ab, predicted(math.exp(span[1]))):
+                    return math.inf
+                f = lambda lp: predicted(math.exp(lp)) - target  # noqa: E731
+                if f(span[0]) <= 0:
+                    return 0.0
+                return math.exp(optimize.brentq(f, *span, xtol=1e-6))
+
+            est = solve(observed)
+            p_ab = erlang.abandon_rate_a(rate, aht, n, interval_s, est)
+            var = rate * p_ab * (1.0 - p_ab)
+            # Abandoned counts vary more than binomially (a bad hour drags on; the rates are estimates):
+            # scale the variance by the dispersion of daily counts around the prediction (quasi-binomial).
+            dd = pd.DataFrame({"d": ts.dt.normalize().to_numpy(), "o": ab, "e": rate * p_ab, "v": var})
+            daily = dd.groupby("d")[["o", "e", "v"]].sum()
+            daily = daily[daily["v"] > 0]
+            phi = (float((((daily["o"] - daily["e"]) ** 2) / daily["v"]).sum() / (len(daily) - 1))
+                   if len(daily) > 1 else 1.0)
+            sd = math.sqrt(float(var.sum()) * max(phi, 1.0))
+            # More abandonment means less patience: the upper count gives the lower bound.
+            row.update(patience_s=est, patience_lo_s=solve(observed + z * sd), patience_hi_s=solve(observed - z * sd),
+                       identified=True, note=("agents from " + (f"column '{agents_column}'" if agents_column else
+                                                               "the Erlang C requirement (assumed staffing)")))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["queue", "patience_s", "patience_lo_s", "patience_hi_s", "offered",
+                                       "abandoned", "abandon_rate", "identified", "note"])
+
+
+# ----------------------------------------------------------------------------------------------- trade-off
+
+
+def tradeoff(calls, aht_s, interval_s, sl_seconds, agents_range, hourly_cost, patience_s=None) -> pd.DataFrame:
+    """Service, abandonment and cost of each agent count for one interval's traffic.
+
+    ``calls``: calls per interval; ``aht_s``: mean handle time [s]; ``interval_s``: interval length [s];
+    ``sl_seconds``: answer-time target [s]; ``agents_range``: agent counts to tabulate (whole numbers);
+    ``hourly_cost``: cost of one agent for one hour (currency); ``patience_s``: mean patience [s] for
+    Erlang A (``None``: Erlang C, nobody abandons, ``abandon_rate`` NaN).
+
+    Columns: ``agents``, ``service_level`` (answered within ``sl_seconds`` over offered), ``asa_s`` (mean wait
+    of answered calls [s]; ``inf`` for an unstable Erlang C queue), ``occupancy``, ``abandon_rate``,
+    ``cost_per_hour`` (``agents * hourly_cost``).
+    """
+    agents = np.asarray(list(agents_range), dtype=float)
+    if agents.ndim != 1 or not ((agents >= 0) & (agents == np.floor(agents))).all():
+        raise ValueError("agents_range must hold whole numbers >= 0")
+    if np.ndim(calls) or np.ndim(aht_s):
+        raise ValueError("tradeoff is for one interval: calls and aht_s must be scalars")
+    if patience_s is None:
+        df = pd.DataFrame({
+            "agents": agents.astype(np.int64),
+            "service_level": np.asarray(erlang.service_level(calls, aht_s, agents, interval_s, sl_seconds), float),
+            "asa_s": np.asarray(erlang.asa(calls, aht_s, agents, interval_s), float),
+            "occupancy": np.asarray(erlang.occupancy(calls, aht_s, agents, interval_s), float),
+            "abandon_rate": np.full(agents.size, np.nan),
+        })
+    else:
+        m = erlang.erlang_a_metrics(calls, aht_s, agents, interval_s, sl_seconds, patience_s)
+        df = pd.DataFrame({"agents": agents.astype(np.int64),
+                           **{c: m[c].to_numpy() for c in ("service_level", "asa_s", "occupancy", "abandon_rate")}})
+    df["cost_per_hour"] = agents * float(hourly_cost)
+    df.attrs.update(calls=float(calls), aht_s=float(aht_s), interval_s=float(interval_s),
+                    sl_seconds=float(sl_seconds), patience_s=patience_s, hourly_cost=float(hourly_cost))
+    return df
+
+
+def plot_tradeoff(df: pd.DataFrame, sl_target: float | None = None):
+    """Matplotlib figure of a :func:`tradeoff` table: service level and abandonment (top) and ASA [s]
+    (bottom) against agents, with the hourly cost on a second axis when it is known; ``sl_target`` draws
+    the target line."""
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    x = df["agents"].to_numpy()
+    top.plot(x, 100 * df["service_level"], marker="o", ms=3, color="#1f6fb2", label="service level")
+    if df["abandon_rate"].notna().any():
+        top.plot(x, 100 * df["abandon_rate"], marker="o", ms=3, color="#c0392b", label="abandoned")
+    if sl_target is not None:
+        top.axhline(100 * sl_target, color="#1f6fb2", ls="--", lw=0.8, label=f"target {sl_target:.0%}")
+    sl_s = df.attrs.get("sl_seconds")
+    top.set_ylabel("% of offered calls")
+    top.set_title("answered within " + (f"{sl_s:g} s" if sl_s is not None else "the target time")
+                  + " / offered, and abandoned", loc="left", fontsize=10)
+    top.set_ylim(0, 100)
+    top.grid(alpha=0.3)
+    top.legend(loc="center right", fontsize=8)
+    asa = df["asa_s"].to_numpy(dtype=float)
+    fin = np.isfinite(asa)
+    bottom.plot(x[fin], asa[fin], marker="o", ms=3, color="#444")
+    bottom.set_ylabel("ASA of answered calls [s]")
+    bottom.set_xlabel("agents on the phone")
+    bottom.grid(alpha=0.3)
+    rate = df.attrs.get("hourly_cost")
+    if rate:
+        sec = top.secondary_xaxis("top", functions=(lambda a: a * rate, lambda c: c / rate))
+        sec.set_xlabel("cost per hour")
+    fig.tight_layout()
+    return fig
