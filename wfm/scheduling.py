@@ -42,13 +42,14 @@ covers), the model (the window, in a rolling solve) is solved again with those i
 100 x ``under_penalty``, and the summary lists the holiday intervals left short and by how much.
 
 Rolling windows. One model over a 4-week horizon is slow to close to a 1% gap (the demo's sales queue:
-9,500 variables, 49 s with HiGHS), so horizons longer than a week are solved in rolling 7-day windows
+9,500 variables, 42-49 s with HiGHS on a 2-core machine), so horizons longer than a week are solved in rolling 7-day windows
 (``window_days='auto'``; ``None`` forces one model): window ``w`` has the variants starting on its days and
 the requirement of its days less the coverage of earlier shifts that run past midnight into them, plus a
 look-ahead: the requirement and the variants of the first hours of the next day, as far as the window's
 latest shift can reach (08:30 for the demo), so that night shifts at the end of a window are chosen knowing
-the morning they run into. Then the variants of the window's own days are fixed. The demo
-then takes about 15 s a queue and costs no more (7,292 against 7,304 base paid hours for sales). The bound
+the morning they run into. Then the variants of the window's own days are fixed. The demo's sales queue
+then takes about 25 s (service 12 s) and costs no more (7,296 against 7,304 base paid hours; measured with
+bench/schedule_speed.py; MIP times vary by instance). The bound
 reported for a rolling solve is the LP relaxation of the whole-horizon model, a valid lower bound, so the
 gap stays honest. ``schedule.time_limit_s`` is the budget of one queue, shared by its windows.
 
