@@ -105,7 +105,7 @@ def run_pipeline(
         write_csv(req, stmp / "requirements.csv")
 
         tell("schedule")
-        sched = schedule(req, cfg)
+        sched = schedule(req, cfg, agents=agents)
         write_csv(sched.shifts, stmp / "shifts.csv")
         write_csv(sched.coverage, stmp / "coverage.csv")
 

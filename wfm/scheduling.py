@@ -285,10 +285,10 @@ def _run_solver(prob: pulp.LpProblem, name: str, time_limit_s: float, mip_gap: f
 
 def _covering(
     demand, cover_matrix, costs, *, solver: str = "highs", time_limit_s: float = 60, mip_gap: float = 0.0,
-    under_penalty=None, over_penalty: float = 0.0, relax: bool = False,
+    under_penalty=None, over_penalty: float = 0.0, relax: bool = False, side=(),
 ) -> CoveringResult:
     """The covering IP (its LP relaxation when ``relax``), solved; may return a result without a solution
-    (see ``has_solution``)."""
+    (see ``has_solution``). ``side``: extra constraints ``sum coefs·x[cols] <= rhs`` as (cols, coefs, rhs)."""
     if solver not in ("highs", "cbc"):
         raise ValueError(f"solver must be 'highs' or 'cbc', got {solver!r}")
     d = np.asarray(demand, dtype=float).ravel()
@@ -336,6 +336,11 @@ def _covering(
         sense = pulp.LpConstraintEQ if use_over else pulp.LpConstraintGE
         prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, f"c{i:0{width}d}", float(d[i]))
         n_cons += 1
+    for k, (s_cols, s_coefs, rhs) in enumerate(side):
+        terms = [(x[int(j)], float(a)) for j, a in zip(s_cols, s_coefs) if a != 0]
+        if terms:
+            prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE, f"cap{k:05d}", float(rhs))
+            n_cons += 1
     prob += pulp.LpAffineExpression(obj_terms)
     build_s = time.perf_counter() - t_build
     n_vars = n + len(under) + len(over)
@@ -521,7 +526,23 @@ def _windows(n_days: int, window_days) -> list[tuple[int, int]]:
     return [(a, min(a + w, n_days)) for a in range(0, n_days, w)]
 
 
-def _solve_queue(queue, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_days, spill_min, sc, window_days, tell) -> dict:
+def _window_side(side, cols, fixed_x):
+    """Side constraints restricted to a window's columns, less what earlier windows' fixed shifts use."""
+    pos = np.full(len(fixed_x), -1, dtype=np.int64)
+    pos[cols] = np.arange(len(cols))
+    out = []
+    for s_cols, s_coefs, rhs in side:
+        p = pos[s_cols]
+        inside = p >= 0
+        if not inside.any():
+            continue
+        used = float((s_coefs[~inside] * fixed_x[s_cols[~inside]]).sum())
+        out.append((p[inside], s_coefs[inside], max(rhs - used, 0.0)))
+    return out
+
+
+def _solve_queue(queue, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_days, spill_min, sc, window_days, tell,
+                 side=()) -> dict:
     """Solve one queue's covering model, over the whole horizon or in rolling windows of days.
 
     In a rolling solve, window w holds the variants starting on its days and in the first ``spill_min``
@@ -559,6 +580,7 @@ def _solve_queue(queue, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_days
         # schedule.time_limit_s is the budget of one queue, shared by its windows in proportion to their days.
         limit = float(sc.time_limit_s) * (b - a) / n_days
         kw = dict(solver=sc.solver, time_limit_s=limit, mip_gap=sc.mip_gap, over_penalty=sc.over_penalty)
+        kw["side"] = _window_side(side, cols, x)
         res = _covering(d_w, A_w, costs[cols], under_penalty=pen_w, **kw)
         if not res.has_solution and res.infeasible and np.isinf(pen_w).any():
             tell(f"{queue}: holiday requirement cannot be covered in full; solving again with the shortfall penalised")
@@ -604,7 +626,7 @@ def _solve_queue(queue, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_days
         return out
     tell(f"{queue}: LP relaxation of the whole horizon for the bound")
     lp = _covering(demand, A, costs, solver=sc.solver, time_limit_s=sc.time_limit_s, mip_gap=sc.mip_gap,
-                   under_penalty=pen, over_penalty=sc.over_penalty, relax=True)
+                   under_penalty=pen, over_penalty=sc.over_penalty, relax=True, side=side)
     out["runtime_s"] += lp.runtime_s
     out["build_s"] += lp.build_s
     bound = min(lp.objective, objective) if lp.has_solution and lp.within_gap else None
@@ -623,13 +645,66 @@ def _fmt_ts(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%d %H:%M")
 
 
-def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto") -> ScheduleResult:
+def contract_capacity(agents: pd.DataFrame, requirements: pd.DataFrame, cfg) -> dict:
+    """Headcount the shifts of each queue can draw on, by contract type: ``{(queue, contract): {"agents",
+    "days_week", "hours_week"}}``.
+
+    ``agents``: the agent list (``queues`` separated by ';', ``contract``, ``max_hours_week``,
+    ``max_days_week``). An agent counts fully towards the daily head count of every queue they are skilled
+    for, and towards the weekly days and hours of each queue in proportion to that queue's required
+    agent-hours among the agent's queues (multi-skilled agents are shared, not counted twice).
+    """
+    req_h = requirements.groupby("queue")["scheduled_required"].sum().astype(float)
+    days_cap = 7 - cfg.roster.min_days_off_per_week
+    cap: dict = {}
+    for a in agents.itertuples(index=False):
+        qs = [q for q in str(a.queues).split(";") if q.strip() in req_h.index]
+        qs = [q.strip() for q in qs]
+        if not qs:
+            continue
+        total = float(req_h.reindex(qs).sum())
+        for q in qs:
+            share = float(req_h[q]) / total if total > 0 else 1.0 / len(qs)
+            c = cap.setdefault((q, a.contract), {"agents": 0, "days_week": 0.0, "hours_week": 0.0})
+            c["agents"] += 1
+            c["days_week"] += share * min(int(a.max_days_week), days_cap)
+            c["hours_week"] += share * float(a.max_hours_week)
+    return cap
+
+
+def _capacity_constraints(cap, queue, catalog, ci, day_idx, days, cat_paid) -> list:
+    """Side constraints for one queue: per day, shifts of a contract's templates <= agents of that contract;
+    per ISO week, those shifts <= the agents' working days and their paid hours <= the agents' maximum hours
+    (prorated for a week only partly inside the horizon)."""
+    out = []
+    tmpl_contract = {t.name: t.contract for t in catalog.attrs["templates"]}
+    contracts_of = np.array([tmpl_contract[t] for t in catalog["template"]])[ci]
+    week = np.array([f"{d.isocalendar()[0]}-{d.isocalendar()[1]:02d}" for d in days])[day_idx]
+    for contract in ("full_time", "part_time"):
+        sel = np.flatnonzero(contracts_of == contract)
+        if not len(sel):
+            continue
+        c = cap.get((queue, contract), {"agents": 0, "days_week": 0.0, "hours_week": 0.0})
+        for d in np.unique(day_idx[sel]):
+            cols = sel[day_idx[sel] == d]
+            out.append((cols, np.ones(len(cols)), float(c["agents"])))
+        for w in np.unique(week[sel]):
+            cols = sel[week[sel] == w]
+            frac = len(np.unique(day_idx[cols])) / 7.0
+            out.append((cols, np.ones(len(cols)), math.floor(c["days_week"] * frac + 1e-9)))
+            out.append((cols, cat_paid[ci[cols]], c["hours_week"] * frac))
+    return out
+
+
+def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto", agents: pd.DataFrame | None = None) -> ScheduleResult:
     """Least-cost shifts covering ``requirements`` (see the module docstring for the model).
 
     ``requirements``: ``queue, interval_start`` (on the ``cfg.interval_minutes`` grid), ``scheduled_required``
     [agents], optionally ``is_holiday``; other columns are ignored. ``progress(message)`` is called as each
     queue and window starts. ``window_days``: 'auto' (one model up to 7 days, rolling 7-day windows beyond),
-    None (one model for the whole horizon) or a number of days per window.
+    None (one model for the whole horizon) or a number of days per window. ``agents``: the agent list; when
+    given, shifts of a template with a ``contract`` are limited to the head count, working days and hours of
+    the agents holding that contract (see :func:`contract_capacity`), so the roster can staff them.
     Raises InputError for a malformed requirement, ConfigError for a template off the grid, SolverError when
     the solver returns no schedule at all.
     """
@@ -637,7 +712,9 @@ def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto")
     sc = cfg.schedule
     req = _check_requirements(requirements, im)
     catalog = shift_catalog(cfg)
+    catalog.attrs["templates"] = list(cfg.schedule.templates)
     tell = progress if callable(progress) else (lambda _msg: None)
+    cap = contract_capacity(agents, req, cfg) if agents is not None else None
 
     req["day"] = req["interval_start"].dt.normalize()
     all_days = pd.date_range(req["day"].min(), req["day"].max(), freq="D")
@@ -702,8 +779,9 @@ def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto")
         qday = ((qr["day"] - t0) // pd.Timedelta(days=1)).to_numpy(np.int64)
         qmin = ((qr["interval_start"] - qr["day"]) // pd.Timedelta(minutes=1)).to_numpy(np.int64)
         spill = int(max(0, (cat_start + cat_len).max() - 1440))  # minutes a shift can run into the next day
+        side = _capacity_constraints(cap, queue, catalog, ci, day_idx, days, cat_paid) if cap is not None else []
         sol = _solve_queue(queue, A, demand, hol, costs, day_idx, cat_start[ci], qday, qmin, n_days, spill, sc,
-                           window_days, tell)
+                           window_days, tell, side=side)
         res_x, holiday_mode = sol["x"], sol["holiday_mode"]
 
         # Shift rows from the solution.
