@@ -33,3 +33,12 @@ def test_other_country_every_holiday_statutory():
 def test_unknown_country_is_config_error():
     with pytest.raises(ConfigError, match="site.country"):
         day_calendar(pd.date_range("2025-01-01", "2025-01-02"), "XX")
+
+
+def test_week_working_share_national_day_2026():
+    from wfm.calendar import week_working_share
+
+    s = week_working_share(pd.to_datetime(["2026-09-21", "2026-09-28", "2026-10-05", "2026-10-12"]), "CN")
+    # 2026: Mid-Autumn Festival on Friday Sep 25 (the make-up Sunday Sep 20 belongs to the week before);
+    # Sep 28-30 work, Oct 1-3 statutory; Oct 5-7 days off, Oct 8-9 and make-up Saturday Oct 10 work
+    assert list(s.round(2)) == [0.8, 0.6, 0.6, 1.0]

@@ -102,3 +102,20 @@ def holiday_dates(start, end, country: str = "CN", subdivision: str | None = Non
     """Dates (midnight Timestamps) from start to end inclusive that are public holidays of any kind."""
     cal = day_calendar(pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D"), country, subdivision)
     return set(cal.loc[cal["is_holiday"], "date"])
+
+
+def week_working_share(week_starts, country: str = "CN", subdivision: str | None = None) -> pd.Series:
+    """Per ISO week (given by its Monday): working days in the public calendar / 5, at most 1.
+
+    Public days off on weekdays are paid days off, so they reduce the hours an agent owes that week
+    (China: National Day week 2026 has 3 working days, so a 40-hour contract owes 24 hours). Make-up
+    working days count as working days.
+    """
+    mondays = pd.to_datetime(pd.Series(list(week_starts))).dt.normalize().drop_duplicates().sort_values()
+    if mondays.empty:
+        return pd.Series(dtype=float)
+    days = pd.date_range(mondays.min(), mondays.max() + pd.Timedelta(days=6), freq="D")
+    cal = day_calendar(days, country, subdivision)
+    cal["monday"] = cal["date"] - pd.to_timedelta(cal["weekday"], unit="D")
+    share = (cal["day_type"] == "workday").groupby(cal["monday"]).sum() / 5.0
+    return share.clip(upper=1.0).reindex(mondays.to_numpy())
