@@ -36,13 +36,22 @@ and (2) adds a small convex term: the j-th holiday shift given to an agent this 
 the total of the term is about half the sum of squares of the agents' totals. With the number of holiday
 shifts fixed by coverage, minimising the sum of squares is minimising the spread (variance): duty goes to
 the agents with the fewest past holidays first and is spread evenly (max - min <= 1 where skills and rules
-allow). Both terms are weighted below coverage and contracted hours, so fairness never leaves a shift
-empty or an agent short of hours.
+allow). Both terms are weighted far below coverage, and below contracted hours as long as ledger
+differences stay under a few dozen holidays (see the weights below).
+
+Solving one week: (1) the LP relaxation (at most a quarter of ``roster.time_limit_s``); (2) a greedy
+roster guided by the LP values, seat by seat with every hard rule checked, then a one-swap repair of the
+seats left empty; it is handed to HiGHS as a MIP start, so a time limit never returns less than it; (3)
+the MIP for the rest of the time limit with ``roster.mip_gap``. The LP's coverage cost is a lower bound on
+the coverage cost of any roster, and it is passed to HiGHS as an objective offset, so that the relative gap
+is measured against the cost still in play: on an understaffed week a 1% gap on the whole objective would
+otherwise let hundreds of contracted hours go short.
 
 Week-by-week decomposition is a heuristic: a choice made in one week (for example who works Sunday night)
-is fixed when the next week is solved. Each week's status is reported honestly: ``proven_optimal`` is
-PuLP's ``sol_status == LpSolutionOptimal``, which with HiGHS means optimal within ``roster.mip_gap``; the
-gap and best bound are reported alongside.
+is fixed when the next week is solved. Each week's status is reported honestly in ``summary['weeks']``:
+``proven_optimal`` is PuLP's ``sol_status == LpSolutionOptimal`` (with HiGHS: optimal within the gap
+above), ``status`` is HiGHS's own model status (e.g. "Time limit reached"), with the objective, best bound,
+the usual relative gap and the gap HiGHS stopped on.
 """
 
 from __future__ import annotations
@@ -90,8 +99,9 @@ W_HOLIDAY_UNFILLED_PER_H = 10_000.0
 # An ordinary empty seat, per paid hour of the shift (so a long shift weighs more than a short one): 10x a
 # contracted hour short, so coverage always comes before topping up an agent's hours.
 W_UNFILLED_PER_H = 100.0
-# One hour below an agent's contracted weekly minimum: above any fairness change one assignment can make
-# (at most W_HOL_MAX + W_HOL_SPREAD * a few levels), so fairness never costs an agent contracted hours.
+# One hour below an agent's contracted weekly minimum. A shift's worth (40-80 for 4-8 h) outweighs moving one
+# holiday shift between agents (W_HOL_MAX + W_HOL_SPREAD * their load difference) unless the loads differ
+# by several dozen holidays, so fairness does not cost contracted hours.
 W_SHORTFALL_PER_H = 10.0
 # One unit of the maximum holiday duty among eligible agents (ledger + this horizon): the main fairness term.
 W_HOL_MAX = 3.0
@@ -389,7 +399,7 @@ def _touches_night(start: pd.Series, end: pd.Series, night_start_h: float, night
 def _cliques(starts: np.ndarray, ends_rest: np.ndarray, day1: list[int], day2: list[int]) -> list[tuple[list[int], list[int]]]:
     """Maximal conflict cliques between shifts of an earlier day (``day1``) and a later day (``day2``).
 
-    ``starts``/``ends_rest`` are minutes; g1 conflicts with g2 iff ``starts[g2] < ends_rest[g1]``.
+    ``starts``/``ends_rest`` are seconds; g1 conflicts with g2 iff ``starts[g2] < ends_rest[g1]``.
     """
     if not day1 or not day2:
         return []
@@ -410,17 +420,72 @@ def _cliques(starts: np.ndarray, ends_rest: np.ndarray, day1: list[int], day2: l
     return out
 
 
-def _solver(cfg):
-    limit = float(cfg.roster.time_limit_s)
-    gap = float(cfg.roster.mip_gap)
-    highs = pulp.HiGHS(msg=False, timeLimit=limit, gapRel=gap, random_seed=0)
+def _var(prob: pulp.LpProblem, name: str, low=None, up=None, cat=pulp.LpContinuous) -> pulp.LpVariable:
+    # PuLP 3.x creates variables through the problem (PuLP 4 style); older PuLP only has LpVariable.
+    if hasattr(prob, "add_variable"):
+        return prob.add_variable(name, low, up, cat=cat)
+    return pulp.LpVariable(name, low, up, cat)
+
+
+class _HiGHSWithStart(pulp.HiGHS):
+    """HiGHS through PuLP, handed a MIP start: the values of the variables whose ``varValue`` is set
+    before solving (the greedy roster). HiGHS completes the rest (the continuous slacks) itself.
+
+    ``offset`` (a lower bound on the coverage cost) is subtracted from the objective inside HiGHS so that
+    the relative gap ``mip_gap`` is measured against the cost still in play (hours, fairness, avoidable
+    empty seats), not against a large cost of empty seats no roster can fill: otherwise a 1% gap on an
+    understaffed week would hide hundreds of hours of contracted-hours shortfall.
+    """
+
+    offset = 0.0
+
+    def callSolver(self, lp):  # noqa: N802 (PuLP's name)
+        if self.offset:
+            lp.solverModel.changeObjectiveOffset(-float(self.offset))
+        given = [(v.index, float(v.varValue)) for v in lp.variables() if v.varValue is not None]
+        if given:
+            idx = np.array([i for i, _ in given], dtype=np.int32)
+            val = np.array([x for _, x in given], dtype=np.float64)
+            lp.solverModel.setSolution(len(given), idx, val)
+        lp.solverModel.run()
+
+
+def _solver(cfg, limit: float):
+    highs = _HiGHSWithStart(msg=False, timeLimit=limit, gapRel=float(cfg.roster.mip_gap), random_seed=0)
     if highs.available():
         return highs, "HiGHS"
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap, threads=1, options=["randomS 0"]), "CBC"
+    return _cbc(cfg, limit), "CBC"
 
 
-def _solve(prob: pulp.LpProblem, cfg) -> dict:
-    solver, name = _solver(cfg)
+def _cbc(cfg, limit: float, mip: bool = True):
+    return pulp.PULP_CBC_CMD(mip=mip, msg=False, timeLimit=limit, gapRel=float(cfg.roster.mip_gap), threads=1,
+                             warmStart=mip)
+
+
+def _lp_values(prob: pulp.LpProblem, x: dict, cover_terms: list, cfg) -> tuple[dict | None, float, float]:
+    """Solve the LP relaxation. Returns its x values (the guide for the greedy start), a lower bound on
+    the coverage cost of any roster (the LP's coverage cost; the other terms are >= 0) and the seconds."""
+    t0 = time.perf_counter()
+    limit = max(1.0, float(cfg.roster.time_limit_s) / 4)
+    values, bound = None, 0.0
+    try:
+        highs = pulp.HiGHS(mip=False, msg=False, timeLimit=limit)
+        prob.solve(highs if highs.available() else _cbc(cfg, limit, mip=False))
+        if prob.sol_status == pulp.LpSolutionOptimal:
+            values = {k: float(v.varValue or 0.0) for k, v in x.items()}
+            cover = sum(c * float(v.varValue or 0.0) for v, c in cover_terms)
+            bound = max(0.0, cover * (1 - 1e-9) - 1e-6)
+    except pulp.PulpSolverError:
+        pass
+    for v in prob.variables():
+        v.varValue = None
+    return values, bound, time.perf_counter() - t0
+
+
+def _solve(prob: pulp.LpProblem, cfg, limit: float, offset: float = 0.0) -> dict:
+    solver, name = _solver(cfg, limit)
+    if name == "HiGHS":
+        solver.offset = offset
     t0 = time.perf_counter()
     try:
         prob.solve(solver)
@@ -428,8 +493,7 @@ def _solve(prob: pulp.LpProblem, cfg) -> dict:
         if name != "HiGHS":
             raise SolverError("the roster solver (CBC) failed to run") from None
         name = "CBC"
-        prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=float(cfg.roster.time_limit_s),
-                                     gapRel=float(cfg.roster.mip_gap), threads=1))
+        prob.solve(_cbc(cfg, limit))
     secs = time.perf_counter() - t0
     info = {"solver": name, "seconds": round(secs, 2), "status": pulp.LpStatus.get(prob.status, str(prob.status)),
             "proven_optimal": prob.sol_status == pulp.LpSolutionOptimal,
@@ -441,15 +505,124 @@ def _solve(prob: pulp.LpProblem, cfg) -> dict:
         info["status"] = h.modelStatusToString(h.getModelStatus())
         has_solution = has_solution and int(hinfo.primal_solution_status) == 2
         if has_solution:
-            info["objective"] = float(hinfo.objective_function_value)
-            bound = float(hinfo.mip_dual_bound)
+            obj = float(hinfo.objective_function_value) + float(offset)
+            bound = float(hinfo.mip_dual_bound) + float(offset)
+            info["objective"] = obj
             info["best_bound"] = bound if math.isfinite(bound) else None
+            # the usual relative gap on the whole objective, and the one HiGHS stopped on (cost in play)
+            if math.isfinite(bound):
+                info["gap"] = max(0.0, obj - bound) / abs(obj) if abs(obj) > 1e-9 else 0.0
             g = float(hinfo.mip_gap)
-            info["gap"] = g if math.isfinite(g) else None
+            info["gap_above_coverage_bound"] = g if math.isfinite(g) else None
+            info["coverage_bound"] = float(offset)
     elif has_solution:
-        info["objective"] = pulp.value(prob.objective)
+        info["objective"] = float(pulp.value(prob.objective) or 0.0)
     info["has_solution"] = has_solution
     return info
+
+
+def _greedy_week(w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid,
+                 a_days, a_max, need, worked_days, M, hol_load, lp=None) -> set[tuple[int, int]]:
+    """A feasible assignment for one week, built seat by seat; handed to the solver as its MIP start so
+    that a time limit never returns a roster worse than this.
+
+    Seats in order: guaranteed holiday seats, then the rest; within each, the seats with the fewest
+    eligible agents first. Each seat goes to the eligible agent who can take it without breaking a hard
+    rule and (holiday) has the least holiday duty, then (all) the most contracted hours still missing,
+    then the fewest hours, then the first in the agent list.
+    """
+    elig: dict[int, list[int]] = defaultdict(list)
+    for a, gs in enumerate(by_agent):
+        for g in gs:
+            elig[g].append(a)
+    seats = []
+    for g in w_rows:
+        g = int(g)
+        for k in range(int(count[g])):
+            seats.append((0 if k < req_hol[g] else 1, len(elig[g]), int(start_t[g]), g))
+    seats.sort()
+    taken: dict[int, list[int]] = defaultdict(list)  # agent -> shifts
+    days: dict[int, set[int]] = defaultdict(set)
+    hours = defaultdict(float)
+    hol = dict(hol_load)
+    out: set[tuple[int, int]] = set()
+
+    def fits(a: int, g: int) -> bool:
+        d = int(day_idx[g])
+        if d in days[a] or len(days[a]) >= a_days[a] or hours[a] + paid[g] > a_max[a] + 1e-9 or (a, g) in out:
+            return False
+        for h in taken[a]:
+            if start_t[g] >= start_t[h]:
+                if start_t[g] < end_t[h] + rest_t:
+                    return False
+            elif start_t[h] < end_t[g] + rest_t:
+                return False
+        run = 1
+        k = d - 1
+        while k in days[a] or k in worked_days[a]:
+            run += 1
+            k -= 1
+        k = d + 1
+        while k in days[a]:
+            run += 1
+            k += 1
+        return run <= M
+
+    def add(a: int, g: int) -> None:
+        out.add((a, g))
+        taken[a].append(g)
+        days[a].add(int(day_idx[g]))
+        hours[a] += paid[g]
+        if is_hol[g]:
+            hol[a] = hol.get(a, 0) + 1
+
+    def remove(a: int, g: int) -> None:
+        out.discard((a, g))
+        taken[a].remove(g)
+        days[a].discard(int(day_idx[g]))
+        hours[a] -= paid[g]
+        if is_hol[g]:
+            hol[a] -= 1
+
+    def pref(a: int, g: int) -> float:
+        return -round(lp.get((a, g), 0.0), 3) if lp is not None else 0.0
+
+    empty = []
+    for seat in seats:
+        g = seat[3]
+        best, best_key = None, None
+        for a in elig[g]:
+            if not fits(a, g):
+                continue
+            key = (pref(a, g), hol.get(a, 0) if is_hol[g] else 0, -(need[a] - hours[a]), hours[a], a)
+            if best_key is None or key < best_key:
+                best, best_key = a, key
+        if best is None:
+            empty.append(g)
+        else:
+            add(best, g)
+
+    # Repair: an empty seat g goes to an agent a who gives one of her shifts h to another agent b.
+    for g in empty:
+        moved = False
+        for a in sorted(elig[g], key=lambda a: (pref(a, g), a)):
+            if (a, g) in out:
+                continue
+            for h in list(taken[a]):
+                remove(a, h)
+                if fits(a, g):
+                    for b in elig[h]:
+                        if b != a and fits(b, h):
+                            add(a, g)
+                            add(b, h)
+                            moved = True
+                            break
+                if moved:
+                    break
+                add(a, h)
+            if moved:
+                break
+    return out
 
 
 def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.DataFrame | None = None,
@@ -483,10 +656,11 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     s["_contract"] = s["template"].map(t_contract).fillna("any")
     s["_week"] = s["date"] - pd.to_timedelta(s["date"].dt.day_of_week, unit="D")
     epoch = s["date"].min() if n_s else pd.Timestamp("2000-01-01")
-    start_min = ((s["start"] - epoch) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
-    end_min = ((s["end"] - epoch) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
-    rest_min = int(round(rest / pd.Timedelta(minutes=1)))
-    ends_rest = end_min + rest_min
+    # times as whole seconds since the first day, so that comparisons are exact
+    start_t = ((s["start"] - epoch) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+    end_t = ((s["end"] - epoch) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
+    rest_t = int(round(rest / pd.Timedelta(seconds=1)))
+    ends_rest = end_t + rest_t
     day_idx = ((s["date"] - epoch) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
     paid = s["paid_hours"].to_numpy(dtype=float)
     count = s["count"].to_numpy(dtype=np.int64)
@@ -496,7 +670,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     is_hol = s["is_holiday"].to_numpy(dtype=bool)
     req_hol = np.where(is_hol, np.ceil(rcfg.holiday_min_share * count - 1e-9).astype(np.int64), 0)
     # how many days after its start day a shift plus the rest can still conflict
-    reach = int(max(0, math.ceil((int((end_min - day_idx * 1440).max()) + rest_min) / 1440) - 1)) if n_s else 0
+    reach = int(max(0, math.ceil((int((end_t - day_idx * 86400).max()) + rest_t) / 86400) - 1)) if n_s else 0
     h0 = s["date"].min() if n_s else None
     h1 = s["date"].max() if n_s else None
 
@@ -526,7 +700,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         a_class.append(key)
 
     # State carried across weeks
-    last_end = np.full(n_a, np.iinfo(np.int64).min // 4, dtype=np.int64)  # minutes since epoch
+    last_end = np.full(n_a, np.iinfo(np.int64).min // 4, dtype=np.int64)  # seconds since the first day
     worked_days: list[set[int]] = [set() for _ in range(n_a)]
     hol_so_far = np.zeros(n_a, dtype=np.int64)
     assigned: list[tuple[int, int]] = []  # (agent, shift)
@@ -563,35 +737,33 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 for k in range(1, reach + 1):
                     d2 = d1 + k
                     if d2 in per_day:
-                        cl.extend(_cliques(start_min, ends_rest, per_day[d1], per_day[d2]))
+                        cl.extend(_cliques(start_t, ends_rest, per_day[d1], per_day[d2]))
             class_cliques[key] = cl
 
         for a in range(n_a):
             if a_days[a] <= 0:
                 continue
-            m = class_mask[a_class[a]] & w_set & (paid <= a_max[a] + 1e-9) & (start_min >= last_end[a] + rest_min)
-            # a day already blocked by the consecutive-days rule with carried-in days alone
+            m = class_mask[a_class[a]] & w_set & (paid <= a_max[a] + 1e-9) & (start_t >= last_end[a] + rest_t)
             for g in np.flatnonzero(m):
                 g = int(g)
-                v = pulp.LpVariable(f"x_{a}_{g}", cat=pulp.LpBinary)
+                v = _var(prob, f"x_{a}_{g}", cat=pulp.LpBinary)
                 x[(a, g)] = v
                 by_agent[a].append(g)
                 by_shift[g].append(v)
 
         # Coverage
-        unf_vars = {}
+        cover_terms = []  # (variable, cost): the coverage part of the objective
         for g in w_rows:
             g = int(g)
             terms = [(v, 1) for v in by_shift.get(g, [])]
-            u = pulp.LpVariable(f"u_{g}", lowBound=0, upBound=int(count[g]))
+            u = _var(prob, f"u_{g}", 0, int(count[g]))
             terms.append((u, 1))
-            obj_terms.append((u, W_UNFILLED_PER_H * paid[g]))
+            cover_terms.append((u, W_UNFILLED_PER_H * paid[g]))
             if req_hol[g] > 0:
-                uh = pulp.LpVariable(f"uh_{g}", lowBound=0, upBound=int(req_hol[g]))
+                uh = _var(prob, f"uh_{g}", 0, int(req_hol[g]))
                 u.upBound = int(count[g] - req_hol[g])
                 terms.append((uh, 1))
-                obj_terms.append((uh, W_HOLIDAY_UNFILLED_PER_H * paid[g]))
-            unf_vars[g] = u
+                cover_terms.append((uh, W_HOLIDAY_UNFILLED_PER_H * paid[g]))
             prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, f"cover_{g}", int(count[g]))
 
         # Per-agent rules
@@ -612,7 +784,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
             if sum(paid[g] for g in gs) > a_max[a] + 1e-9:
                 prob += pulp.LpConstraint(hours, pulp.LpConstraintLE, f"maxh_{a}", float(a_max[a]))
             if need > 1e-9:
-                sf = pulp.LpVariable(f"short_{a}", lowBound=0)
+                sf = _var(prob, f"short_{a}", 0)
                 obj_terms.append((sf, W_SHORTFALL_PER_H))
                 prob += pulp.LpConstraint(hours + sf, pulp.LpConstraintGE, f"minh_{a}", float(need))
             # one shift per day
@@ -646,7 +818,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         if hol_rows and hol_eligible:
             load = {a: int(base_hol[a] + hol_so_far[a]) for a in hol_eligible}
             b0 = min(load.values())
-            hmax = pulp.LpVariable("hol_max", lowBound=0)
+            hmax = _var(prob, "hol_max", 0)
             obj_terms.append((hmax, W_HOL_MAX))
             for a in hol_eligible:
                 hg = [g for g in by_agent[a] if is_hol[g]]
@@ -656,14 +828,22 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 n_days = len({int(day_idx[g]) for g in hg})
                 zs = []
                 for j in range(1, n_days + 1):
-                    z = pulp.LpVariable(f"hz_{a}_{j}", lowBound=0, upBound=1)
+                    z = _var(prob, f"hz_{a}_{j}", 0, 1)
                     obj_terms.append((z, W_HOL_SPREAD * (rel + j)))
                     zs.append((z, 1))
                 prob += pulp.LpConstraint(pulp.LpAffineExpression(zs) - y, pulp.LpConstraintEQ, f"holz_{a}", 0)
 
-        prob += pulp.LpAffineExpression(obj_terms)
-        n_vars, n_cons = len(prob.variables()), len(prob.constraints)
-        info = _solve(prob, cfg)
+        prob += pulp.LpAffineExpression(cover_terms + obj_terms)
+        n_vars, n_cons = prob.numVariables(), prob.numConstraints()
+        lp, offset, lp_secs = _lp_values(prob, x, cover_terms, cfg)
+        start = _greedy_week(
+            w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days, a_max,
+            a_min * min_frac, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, lp,
+        )
+        for key, v in x.items():
+            v.setInitialValue(1 if key in start else 0)
+        info = _solve(prob, cfg, max(1.0, float(rcfg.time_limit_s) - lp_secs), offset)
+        info["seconds"] = round(info["seconds"] + lp_secs, 2)
         if not info["has_solution"]:
             raise SolverError(
                 f"the roster solver found no assignment for the week from {wk.date()} within "
@@ -679,7 +859,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
             if v.varValue is not None and v.varValue > 0.5:
                 assigned.append((a, g))
                 week_hours[a] += paid[g]
-                last_end[a] = max(last_end[a], end_min[g])
+                last_end[a] = max(last_end[a], end_t[g])
                 worked_days[a].add(int(day_idx[g]))
                 if is_hol[g]:
                     hol_so_far[a] += 1
