@@ -269,3 +269,14 @@ def test_bad_shifts_raise_input_error():
     sh.loc[1, "shift_id"] = sh.loc[0, "shift_id"]
     with pytest.raises(InputError, match="duplicate shift_id"):
         build_roster(sh, team(), CFG)
+
+
+def test_national_day_week_owes_fewer_hours():
+    # Sep 28 - Oct 4 2026 has 3 working days (Oct 1-3 are statutory days off): 32 h x 3/5 = 19.2 h owed.
+    sh = pd.DataFrame([shift("sales", pd.Timestamp(START) + pd.Timedelta(days=k), 8, "FT9", 1) for k in range(5)])
+    # a Sunday shift nobody here can work keeps the horizon a full week
+    sh = pd.concat([sh, pd.DataFrame([shift("service", pd.Timestamp("2026-10-04"), 8, "FT9", 1)])])
+    ag = agents_from_frame(pd.DataFrame([agent("S1", "sales"), agent("S2", "sales")]))
+    res = build_roster(sh, ag, CFG)
+    assert len(res.roster) == 5 and res.unfilled["queue"].tolist() == ["service"]
+    assert sorted(res.agent_summary["min_hours_shortfall"]) == pytest.approx([0.0, 19.2 - 16], abs=1e-6)

@@ -128,6 +128,28 @@ def test_min_hours_only_in_full_weeks():
     assert found[0].agent_id == "F2" and "24" in found[0].detail
 
 
+def test_min_hours_reduced_in_a_week_with_public_days_off():
+    # Sep 28 - Oct 4 2026: three working days (Oct 1-3 are National Day), so 32 h x 3/5 = 19.2 h are owed.
+    ag = AGENTS.copy()
+    ag.loc[ag["agent_id"] == "F1", "min_hours_week"] = 32.0
+    base = pd.Timestamp("2026-09-28") - MON
+
+    def on(day, hour):
+        r = row("F1", "sales", 0, hour)
+        for c in ("date", "shift_start", "shift_end"):
+            r[c] = r[c] + base + pd.Timedelta(days=day)
+        r["shift_id"] = f"s{day}"
+        return r
+
+    sunday = row("P1", "service", 6, 9, 4, "PT4")
+    for c in ("date", "shift_start", "shift_end"):
+        sunday[c] = sunday[c] + base
+    rows = [on(0, 8), on(1, 8), on(2, 8), sunday]  # F1: 24 h
+    assert validate_roster(frame(rows), ag, CFG) == []
+    found = validate_roster(frame([rows[0], rows[1], rows[3]]), ag, CFG)  # F1: 16 h
+    assert rules(found) == ["min hours"] and "19.2" in found[0].detail
+
+
 def shifts_for(rows: list[dict], counts: dict[str, int] | None = None) -> pd.DataFrame:
     ros = frame(rows)
     g = ros.groupby("shift_id").agg(queue=("queue", "first"), date=("date", "first"), template=("template", "first"),

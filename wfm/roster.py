@@ -26,8 +26,10 @@ missing):
   every g2 with ``start <= t``, so ``sum x[a, A_t] + sum x[a, B_t] <= 1`` is valid; thresholds at the
   starts on d', keeping only the maximal (A_t, B_t), cover every conflicting pair with a handful of rows
   per agent and day pair.
-* Soft rule: paid hours per ISO week >= ``min_hours_week`` (prorated by days_in_horizon / 7 for a partial
-  week at either end of the horizon); the shortfall is penalised and reported.
+* Soft rule: paid hours per ISO week >= ``min_hours_week`` x the week's share of working days
+  (:func:`wfm.calendar.week_working_share`: public days off on weekdays are paid days off, so National Day
+  week owes 3/5 of the hours) x days_in_horizon / 7 for a partial week at either end of the horizon; the
+  shortfall is penalised and reported.
 
 Holiday fairness. Each agent's holiday duty is ``ledger count + holiday shifts assigned in this horizon so
 far``, counted relative to the least-loaded agent that can work a holiday shift that week. The objective
@@ -67,7 +69,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from .calendar import day_calendar
+from .calendar import day_calendar, week_working_share
 from .errors import InputError, SolverError
 from .io import read_table
 
@@ -708,6 +710,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     weeks_info = []
 
     weeks = sorted(s["_week"].unique()) if n_s else []
+    work_share = week_working_share(weeks, cfg.site.country, cfg.site.subdivision) if weeks else pd.Series(dtype=float)
     for wk_i, wk in enumerate(weeks):
         wk = pd.Timestamp(wk)
         if progress:
@@ -717,7 +720,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         w_set[w_rows] = True
         wk_day0 = int((wk - epoch) // pd.Timedelta(days=1))
         days_in = sum(1 for k in range(7) if h0 <= wk + pd.Timedelta(days=k) <= h1)
-        min_frac = days_in / 7.0
+        min_frac = days_in / 7.0 * float(work_share.get(wk, 1.0))
 
         prob = pulp.LpProblem(f"roster_{wk.date()}", pulp.LpMinimize)
         obj_terms: list[tuple] = []

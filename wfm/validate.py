@@ -18,8 +18,9 @@ Rules (``Violation.rule``):
 * ``consecutive days`` - a run of worked days longer than ``roster.max_consecutive_days`` (once per run);
 * ``days per week`` - more worked days in an ISO week than ``min(max_days_week, 7 - min_days_off_per_week)``;
 * ``max hours`` - paid hours in an ISO week above ``max_hours_week``;
-* ``min hours`` - paid hours below ``min_hours_week`` in an ISO week lying wholly inside the horizon
-  (the shift list's dates when given, else the roster's);
+* ``min hours`` - paid hours below ``min_hours_week`` x the week's share of working days (public days off
+  on weekdays are paid days off: :func:`wfm.calendar.week_working_share`) in an ISO week lying wholly
+  inside the horizon (the shift list's dates when given, else the roster's);
 * ``unknown shift`` - (with shifts) the roster's shift_id is not in the shift list;
 * ``over count`` - (with shifts) a shift assigned to more agents than its count;
 * ``holiday coverage`` - (with shifts) a shift on a public holiday staffed by fewer than
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .calendar import day_calendar
+from .calendar import day_calendar, week_working_share
 from .errors import InputError
 from .io import read_table
 from .roster import agents_from_frame
@@ -231,14 +232,19 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
             full_weeks.append(wk)
             wk += pd.Timedelta(days=7)
         hours = ros.groupby(["agent_id", "v_week"])["paid_hours"].sum().to_dict()
+        share = week_working_share(full_weeks, cfg.site.country, cfg.site.subdivision) if full_weeks else {}
         for a in ag.itertuples(index=False):
             if a.min_hours_week <= 0:
                 continue
             for wk in full_weeks:
                 h = float(hours.get((a.agent_id, wk), 0.0))
-                if h < a.min_hours_week - _EPS:
+                part = float(share.get(wk, 1.0))
+                owed = a.min_hours_week * part
+                if h < owed - _EPS:
+                    reduced = f" x {part:g} of the working days = {owed:g}" if part < 1 else ""
                     add("min hours", a.agent_id, wk,
-                        f"{h:g} paid hours in the week from {wk.date()}; contracted minimum {a.min_hours_week:g}")
+                        f"{h:g} paid hours in the week from {wk.date()}; contracted minimum "
+                        f"{a.min_hours_week:g}{reduced}")
 
     # Shift-level rules
     if shifts is not None:
