@@ -332,6 +332,17 @@ def test_required_agents_is_minimal(a, aht, iv, target, t, occ, use_asa, asa_t):
         ok &= w <= asa_t
     assert ok[n], f"N={n} misses the target: SL {sl[n]}, occupancy {load / n}, ASA {w[n]}"
     assert not ok[:n].any(), f"a smaller N ({int(np.argmax(ok))}) already meets the target"
+
+
+def test_required_agents_year_of_intervals_matches_scalar_calls():
+    # A year of 15-minute intervals in one vectorised call (its speed is measured in bench/staffing_speed.py)
+    rng = np.random.default_rng(7)
+    n_iv = 35_040
+    aht = rng.uniform(120, 600, n_iv)
+    load = rng.uniform(0, 200, n_iv)
+    load[rng.random(n_iv) < 0.1] = 0.0
+    calls = load * 900 / aht
+    n = required_agents(calls, aht, 900, 0.8, 20, 0.85)
     # spot-check a few against the scalar call
     for i in rng.choice(n_iv, 20, replace=False):
         assert n[i] == required_agents(calls[i], aht[i], 900, 0.8, 20, 0.85)
