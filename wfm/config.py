@@ -6,6 +6,7 @@ The demo's configuration ships in the package (``wfm/data/demo.yaml``); ``load_c
 
 from __future__ import annotations
 
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -69,12 +70,122 @@ class ForecastConfig(_Strict):
     clean_outliers: bool = Field(True, description="flag outlier days and fit them as missing")
 
 
+PatienceValue = float | Literal["estimate"] | None
+
+# Which option an error of StaffingOptions.check() is about (first matching start of its message).
+_CHECK_KEYS = (
+    ("model='erlang_a' needs patience_s", "patience_s"),
+    ("channel='deferred' needs", "response_window_h"),
+    ("model", "model"), ("channel", "channel"), ("patience_s", "patience_s"), ("concurrency", "concurrency"),
+    ("response_window_h", "response_window_h"), ("max_abandon", "max_abandon"),
+)
+
+
+def _check_key(msg: str) -> str:
+    for start, key in _CHECK_KEYS:
+        if msg.startswith(start):
+            return key
+    return next((k for _, k in _CHECK_KEYS if k in msg), "")
+
+
+def _positive_patience(v):
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and not v > 0:
+        raise ValueError("must be > 0 seconds, 'estimate' or empty")
+    return v
+
+
+class QueueStaffing(_Strict):
+    """Options of one queue under ``staffing.queues``; empty ``model``, ``patience_s`` and ``max_abandon``
+    take the ``staffing`` section's values."""
+
+    channel: Literal["voice", "chat", "deferred"] = Field("voice", description="voice, chat or deferred work")
+    concurrency: int = Field(1, ge=1, description="chats one agent handles at once (chat only)")
+    response_window_h: float | None = Field(None, ge=0, description="hours to answer each item (deferred only)")
+    model: Literal["erlang_c", "erlang_a"] | None = Field(None, description="default: staffing.model")
+    patience_s: PatienceValue = Field(None, description="mean patience [s] or 'estimate'; default: staffing.patience_s")
+    max_abandon: float | None = Field(None, ge=0, le=1, description="cap on the abandon share (erlang_a); default: staffing.max_abandon")
+
+    _patience = field_validator("patience_s")(_positive_patience)
+
+
 class StaffingConfig(_Strict):
     sl_target: float = Field(0.8, gt=0, lt=1, description="share of calls answered within sl_seconds")
     sl_seconds: float = Field(20, ge=0, description="service-level answer time [s]")
     max_occupancy: float = Field(0.85, gt=0, le=1, description="cap on agent occupancy")
     shrinkage: float = Field(0.30, ge=0, lt=1, description="share of paid time not available for calls")
     max_agents: int = Field(2000, ge=1, description="cap on agents per interval per queue")
+    model: Literal["erlang_c", "erlang_a"] = Field("erlang_c", description="erlang_c (nobody abandons) or erlang_a")
+    patience_s: PatienceValue = Field(
+        None, description="callers' mean patience [s], or 'estimate' (from the history's abandoned calls)"
+    )
+    max_abandon: float | None = Field(None, ge=0, le=1, description="cap on the abandon share (erlang_a only)")
+    shrinkage_parts: dict[str, float] | None = Field(
+        None, description="shrinkage by part (breaks, training, ...); total 1 - prod(1 - part) replaces shrinkage"
+    )
+    shrinkage_file: str | None = Field(
+        None, description="CSV of shrinkage by date and/or time of day, one column per part (docs/formats.md)"
+    )
+    queues: dict[str, QueueStaffing] | None = Field(None, description="per-queue channel and options")
+
+    _patience = field_validator("patience_s")(_positive_patience)
+
+    @field_validator("shrinkage_parts")
+    @classmethod
+    def _parts(cls, v):
+        if v is None:
+            return v
+        for name, share in v.items():
+            if name == "shrinkage":
+                raise ValueError("name the parts (breaks, training, ...); 'shrinkage' is their total")
+            if not 0 <= share < 1:
+                raise ValueError(f"part '{name}' must be a share in [0, 1), got {share:g}")
+        return v
+
+    @property
+    def total_shrinkage(self) -> float:
+        """The flat shrinkage share: 1 - prod(1 - part) of ``shrinkage_parts`` when given, else ``shrinkage``."""
+        if not self.shrinkage_parts:
+            return float(self.shrinkage)
+        keep = 1.0
+        for share in self.shrinkage_parts.values():
+            keep *= 1.0 - float(share)
+        return 1.0 - keep
+
+    def queue_options(self, name: str | None = None, patience_s: float | None = None):
+        """``StaffingOptions`` of queue ``name`` (None: the section's defaults), checked; ``patience_s``
+        stands in for 'estimate'. Raises ValueError starting with the key of the offending option."""
+        from .staffing import StaffingOptions
+
+        q = (self.queues or {}).get(name) if name is not None else None
+        prefix = f"staffing.queues.{name}." if q is not None else "staffing."
+        pat = q.patience_s if q is not None and q.patience_s is not None else self.patience_s
+        if pat == "estimate":
+            pat = patience_s if patience_s is not None else 1.0  # a placeholder while checking the config
+        model = q.model if q is not None and q.model is not None else self.model
+        # the section's max_abandon carries over to a queue only where that queue is staffed with Erlang A
+        cap = (q.max_abandon if q is not None and q.max_abandon is not None
+               else self.max_abandon if q is None or model == "erlang_a" else None)
+        opts = StaffingOptions(
+            model=model,
+            patience_s=pat,
+            channel=q.channel if q is not None else "voice",
+            concurrency=q.concurrency if q is not None else 1,
+            response_window_h=q.response_window_h if q is not None else None,
+            max_abandon=cap,
+        )
+        try:
+            return opts.check()
+        except ValueError as err:
+            raise ValueError(f"{prefix}{_check_key(str(err))}: {err}") from None
+
+    @model_validator(mode="after")
+    def _options(self):
+        if self.model == "erlang_c" and self.patience_s is None and self.max_abandon is None and not self.queues:
+            return self  # today's defaults (and no import of wfm.staffing while wfm.config is being built)
+        self.queue_options(None)
+        for name in self.queues or {}:
+            self.queue_options(name)
+        return self
 
 
 class BreakConfig(_Strict):
@@ -204,6 +315,10 @@ def _format_errors(err: ValidationError, source: str) -> str:
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
         msg = e["msg"].removeprefix("Value error, ")
+        # a cross-key check names the exact key itself: "staffing.queues.chat.concurrency: ..."
+        named = re.match(r"([A-Za-z_][^\s:]*(?:\.[^\s:]+)+): (.*)", msg, re.S)
+        if named and named.group(1).startswith(key + ".") and e["type"] == "value_error":
+            key, msg = named.groups()
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/config.md)"
         lines.append(f"{source}: key '{key}': {msg}")
