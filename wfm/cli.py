@@ -326,29 +326,184 @@ def _numbers(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
     return df
 
 
+def _patience_value(text: Optional[str]):
+    """--patience: a number of seconds > 0 or 'estimate'."""
+    if text is None:
+        return None
+    if text.strip().lower() == "estimate":
+        return "estimate"
+    try:
+        v = float(text)
+    except ValueError:
+        v = float("nan")
+    if not v > 0 or v == float("inf"):
+        _fail(f"--patience {text}: give the mean patience in seconds (> 0) or 'estimate'")
+    return v
+
+
 @app.command()
 @_guard
 def staff(
     forecast_file: Path = typer.Option(..., "--forecast", "-f", help="Forecast CSV from `wfm forecast`."),
     out_file: Path = typer.Option(..., "--out", "-o", help="Requirements CSV to write."),
     config: Optional[Path] = ConfigOpt,
+    model: Optional[str] = typer.Option(None, "--model", help="erlang_c (nobody abandons) or erlang_a; default: staffing.model."),
+    patience: Optional[str] = typer.Option(
+        None, "--patience", help="Callers' mean patience [s], or 'estimate' (from --history); default: staffing.patience_s."),
+    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", help="Cap on the abandoned share (erlang_a), e.g. 0.05."),
+    shrinkage_file: Optional[Path] = typer.Option(
+        None, "--shrinkage-file", help="Shrinkage by date and/or time of day, one column per part (docs/formats.md)."),
+    history: Optional[Path] = typer.Option(None, "--history", "-H", help="Interval history with abandoned calls (for --patience estimate)."),
 ):
-    """Erlang C agents per interval for the service-level target, then shrinkage.
+    """Agents per interval for the service-level target (Erlang C, or Erlang A with abandonment), then shrinkage.
 
-    Example: wfm staff --forecast forecasts/w40/forecast.csv --out schedules/w40/requirements.csv
+    Options given here override the config's staffing section.
+
+    Example: wfm staff --forecast forecasts/w40/forecast.csv --model erlang_a --patience 120 --out schedules/w40/requirements.csv
     """
+    from .config import parse_config
+    from .history import load_history
     from .io import write_csv
+    from .pipeline import staffing_kwargs
     from .staffing import requirements
 
     cfg = _config(config)
+    over = {k: v for k, v in (("model", model), ("patience_s", _patience_value(patience)), ("max_abandon", max_abandon),
+                              ("shrinkage_file", str(shrinkage_file) if shrinkage_file else None)) if v is not None}
+    if over:
+        data = cfg.model_dump(mode="json", by_alias=True)
+        data["staffing"].update(over)
+        cfg = parse_config(data, source=f"{config or 'built-in config'} with command-line options")
+    if patience is not None and over.get("patience_s") == "estimate" and history is None:
+        _fail("--patience estimate needs --history (an interval history with abandoned calls)")
+    hist = load_history(history, interval_minutes=cfg.interval_minutes) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
-    req = requirements(fc, cfg)
+    info: dict = {}
+    req = requirements(fc, cfg, **staffing_kwargs(cfg, hist, fc, info=info))
     write_csv(req, out_file)
-    peak = req.groupby("queue")["scheduled_required"].max()
-    for q, v in peak.items():
-        out.print(f"{q}: peak {v} agents scheduled ({cfg.staffing.sl_target:.0%} in {cfg.staffing.sl_seconds:g} s, "
-                  f"shrinkage {cfg.staffing.shrinkage:.0%})")
+    st = cfg.staffing
+    shrink = (f"shrinkage by interval from {st.shrinkage_file}" if st.shrinkage_file
+              else f"shrinkage {st.total_shrinkage:.0%}")
+    est = info.get("patience_s") if isinstance(info.get("patience_s"), dict) else {}
+    for q, g in req.groupby("queue"):
+        pat = est.get(q, st.patience_s)
+        how = st.model.replace("_", " ").title() + (f", patience {pat:.0f} s" if isinstance(pat, (int, float)) else "")
+        extra = ""
+        if g["abandon_rate"].notna().any() and g["offered"].sum() > 0:
+            ab = float((g["abandon_rate"].fillna(0) * g["offered"]).sum() / g["offered"].sum())
+            extra = f", {ab:.1%} abandoned"
+        out.print(f"{q}: peak {g['scheduled_required'].max()} agents scheduled ({st.sl_target:.0%} in "
+                  f"{st.sl_seconds:g} s, {how}, {shrink}{extra})", highlight=False)
+    if est:
+        out.print("Patience estimated from the history assuming each interval was staffed at the Erlang C "
+                  "requirement (see `wfm patience`).", highlight=False)
+    out.print(f"Wrote {out_file}")
+
+
+@app.command()
+@_guard
+def patience(
+    history: Path = typer.Option(..., "--history", "-H", help="Interval history with offered and abandoned calls."),
+    config: Optional[Path] = ConfigOpt,
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the estimates as CSV."),
+):
+    """Estimate callers' mean patience per queue from the abandoned calls in the history (for Erlang A).
+
+    Example: wfm patience --history calls.csv --config center.yaml
+    """
+    from .errors import InputError
+    from .history import load_history
+    from .io import write_csv
+    from .staffing import estimate_patience
+
+    cfg = _config(config)
+    h = load_history(history, interval_minutes=None)
+    if "abandoned" not in h.frame.columns or h.frame["abandoned"].isna().all():
+        raise InputError("estimating patience needs an 'abandoned' column (calls abandoned per interval)",
+                         file=str(history), column="abandoned")
+    st = cfg.staffing
+    est = estimate_patience(h.frame, h.interval_minutes * 60, st.sl_target, st.sl_seconds, st.max_occupancy,
+                            default_aht_s=cfg.forecast.default_aht_s)
+    if out_file:
+        write_csv(est, out_file)
+
+    def sec(v) -> str:
+        return "" if pd.isna(v) else ("inf" if v == float("inf") else f"{v:.0f}")
+
+    t = Table(title="Mean patience per queue", title_justify="left")
+    for c in ("queue", r"patience \[s]", r"95% interval \[s]", "offered", "abandoned", "note"):
+        t.add_column(c, justify="left" if c in ("queue", "note") else "right")
+    for r in est.itertuples():
+        span = f"{sec(r.patience_lo_s)}-{sec(r.patience_hi_s)}" if r.identified else ""
+        t.add_row(str(r.queue), sec(r.patience_s), span, f"{r.offered:,.0f}",
+                  f"{r.abandoned:,.0f} ({r.abandon_rate:.1%})" if r.offered > 0 else "0",
+                  "" if r.identified else r.note)
+    out.print(t)
+    out.print(f"Assumption: each interval was staffed at the Erlang C requirement for {st.sl_target:.0%} answered "
+              f"in {st.sl_seconds:g} s (occupancy at most {st.max_occupancy:.0%}); a center that ran short of that "
+              "shows as impatient callers, so the estimate is then too short.", highlight=False)
+    if out_file:
+        out.print(f"Wrote {out_file}")
+
+
+@app.command()
+@_guard
+def tradeoff(
+    calls: float = typer.Option(..., "--calls", help="Calls offered in the interval."),
+    aht: float = typer.Option(..., "--aht", help="Mean handle time [s]."),
+    agents: str = typer.Option(..., "--agents", help="Agent counts to tabulate, LO:HI (both included)."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="File to write: .csv (the table) or .png (the chart)."),
+    interval_min: float = typer.Option(15, "--interval-min", help="Interval length [min]."),
+    sl_seconds: float = typer.Option(20, "--sl-seconds", help="Answer-time target [s]."),
+    hourly_cost: float = typer.Option(0.0, "--hourly-cost", help="Cost of one agent for one hour."),
+    patience_s: Optional[float] = typer.Option(None, "--patience", help="Mean patience [s] for Erlang A; default: Erlang C."),
+):
+    """Service level, ASA, occupancy, abandonment and cost for each agent count of one interval.
+
+    Example: wfm tradeoff --calls 120 --aht 300 --agents 40:55 --hourly-cost 60 --patience 120 --out tradeoff.png
+    """
+    import re
+
+    from .io import atomic_path, write_csv
+    from .staffing import plot_tradeoff
+    from .staffing import tradeoff as run_tradeoff
+
+    m = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", agents)
+    if not m or int(m.group(1)) > int(m.group(2)):
+        _fail(f"--agents {agents}: give a range LO:HI of whole numbers with LO <= HI, e.g. 40:55")
+    lo, hi = int(m.group(1)), int(m.group(2))
+    if hi - lo > 10000:
+        _fail(f"--agents {agents}: at most 10,001 agent counts")
+    suffix = out_file.suffix.lower()
+    if suffix not in (".csv", ".png"):
+        _fail(f"--out {out_file}: the file must end in .csv (table) or .png (chart)")
+    for name, v in (("--calls", calls), ("--aht", aht), ("--sl-seconds", sl_seconds), ("--hourly-cost", hourly_cost)):
+        if not (v >= 0 and v != float("inf")):
+            _fail(f"{name} {v:g}: must be a finite number >= 0")
+    if not interval_min > 0:
+        _fail(f"--interval-min {interval_min:g}: must be > 0")
+    if patience_s is not None and not patience_s > 0:
+        _fail(f"--patience {patience_s:g}: must be > 0 seconds")
+    df = run_tradeoff(calls, aht, interval_min * 60, sl_seconds, range(lo, hi + 1), hourly_cost, patience_s)
+    if suffix == ".csv":
+        write_csv(df, out_file)
+    else:
+        import matplotlib.pyplot as plt
+
+        fig = plot_tradeoff(df)
+        with atomic_path(out_file) as tmp:
+            fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+        plt.close(fig)
+    model = f"Erlang A, patience {patience_s:g} s" if patience_s is not None else "Erlang C"
+    t = Table(title=f"{calls:g} calls, AHT {aht:g} s, {interval_min:g}-min interval ({model})", title_justify="left")
+    for c in ("agents", f"answered in {sl_seconds:g} s", r"ASA \[s]", "occupancy", "abandoned", "cost per hour"):
+        t.add_column(c, justify="right")
+    for r in df.itertuples():
+        t.add_row(str(r.agents), f"{r.service_level:.1%}", "inf" if r.asa_s == float("inf") else f"{r.asa_s:.1f}",
+                  f"{r.occupancy:.1%}", "" if pd.isna(r.abandon_rate) else f"{r.abandon_rate:.1%}",
+                  f"{r.cost_per_hour:,.2f}")
+    out.print(t)
     out.print(f"Wrote {out_file}")
 
 
