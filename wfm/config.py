@@ -89,9 +89,16 @@ def _check_key(msg: str) -> str:
 
 
 def _positive_patience(v):
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and not v > 0:
-        raise ValueError("must be > 0 seconds, 'estimate' or empty")
-    return v
+    """patience_s: empty, 'estimate' or a number of seconds > 0 (one clear message instead of the union's two)."""
+    if v is None or v == "estimate":
+        return v
+    try:
+        x = float(v) if not isinstance(v, bool) else float("nan")
+    except (TypeError, ValueError):
+        x = float("nan")
+    if not x > 0:
+        raise ValueError(f"must be the mean patience in seconds (> 0), 'estimate' or empty, got {v!r}")
+    return x
 
 
 class QueueStaffing(_Strict):
@@ -105,7 +112,7 @@ class QueueStaffing(_Strict):
     patience_s: PatienceValue = Field(None, description="mean patience [s] or 'estimate'; default: staffing.patience_s")
     max_abandon: float | None = Field(None, ge=0, le=1, description="cap on the abandon share (erlang_a); default: staffing.max_abandon")
 
-    _patience = field_validator("patience_s")(_positive_patience)
+    _patience = field_validator("patience_s", mode="before")(_positive_patience)
 
 
 class StaffingConfig(_Strict):
@@ -127,7 +134,7 @@ class StaffingConfig(_Strict):
     )
     queues: dict[str, QueueStaffing] | None = Field(None, description="per-queue channel and options")
 
-    _patience = field_validator("patience_s")(_positive_patience)
+    _patience = field_validator("patience_s", mode="before")(_positive_patience)
 
     @field_validator("shrinkage_parts")
     @classmethod
