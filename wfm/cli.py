@@ -374,8 +374,11 @@ def staff(
         data = cfg.model_dump(mode="json", by_alias=True)
         data["staffing"].update(over)
         cfg = parse_config(data, source=f"{config or 'built-in config'} with command-line options")
-    if patience is not None and over.get("patience_s") == "estimate" and history is None:
-        _fail("--patience estimate needs --history (an interval history with abandoned calls)")
+    wants = cfg.staffing.patience_s == "estimate" or any(
+        q.patience_s == "estimate" for q in (cfg.staffing.queues or {}).values())
+    if wants and history is None:
+        what = "--patience estimate" if over.get("patience_s") == "estimate" else "staffing.patience_s 'estimate'"
+        _fail(f"{what} needs --history (an interval history with abandoned calls)")
     hist = load_history(history, interval_minutes=cfg.interval_minutes) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)

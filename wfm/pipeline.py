@@ -143,7 +143,10 @@ def staffing_kwargs(cfg: Config, history=None, forecast: pd.DataFrame | None = N
     wants_estimate = st.patience_s == "estimate" or any(q.patience_s == "estimate" for q in (st.queues or {}).values())
     if wants_estimate:
         frame = getattr(history, "frame", history)
-        if frame is None or "abandoned" not in frame.columns or frame["abandoned"].isna().all():
+        if frame is None:
+            raise ConfigError("staffing.patience_s: 'estimate' needs the history (with an 'abandoned' column); "
+                              "give a number of seconds or pass the history")
+        if "abandoned" not in frame.columns or frame["abandoned"].isna().all():
             raise ConfigError("staffing.patience_s: 'estimate' needs an 'abandoned' column in the history")
         iv = history.interval_minutes * 60 if hasattr(history, "interval_minutes") else cfg.interval_s
         est = estimate_patience(frame, iv, st.sl_target, st.sl_seconds, st.max_occupancy,
