@@ -9,6 +9,7 @@ wall-clock time in the report, fixed PNG and workbook metadata, fixed zip timest
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import math
@@ -173,9 +174,12 @@ def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
     return float((values.to_numpy(float) * w).sum() / w.sum()) if w.sum() > 0 else None
 
 
-def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config, sim: dict | None = None) -> pd.DataFrame:
     """One row per date: ``date, day_type, holiday_name, calls, required_agent_h, rostered_agent_h,
-    expected_sl`` (call-weighted over queues and intervals; None without calls), ``paid_hours, total_cost``.
+    expected_sl`` (call-weighted over queues and intervals; None without calls), the simulated
+    ``sim_service_level, sim_sl_lo, sim_sl_hi`` (confidence bounds), ``sim_asa_s`` and ``sim_note`` (why a
+    day was not simulated) pooled over the day's queues from ``sim`` (:func:`simulate_roster`; None: not
+    simulated), then ``paid_hours, total_cost``.
 
     Agent-hours are agents on shift and not on break x interval length; ``required`` already includes
     shrinkage, so the two columns compare like with like.
@@ -194,8 +198,123 @@ def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config) 
     out["expected_sl"] = sl.reindex(out.index).astype(object).where(out["calls"] > 0, None)
     out[["paid_hours", "total_cost"]] = out[["paid_hours", "total_cost"]].fillna(0.0)
     out = out.reset_index()
+    by_day: dict = {}
+    for (_, day), part in (sim or {}).items():
+        by_day.setdefault(day, []).append(part)
+    in_req = set(s["date"])
+    figs = [sim_figures(by_day.get(d, [])) if sim is not None and d in in_req else
+            {"sim_service_level": None, "sim_sl_lo": None, "sim_sl_hi": None, "sim_asa_s": None,
+             "sim_note": "not simulated: " + ("no intervals" if sim is not None else "simulation off")}
+            for d in out["date"]]
+    for c in SIM_COLUMNS:
+        out[c] = pd.Series([f[c] for f in figs], index=out.index, dtype=object if c == "sim_note" else float)
     return out[["date", "day_type", "holiday_name", "calls", "required_agent_h", "rostered_agent_h", "expected_sl",
-                "paid_hours", "total_cost"]]
+                *SIM_COLUMNS, "paid_hours", "total_cost"]]
+
+
+SIM_REPLICATIONS = 10
+SIM_LEVEL = 0.99
+SIM_COLUMNS = ("sim_service_level", "sim_sl_lo", "sim_sl_hi", "sim_asa_s", "sim_note")
+_SIM_COUNTS = ("offered", "answered", "answered_within", "wait_answered_s")
+SIM_SHEET_NOTE = (f"Daily: expected_sl is Erlang C per interval on fractional agents (rostered x (1 - shrinkage), "
+                  f"interpolated); sim_* simulate each queue-day ({SIM_REPLICATIONS} replications, {SIM_LEVEL:.0%} bounds) "
+                  "with whole agents (rounded down), Poisson arrivals, exponential handle times, no abandonment, "
+                  "staff changing at interval boundaries")
+
+
+def sim_seed(queue: str, date: pd.Timestamp) -> int:
+    """A fixed random seed for one queue and day (stable across processes, unlike ``hash``)."""
+    key = f"wfm-report|{queue}|{pd.Timestamp(date):%Y-%m-%d}".encode("utf-8")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+
+
+def _sim_ratio(num: np.ndarray, den: np.ndarray, level: float) -> tuple[float, float, float]:
+    """Pooled ratio sum num / sum den over replications with Student-t bounds (delta method), as
+    :mod:`wfm.simulate` computes them; NaN without a denominator."""
+    from scipy import stats
+
+    r = num.size
+    tot = float(den.sum())
+    if tot <= 0:
+        return math.nan, math.nan, math.nan
+    est = float(num.sum()) / tot
+    if r < 2:
+        return est, math.nan, math.nan
+    d = num - est * den
+    se = math.sqrt(float((d * d).sum()) / (r - 1) / r) / (tot / r)
+    half = float(stats.t.ppf(0.5 + level / 2.0, r - 1)) * se
+    return est, est - half, est + half
+
+
+def simulate_roster(service: pd.DataFrame, cfg: Config, replications: int = SIM_REPLICATIONS,
+                    level: float = SIM_LEVEL) -> dict:
+    """Simulate every queue and day of :func:`service_projection` with the rostered staff.
+
+    Per queue and calendar day, :func:`wfm.simulate.simulate_day` runs the day's intervals with the forecast
+    ``offered`` calls and ``aht_s``, and ``floor(agents_on_phone)`` agents (rostered x (1 - shrinkage),
+    rounded **down** to whole agents), Poisson arrivals, exponential handle times, callers who never abandon
+    (the Erlang C model), staff changing at interval boundaries, the queue empty at midnight; ``replications``
+    independent days from a seed fixed by queue and date (:func:`sim_seed`), so the report stays
+    byte-identical. Missing intervals inside a day get no calls and the previous interval's staff.
+
+    Returns ``{(queue, date): {"counts": {offered, answered, answered_within, wait_answered_s: array per
+    replication}} or {"error": reason}}``. A day without forecast calls is not simulated (counts of zero:
+    service level 1.0); a failure is caught and reported, never raised.
+    """
+    from .simulate import simulate_day
+
+    out: dict = {}
+    if not len(service):
+        return out
+    step = float(cfg.interval_s)
+    s = service.assign(date=service["interval_start"].dt.normalize())
+    for (q, day), g in s.groupby(["queue", "date"], sort=True):
+        try:
+            g = g.sort_values("interval_start")
+            offered = g["offered"].to_numpy(float)
+            if not (offered > 0).any():
+                out[(q, day)] = {"counts": {c: np.zeros(replications) for c in _SIM_COUNTS}}
+                continue
+            slot = np.round((g["interval_start"] - day).dt.total_seconds().to_numpy(float) / step).astype(int)
+            if len(np.unique(slot)) != len(slot):
+                raise ValueError("two rows for the same interval")
+            first, last = int(slot.min()), int(slot.max())
+            k = last - first + 1
+            lam = np.zeros(k)
+            aht = np.ones(k)
+            staff = np.full(k, np.nan)
+            pos = slot - first
+            lam[pos] = offered
+            aht[pos] = np.where(offered > 0, g["aht_s"].to_numpy(float), 1.0)
+            staff[pos] = np.floor(np.round(g["agents_on_phone"].to_numpy(float), 9))
+            staff = pd.Series(staff).ffill().fillna(0.0).to_numpy()
+            res = simulate_day(lam, aht, staff, step, float(cfg.staffing.sl_seconds), patience_s=None,
+                               seed=sim_seed(q, day), replications=replications, level=level)
+            out[(q, day)] = {"counts": {c: getattr(res, c).sum(axis=1) for c in _SIM_COUNTS}}
+        except Exception as err:  # the report must not fail because the simulation did
+            out[(q, day)] = {"error": f"{type(err).__name__}: {err}"}
+    return out
+
+
+def sim_figures(parts: list[dict], level: float = SIM_LEVEL) -> dict:
+    """Pool simulated queue-days (replication r of each is an independent draw of the same day, so summing
+    counts per replication gives replications of the whole): ``sim_service_level, sim_sl_lo, sim_sl_hi,
+    sim_asa_s, sim_note``. No calls simulated: service level 1.0; any part failed: not simulated."""
+    blank = {"sim_service_level": None, "sim_sl_lo": None, "sim_sl_hi": None, "sim_asa_s": None}
+    if not parts:
+        return {**blank, "sim_note": "not simulated: no intervals"}
+    errors = [p["error"] for p in parts if "error" in p]
+    if errors:
+        return {**blank, "sim_note": "not simulated: " + "; ".join(dict.fromkeys(errors))}
+    c = {k: sum(p["counts"][k] for p in parts) for k in _SIM_COUNTS}
+    if c["offered"].sum() <= 0:
+        return {"sim_service_level": 1.0, "sim_sl_lo": 1.0, "sim_sl_hi": 1.0, "sim_asa_s": 0.0, "sim_note": ""}
+    sl, lo, hi = _sim_ratio(c["answered_within"], c["offered"], level)
+    asa = _sim_ratio(c["wait_answered_s"], c["answered"], level)[0]
+    clip = lambda v: None if not math.isfinite(v) else min(max(v, 0.0), 1.0)  # noqa: E731
+    return {"sim_service_level": sl, "sim_sl_lo": clip(lo) if math.isfinite(lo) else sl,
+            "sim_sl_hi": clip(hi) if math.isfinite(hi) else sl, "sim_asa_s": asa if math.isfinite(asa) else None,
+            "sim_note": ""}
 
 
 def queue_table(service: pd.DataFrame, costs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
@@ -487,7 +606,7 @@ def _messages(run: RunData) -> list[str]:
 # Excel
 # ----------------------------------------------------------------------------------------------------------
 
-_SHARE_COLS = {"service_level", "expected_sl", "occupancy"}
+_SHARE_COLS = {"service_level", "expected_sl", "occupancy", "sim_service_level", "sim_sl_lo", "sim_sl_hi"}
 
 
 def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
@@ -498,7 +617,7 @@ def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
         return "0.0%"
     if name in MONEY_COLUMNS or name.endswith(("_cost", "_premium")) or name in ("cost_per_call", "hourly_rate"):
         return money_fmt
-    if name.endswith(("_hours", "_h")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s"):
+    if name.endswith(("_hours", "_h")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s", "sim_asa_s"):
         return "#,##0.00"
     if pd.api.types.is_bool_dtype(s):
         return None
@@ -624,7 +743,13 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     costs_path = write_csv(costs, run_dir / "costs.csv", float_format="%.10g")
     cs = cost_summary(costs, run.requirements, cfg)
     service = service_projection(run, cfg)
-    daily = daily_table(service, cs["by_day"], cfg)
+    try:
+        sim = simulate_roster(service, cfg)
+    except Exception as err:  # never fail the report because of the simulation
+        sim = {(q, d): {"error": f"{type(err).__name__}: {err}"}
+               for q, d in zip(service["queue"], service["interval_start"].dt.normalize())}
+    daily = daily_table(service, cs["by_day"], cfg, sim)
+    horizon_sim = sim_figures(list(sim.values()))
     queues = queue_table(service, costs, cfg)
     st = cfg.staffing
     horizon_sl = _weighted(service["service_level"], service["offered"])
@@ -648,6 +773,13 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "requirement_cost": cs["requirement_cost"],
         "efficiency": cs["efficiency"],
         "expected_service_level": horizon_sl,
+        "simulated_service_level": horizon_sim["sim_service_level"],
+        "simulated_service_level_lo": horizon_sim["sim_sl_lo"],
+        "simulated_service_level_hi": horizon_sim["sim_sl_hi"],
+        "simulated_asa_s": horizon_sim["sim_asa_s"],
+        "simulation": {"replications": SIM_REPLICATIONS, "level": SIM_LEVEL,
+                       "queue_days": len(sim), "not_simulated": sum("error" in p for p in sim.values()),
+                       "note": horizon_sim["sim_note"]},
         "sl_target": st.sl_target,
         "unfilled_shifts": unfilled_n,
         "holiday_shifts_staffed": hol_staffed,
@@ -693,13 +825,14 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "daily": daily.to_dict("records"), "queue_rows": queues.to_dict("records"),
         "daily_total": {"calls": daily["calls"].sum(), "required_agent_h": daily["required_agent_h"].sum(),
                         "rostered_agent_h": daily["rostered_agent_h"].sum(), "expected_sl": horizon_sl,
+                        **horizon_sim,
                         "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
         "by_type": by_type.to_dict("records"), "cs": cs,
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": _holidays(run, cal), "grids": grids, "legend": legend,
         "notes": _solver_notes(run.meta),
         "messages": _messages(run), "unfilled": run.unfilled.to_dict("records"),
-        "sl_target": st.sl_target, "pay": cfg.pay,
+        "sl_target": st.sl_target, "pay": cfg.pay, "sim_replications": SIM_REPLICATIONS, "sim_level": SIM_LEVEL,
     }
     html = _env().get_template("report.html.j2").render(**ctx)
     html_path = write_text(html, run_dir / "report.html")
@@ -721,6 +854,9 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         ("Requirement cost (at average rate)", cs["requirement_cost"], money_fmt),
         ("Cost vs requirement", cs["efficiency"], "0.000"),
         ("Expected service level", horizon_sl, "0.0%"),
+        ("Simulated service level", horizon_sim["sim_service_level"] if not horizon_sim["sim_note"] else horizon_sim["sim_note"], "0.0%"),
+        (f"  {SIM_LEVEL:.0%} confidence interval", f"{fmt_pct(horizon_sim['sim_sl_lo'])} to {fmt_pct(horizon_sim['sim_sl_hi'])}"
+         if not horizon_sim["sim_note"] else None, None),
         ("Service level target", st.sl_target, "0.0%"),
         ("Unfilled agent-shifts", unfilled_n, "0"),
         ("Holiday shifts staffed", hol_staffed, "0"),
@@ -728,6 +864,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         ("Schedule status", sched_meta.get("status"), None),
         ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
         ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
+        ("", SIM_SHEET_NOTE, None),
     ]
     xlsx_path = write_workbook(
         run_dir / "report.xlsx",
