@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 runner = CliRunner()
-COMMANDS = ["demo", "run", "check-history", "forecast", "staff", "schedule", "roster", "report", "validate"]
+COMMANDS = ["demo", "run", "check-history", "backtest", "forecast", "staff", "patience", "tradeoff", "schedule", "roster",
+            "report", "validate"]
 
 
 def test_root_cli_py_help():
