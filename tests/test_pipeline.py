@@ -154,3 +154,26 @@ def test_summary_json_states_solver_status(demo_run):
     assert "schedule" in s and "roster" in s
     text = json.dumps(s["schedule"]).lower()
     assert "highs" in text or "cbc" in text
+
+
+def test_whatif_replans_without_touching_the_run(demo_run):
+    import hashlib
+
+    base, _ = demo_run
+    run = base / "schedules" / "demo"
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in run.iterdir()}
+    out = base / "scenario"
+    r = runner.invoke(app, ["whatif", "--run", str(run), "--volume", "+10%", "--sl", "0.9/20", "--out", str(out),
+                            "--quiet"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in run.iterdir()} == before
+    cmp_ = pd.read_csv(out / "whatif.csv").set_index("metric")
+    assert cmp_.loc["forecast calls", "scenario"] == pytest.approx(1.1 * cmp_.loc["forecast calls", "base"])
+    # A higher target on more calls needs more agent-hours, costs more and serves better
+    assert cmp_.loc["required agent-hours", "scenario"] > 1.1 * cmp_.loc["required agent-hours", "base"]
+    assert cmp_.loc["total cost", "scenario"] > cmp_.loc["total cost", "base"]
+    req = read(out / "requirements.csv")
+    busy = req[req["agents"] > 0]
+    assert (busy["service_level"] >= 0.9 - 1e-9).all()
+    costs = read(out / "costs.csv")
+    assert cmp_.loc["total cost", "scenario"] == pytest.approx(costs["total_cost"].sum())

@@ -291,6 +291,72 @@ def backtest(
     out.print(f"Wrote {out_dir / 'backtest.csv'}, {out_dir / 'backtest_by_day.csv'}, {out_dir / 'backtest.png'}")
 
 
+def _change(text: Optional[str], option: str) -> float:
+    """'+10%' -> 0.10, '-5%' -> -0.05, '0.1' -> 0.1."""
+    if text is None:
+        return 0.0
+    t = text.strip()
+    try:
+        return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
+    except ValueError:
+        _fail(f"{option} {text!r}: expected a change such as +10% or -5%")
+
+
+@app.command()
+@_guard
+def whatif(
+    run_dir: Path = typer.Option(..., "--run", help="A finished run folder (schedules/<name>)."),
+    volume: Optional[str] = typer.Option(None, help="Change of forecast calls, e.g. +10%."),
+    aht: Optional[str] = typer.Option(None, help="Change of handle time, e.g. -5%."),
+    sl: Optional[str] = typer.Option(None, help="Service-level target as SHARE/SECONDS, e.g. 0.9/20."),
+    shrinkage: Optional[float] = typer.Option(None, help="Total shrinkage, e.g. 0.35."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Scenario folder (default: <run>-whatif beside the run)."),
+    quiet: bool = QuietOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+):
+    """Re-plan a finished run under changed volume, handle time, service target or shrinkage, and compare.
+
+    Example: wfm whatif --run schedules/demo --volume +10% --aht -5% --sl 0.9/20 --shrinkage 0.35
+    """
+    from .pipeline import run_whatif
+
+    target = None
+    if sl:
+        try:
+            share, secs = sl.split("/")
+            target = (float(share), float(secs))
+        except ValueError:
+            _fail(f"--sl {sl!r}: expected SHARE/SECONDS, e.g. 0.9/20")
+    vol, ah = _change(volume, "--volume"), _change(aht, "--aht")
+    progress, stage, done = _stages(quiet, ["base figures", "staffing", "schedule", "roster", "costs and report"])
+    with progress:
+        res = run_whatif(run_dir, volume=vol, aht=ah, sl=target, shrinkage=shrinkage, out_dir=out_dir, stage=stage)
+        done()
+    cmp_ = res.comparison
+    if as_json:
+        out.print_json(json.dumps({"run_dir": str(res.run_dir), "comparison": cmp_.to_dict("records")}, default=str))
+        return
+    t = Table(title=f"What-if against {run_dir}", title_justify="left")
+    for c in ("metric", "base", "scenario", "change"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+
+    def f(v, metric):
+        if v is None or (isinstance(v, float) and v != v):
+            return "-"
+        return f"{v:.1%}" if "service level" in metric else f"{v:,.2f}" if "cost" in metric else f"{v:,.0f}"
+
+    for r in cmp_.itertuples():
+        ch = "-" if r.change is None or r.change != r.change else (
+            f"{r.change * 100:+.1f} pts" if "service level" in r.metric else
+            (f"{r.change:+,.2f}" if "cost" in r.metric else f"{r.change:+,.0f}")
+            + (f" ({r.change_pct:+.1%})" if r.change_pct == r.change_pct and r.change_pct is not None else ""))
+        t.add_row(r.metric, f(r.base, r.metric), f(r.scenario, r.metric), ch)
+    out.print(t)
+    for m in res.messages:
+        out.print(f"[yellow]note:[/] {m}", highlight=False)
+    out.print(f"Scenario written to {res.run_dir} (report.html, whatif.csv)")
+
+
 def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
     """Read one of wfm's own CSV outputs back, with clear errors on missing columns or bad timestamps."""
     from .errors import InputError

@@ -266,3 +266,135 @@ def run_pipeline(
         rep = build_report(stmp, cfg, run_name=name)
     figures = dict(rep.summary) if hasattr(rep, "summary") else {}
     return RunResult(forecast_dir=fdir, run_dir=sdir, figures=figures, messages=messages)
+
+
+@dataclass
+class WhatIfResult:
+    """A scenario re-planned from a finished run: where it was written and the side-by-side comparison
+    (``comparison``: ``metric, base, scenario, change, change_pct``)."""
+
+    run_dir: Path
+    comparison: pd.DataFrame
+    messages: list[str] = field(default_factory=list)
+
+
+def _headline_figures(run_dir: Path, cfg: Config, name: str) -> dict:
+    """The report's figures for a finished run, computed in a scratch copy so the run is never touched."""
+    from .report import build_report
+
+    with tempfile.TemporaryDirectory(prefix="wfm_base_") as tmp:
+        copy = Path(tmp) / name
+        shutil.copytree(run_dir, copy)
+        return dict(build_report(copy, cfg, run_name=name).summary)
+
+
+WHATIF_METRICS = [
+    ("forecast calls", "forecast_calls"),
+    ("required agent-hours", None),
+    ("scheduled paid hours", "paid_hours"),
+    ("total cost", "total_cost"),
+    ("weekly cost", "weekly_cost"),
+    ("cost per call", "cost_per_call"),
+    ("expected service level", "expected_service_level"),
+    ("simulated service level", "simulated_service_level"),
+    ("unfilled shifts", "unfilled_shifts"),
+]
+
+
+def run_whatif(
+    run_dir: str | Path,
+    volume: float = 0.0,
+    aht: float = 0.0,
+    sl: tuple[float, float] | None = None,
+    shrinkage: float | None = None,
+    out_dir: str | Path | None = None,
+    stage=None,
+) -> WhatIfResult:
+    """Re-plan a finished run under changed assumptions and compare it with the run.
+
+    ``volume`` and ``aht``: relative changes of forecast calls and handle time (0.10 = +10%); ``sl``:
+    (target share, answer time [s]); ``shrinkage``: the new total shrinkage. Staffing, scheduling, rostering
+    and costing are run again with the run's config, agents and forecast (taken from its requirements.csv);
+    the scenario is written to ``out_dir`` (default: ``<run>-whatif`` beside the run). The run itself is
+    never modified.
+    """
+    from .config import load_config, parse_config
+    from .errors import InputError
+    from .io import read_table
+    from .report import build_report
+    from .roster import load_agents
+    from .scheduling import schedule
+    from .staffing import requirements
+
+    def tell(msg: str) -> None:
+        if stage:
+            stage(msg)
+
+    run_dir = Path(run_dir)
+    for need in ("config.yaml", "agents.csv", "requirements.csv"):
+        if not (run_dir / need).is_file():
+            raise InputError(f"{need} not found: a what-if starts from a finished run folder", file=str(run_dir))
+    base_cfg = load_config(run_dir / "config.yaml")
+    data = base_cfg.model_dump(mode="json", by_alias=True)
+    if sl is not None:
+        data["staffing"]["sl_target"], data["staffing"]["sl_seconds"] = sl
+    if shrinkage is not None:
+        data["staffing"]["shrinkage"] = shrinkage
+    cfg = parse_config(data, source="what-if")
+    agents = load_agents(run_dir / "agents.csv")
+    raw = read_table(run_dir / "requirements.csv", ["queue", "interval_start", "offered", "aht_s"])
+    fc = pd.DataFrame({
+        "queue": raw["queue"],
+        "interval_start": pd.to_datetime(raw["interval_start"]),
+        "offered": pd.to_numeric(raw["offered"]) * (1 + volume),
+        "aht_s": pd.to_numeric(raw["aht_s"]) * (1 + aht),
+    })
+    if "is_holiday" in raw:
+        fc["is_holiday"] = raw["is_holiday"].str.lower().isin(["true", "1"])
+    out = Path(out_dir) if out_dir else run_dir.parent / f"{run_dir.name}-whatif"
+    if out.resolve() == run_dir.resolve():
+        raise InputError("the what-if must be written to another folder than the run", file=str(out))
+
+    tell("base figures")
+    base = _headline_figures(run_dir, base_cfg, run_dir.name)
+    with staged_dir(out) as tmp:
+        tell("staffing")
+        info: dict = {}
+        req = requirements(fc, cfg, **staffing_kwargs(cfg, None, fc, info=info))
+        write_csv(req, tmp / "requirements.csv")
+        tell("schedule")
+        sched = schedule(req, cfg, agents=agents)
+        write_csv(sched.shifts, tmp / "shifts.csv")
+        write_csv(sched.coverage, tmp / "coverage.csv")
+        tell("roster")
+        ros = build_roster_for_whatif(sched.shifts, agents, cfg)
+        write_csv(ros.roster, tmp / "roster.csv")
+        write_csv(ros.unfilled, tmp / "unfilled_shifts.csv")
+        write_csv(ros.agent_summary, tmp / "agent_summary.csv")
+        write_csv(agents, tmp / "agents.csv")
+        write_text(config_yaml(cfg), tmp / "config.yaml")
+        scenario = {"volume": volume, "aht": aht, "sl": list(sl) if sl else None, "shrinkage": shrinkage,
+                    "base_run": str(run_dir)}
+        _dump_json({"whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info},
+                   tmp / "summary.json")
+        tell("costs and report")
+        new = dict(build_report(tmp, cfg, run_name=out.name).summary)
+        interval_h = base_cfg.interval_minutes / 60.0
+        base_req_h = float(pd.to_numeric(raw["scheduled_required"]).sum()) * interval_h if "scheduled_required" in raw else None
+        rows = []
+        for label, key in WHATIF_METRICS:
+            b = base_req_h if key is None else base.get(key)
+            s = float(req["scheduled_required"].sum()) * interval_h if key is None else new.get(key)
+            change = (s - b) if (b is not None and s is not None) else None
+            pct = (change / b) if (change is not None and b) else None
+            rows.append({"metric": label, "base": b, "scenario": s, "change": change, "change_pct": pct})
+        comparison = pd.DataFrame(rows)
+        write_csv(comparison, tmp / "whatif.csv")
+    return WhatIfResult(run_dir=out, comparison=comparison, messages=list(ros.summary.get("messages", [])))
+
+
+def build_roster_for_whatif(shifts, agents, cfg):
+    from .roster import build_roster
+
+    # The base run's input ledger is not kept, so the scenario shares holiday duty from a clean slate.
+    return build_roster(shifts, agents, cfg, ledger=None)
