@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 runner = CliRunner()
-COMMANDS = ["demo", "run", "check-history", "backtest", "forecast", "staff", "patience", "tradeoff", "schedule", "roster",
+COMMANDS = ["demo", "run", "check-history", "backtest", "forecast", "staff", "patience", "tradeoff", "schedule", "roster", "whatif",
             "report", "validate"]
 
 
