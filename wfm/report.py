@@ -336,6 +336,35 @@ def queue_table(service: pd.DataFrame, costs: pd.DataFrame, cfg: Config) -> pd.D
     return pd.DataFrame(rows)
 
 
+COST_GROUP_COLUMNS = ("paid_hours", "base_cost", *PREMIUM_COLUMNS, "premiums", "on_cost", "total_cost")
+
+
+def _cost_group(costs: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    cols = ["paid_hours", *MONEY_COLUMNS]
+    df = pd.concat([keys.reset_index(drop=True), costs[cols].reset_index(drop=True).astype(float)], axis=1)
+    out = df.groupby(list(keys.columns), sort=True)[cols].sum().reset_index()
+    out["premiums"] = out[PREMIUM_COLUMNS].sum(axis=1)
+    return out[[*keys.columns, *COST_GROUP_COLUMNS]]
+
+
+def cost_by_week(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per ISO week of the cost date (``week`` like ``2026-W40``, ``week_start`` its Monday): paid
+    hours, base pay, each premium, their sum ``premiums``, on-cost and total cost. Sums to the cost total."""
+    d = pd.to_datetime(costs["date"]).reset_index(drop=True)
+    iso = d.dt.isocalendar()
+    keys = pd.DataFrame({"week": [f"{y:04d}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])],
+                         "week_start": (d.dt.normalize() - pd.to_timedelta(d.dt.day_of_week, unit="D")).astype("datetime64[ns]")})
+    return _cost_group(costs, keys)
+
+
+def cost_by_team(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per team (costs.csv ``team``, from agents.csv / roster.csv; blank: "(no team)"): paid hours,
+    base pay, each premium, ``premiums``, on-cost and total cost. Sums to the cost total."""
+    team = costs["team"].astype(str).reset_index(drop=True) if "team" in costs else pd.Series([""] * len(costs))
+    team = team.where(~team.str.strip().isin(["", "nan", "None"]), "(no team)")
+    return _cost_group(costs, pd.DataFrame({"team": team}))
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Formatting
 # ----------------------------------------------------------------------------------------------------------
@@ -814,6 +843,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     figures["headline"] = {c["label"]: c["value"] for c in cards}
 
     grids, legend = _roster_grids(run, cal)
+    weeks, teams = cost_by_week(costs), cost_by_team(costs)
     by_type = cs["by_day_type"].copy()
     by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
     sched_meta = run.meta.get("schedule") if isinstance(run.meta.get("schedule"), dict) else {}
@@ -829,6 +859,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
                         **horizon_sim,
                         "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
         "by_type": by_type.to_dict("records"), "cs": cs,
+        "by_week": weeks.to_dict("records"), "by_team": teams.to_dict("records"),
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": _holidays(run, cal), "grids": grids, "legend": legend,
         "notes": _solver_notes(run.meta),
@@ -872,7 +903,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", run.roster),
          ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled)],
         summary_rows,
-        {"Cost by queue": [cs["by_day_type"]]},
+        {"Cost by queue": [cs["by_day_type"], weeks, teams]},
         money_fmt,
         cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),
     )
