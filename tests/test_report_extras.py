@@ -75,3 +75,63 @@ def test_cost_by_week_and_team_match_costs_csv(built):
         assert w in costs_html
     assert "Team sales" in costs_html and "Team service" in costs_html and "@team" in costs_html
     assert costs_html.count(f"{total:,.2f}") >= 3  # total rows: by queue, by week, by team
+
+
+def write_forecast(path, queues=("sales", "service")):
+    iv = pd.date_range("2026-09-28", periods=7 * 48, freq="30min")
+    rows = [dict(queue=q, interval_start=t, offered=2.0 + i % 5 + k, offered_lo=1.0 + i % 5 + k, offered_hi=4.0 + i % 5 + k,
+                 aht_s=240.0, is_holiday=False)
+            for k, q in enumerate(queues) for i, t in enumerate(iv)]
+    df = pd.DataFrame(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, index=False)
+    return df
+
+
+def forecast_part(html):
+    return html[html.index('<section id="forecast">'): html.index('<section id="holidays">')]
+
+
+def test_no_forecast_file_is_one_line(built):
+    _, res, html = built
+    part = forecast_part(html)
+    assert 'id="forecast-missing"' in part and "No forecast file found" in part
+    assert "data:image/png" not in part
+    assert "Forecast" not in openpyxl.load_workbook(res.xlsx, read_only=True).sheetnames
+
+
+@pytest.mark.parametrize("where", ["summary", "beside"])
+def test_forecast_section(tmp_path, where):
+    import base64
+    import io
+    import json
+    import re
+
+    from PIL import Image
+
+    d = make_run_dir(tmp_path / "schedules" / "fc1")
+    if where == "summary":  # forecast.file in summary.json, relative to the run folder
+        fc = write_forecast(tmp_path / "elsewhere" / "forecast.csv")
+        meta = json.loads((d / "summary.json").read_text())
+        meta["forecast"]["file"] = "../../elsewhere/forecast.csv"
+        (d / "summary.json").write_text(json.dumps(meta))
+    else:  # <run_dir>/../../forecasts/<run>/forecast.csv
+        fc = write_forecast(tmp_path / "forecasts" / "fc1" / "forecast.csv")
+    res = build_report(d)
+    part = forecast_part(res.html.read_text(encoding="utf-8"))
+    assert "forecast-missing" not in part
+    uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', part)
+    assert len(uris) == 1
+    img = Image.open(io.BytesIO(base64.b64decode(uris[0])))
+    img.verify()
+    assert "sum of per-interval bounds" in part
+    tot = fc.groupby("queue")[["offered", "offered_lo", "offered_hi"]].sum()
+    for q, r in tot.iterrows():
+        assert f"<td>{q}</td>" in part
+        for v in r:
+            assert f"{v:,.0f}" in part
+    tables = sheet_tables(openpyxl.load_workbook(res.xlsx, read_only=True)["Forecast"])
+    got = tables[0].set_index("queue")
+    assert list(tables[1].columns) == ["queue", "hour", "offered", "offered_lo", "offered_hi"]
+    for c in tot.columns:
+        assert got[c].astype(float).to_numpy() == pytest.approx(tot[c].to_numpy())

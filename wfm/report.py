@@ -533,6 +533,80 @@ def cost_chart(by_day: pd.DataFrame, currency: str) -> str:
         return _png_uri(fig)
 
 
+def find_forecast(run_dir: Path, meta: dict, name: str) -> Path | None:
+    """The run's forecast.csv: ``summary.json`` ``forecast.file`` (absolute, or relative to the run folder or
+    the working directory), else ``<run_dir>/../../forecasts/<run name>/forecast.csv``; None if none exists."""
+    cands = []
+    fc = meta.get("forecast") if isinstance(meta.get("forecast"), dict) else {}
+    f = fc.get("file")
+    if isinstance(f, str) and f.strip():
+        p = Path(f)
+        cands += [p] if p.is_absolute() else [run_dir / p, p]
+    cands.append(run_dir / ".." / ".." / "forecasts" / name / "forecast.csv")
+    for p in cands:
+        try:
+            if p.is_file():
+                return p
+        except OSError:
+            continue
+    return None
+
+
+def forecast_section(path: Path | None) -> dict:
+    """Forecast calls per hour and queue with the sum of the interval bounds, and totals per queue.
+
+    Returns ``{"found": False, "note": why}`` or ``{"found": True, "hourly": frame (queue, hour, offered,
+    offered_lo, offered_hi), "totals": frame (queue, start, end, intervals, offered, offered_lo,
+    offered_hi), "has_bounds": bool}``. A file that cannot be read gives ``found: False`` with the reason."""
+    if path is None:
+        return {"found": False, "note": "No forecast file found for this run (summary.json forecast.file, "
+                                        "../../forecasts/<run>/forecast.csv)."}
+    try:
+        df = read_table(path, required=["queue", "interval_start", "offered"])
+        src = str(path)
+        df["interval_start"] = parse_timestamps(df, "interval_start", True, src).astype("datetime64[ns]")
+        df["offered"] = parse_numbers(df, "offered", src)
+        has_bounds = "offered_lo" in df and "offered_hi" in df
+        for c in ("offered_lo", "offered_hi"):
+            df[c] = parse_numbers(df, c, src) if has_bounds else df["offered"]
+    except (InputError, OSError, ValueError) as err:
+        return {"found": False, "note": f"Forecast file {path.name} could not be read: {err}"}
+    df["queue"] = df["queue"].astype(str)
+    cols = ["offered", "offered_lo", "offered_hi"]
+    hourly = (df.assign(hour=df["interval_start"].dt.floor("h")).groupby(["queue", "hour"], sort=True)[cols].sum()
+              .reset_index())
+    totals = df.groupby("queue", sort=True).agg(start=("interval_start", "min"), end=("interval_start", "max"),
+                                                intervals=("offered", "size"), offered=("offered", "sum"),
+                                                offered_lo=("offered_lo", "sum"), offered_hi=("offered_hi", "sum")).reset_index()
+    return {"found": True, "hourly": hourly, "totals": totals, "has_bounds": has_bounds}
+
+
+def forecast_chart(hourly: pd.DataFrame, has_bounds: bool) -> str:
+    """Forecast calls per hour, one panel per queue, with the hourly sum of the intervals' bounds."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    queues = sorted(set(hourly["queue"]))
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(11, 0.6 + 2.1 * max(len(queues), 1)), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(max(len(queues), 1), 1, sharex=True, squeeze=False)[:, 0])
+        for ax, q in zip(axes, queues):
+            h = hourly[hourly["queue"] == q].sort_values("hour")
+            if has_bounds:
+                ax.fill_between(h["hour"], h["offered_lo"], h["offered_hi"], step="post", color=C_ROS, alpha=0.22, lw=0,
+                                label="prediction interval (sum of the intervals' bounds)")
+            ax.step(h["hour"], h["offered"], where="post", color=C_REQ, lw=1.0, label="forecast calls")
+            ax.set_ylabel("calls per hour")
+            ax.set_title(f"Queue {q}", loc="left", fontsize=9, fontweight="bold")
+            ax.grid(axis="y", color="#e2e8f0", lw=0.5)
+            ax.set_ylim(bottom=0)
+            ax.set_axisbelow(True)
+        handles, labels = axes[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles, labels, loc="outside upper right", ncols=2, frameon=False, fontsize=8)
+        return _png_uri(fig)
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Report sections
 # ----------------------------------------------------------------------------------------------------------
@@ -844,6 +918,10 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
 
     grids, legend = _roster_grids(run, cal)
     weeks, teams = cost_by_week(costs), cost_by_team(costs)
+    fc = forecast_section(find_forecast(run_dir, run.meta, name))
+    if fc["found"]:
+        fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
+        fc["rows"] = fc["totals"].to_dict("records")
     by_type = cs["by_day_type"].copy()
     by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
     sched_meta = run.meta.get("schedule") if isinstance(run.meta.get("schedule"), dict) else {}
@@ -859,7 +937,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
                         **horizon_sim,
                         "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
         "by_type": by_type.to_dict("records"), "cs": cs,
-        "by_week": weeks.to_dict("records"), "by_team": teams.to_dict("records"),
+        "by_week": weeks.to_dict("records"), "by_team": teams.to_dict("records"), "forecast": fc,
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": _holidays(run, cal), "grids": grids, "legend": legend,
         "notes": _solver_notes(run.meta),
@@ -901,9 +979,10 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     xlsx_path = write_workbook(
         run_dir / "report.xlsx",
         [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", run.roster),
-         ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled)],
+         ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled),
+         *([("Forecast", fc["totals"])] if fc["found"] else [])],
         summary_rows,
-        {"Cost by queue": [cs["by_day_type"], weeks, teams]},
+        {"Cost by queue": [cs["by_day_type"], weeks, teams], "Forecast": [fc["hourly"]] if fc["found"] else []},
         money_fmt,
         cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),
     )
