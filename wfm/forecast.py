@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,22 @@ class DailyModel:
         """daily: calls per day indexed by consecutive dates (NaN = missing or closed)."""
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+        cal, X, y = self._prepare(daily)
+        model = SARIMAX(y, exog=X.to_numpy(), order=(1, 0, 0), trend="n", mle_regression=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result_ = model.fit(disp=False, maxiter=200)
+        # The same design by ordinary least squares, used when the state-space forecast is not finite
+        # (a near noise-free series drives its variance to zero).
+        import statsmodels.api as sm
+
+        ok = np.isfinite(y)
+        self.ols_ = sm.OLS(y[ok], X.to_numpy()[ok]).fit()
+        return self
+
+    def _prepare(self, daily: pd.Series):
+        """Shared by the daily models: open weekdays, holiday blocks seen, design matrix and log1p target
+        (closed weekdays NaN). Returns (calendar, design, y)."""
         self.start_ = daily.index[0]
         cal = day_calendar(daily.index, self.country, self.subdivision)
         present = daily.notna().to_numpy()
@@ -116,17 +133,7 @@ class DailyModel:
         # Closed weekdays are not modelled: their days are treated as missing observations.
         closed = ~cal["weekday"].isin(self.open_weekdays_).to_numpy() & (cal["holiday_block"] == "").to_numpy()
         y[closed] = np.nan
-        model = SARIMAX(y, exog=X.to_numpy(), order=(1, 0, 0), trend="n", mle_regression=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.result_ = model.fit(disp=False, maxiter=200)
-        # The same design by ordinary least squares, used when the state-space forecast is not finite
-        # (a near noise-free series drives its variance to zero).
-        import statsmodels.api as sm
-
-        ok = np.isfinite(y)
-        self.ols_ = sm.OLS(y[ok], X.to_numpy()[ok]).fit()
-        return self
+        return cal, X, y
 
     def _fixed_effect(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Multiplier per date from events with a given effect (1 elsewhere)."""
@@ -190,6 +197,118 @@ class DailyModel:
         return out.loc[dates]
 
 
+ETS_NEIGHBOUR_WEEKS = 3  # the "ordinary" estimate of a day: same weekday, up to this many weeks either side
+
+
+@dataclass
+class EtsDailyModel(DailyModel):
+    """Holt-Winters / ETS on daily totals (log1p scale: additive error, damped additive trend, additive weekly
+    seasonality, i.e. multiplicative on the call scale), fitted by statsmodels' ``ETSModel``.
+
+    ETS takes no regressors, so holidays are handled outside it: only open weekdays form the series (seasonal
+    period = number of open weekdays); holiday-block days, make-up days and missing days are replaced by their
+    "ordinary" estimate (mean of the same weekday in the neighbouring weeks that are ordinary days). A special
+    day replaces the weekday pattern (as in the calendar model): a forecast holiday-block day is the local
+    average level (the ETS forecast divided by its weekday's index) times the factor learned for its block name
+    (mean ratio of actual to that level on past days of the block; the mean factor of all blocks for an unseen
+    one). Make-up days likewise get one learned 'makeup' factor. Yearly seasonality and events with learned effects are not modelled (given effects are).
+    """
+
+    factors_: dict = field(default_factory=dict)
+    series_dates_: pd.DatetimeIndex | None = None
+    mid_ordinary_: float = 0.0
+    wd_index_: dict = field(default_factory=dict)
+
+    def fit(self, daily: pd.Series) -> "EtsDailyModel":
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        cal, X, y = self._prepare(daily)
+        self.columns_ = [c for c in self.columns_ if not c.startswith("event:")] or ["const"]
+        v = np.expm1(y)  # calls per day net of given event effects; NaN = missing/closed
+        blk = cal["holiday_block"].to_numpy()
+        mk = cal["is_makeup_workday"].to_numpy()
+        wd = cal["weekday"].to_numpy()
+        ordinary_day = np.isfinite(v) & (blk == "") & ~mk
+        ordv = np.where(ordinary_day, v, np.nan)
+        # Ordinary estimate: same weekday in neighbouring weeks (nearest first, both sides averaged).
+        est = np.full(len(v), np.nan)
+        for k in range(1, ETS_NEIGHBOUR_WEEKS + 1):
+            nb = np.full((2, len(v)), np.nan)
+            nb[0, 7 * k:] = ordv[:-7 * k] if len(v) > 7 * k else nb[0, 7 * k:]
+            nb[1, :-7 * k] = ordv[7 * k:] if len(v) > 7 * k else nb[1, :-7 * k]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = np.nanmean(nb, axis=0)
+            est = np.where(np.isnan(est), m, est)
+        wd_mean = pd.Series(ordv).groupby(wd).mean()
+        est = np.where(np.isnan(est), wd_mean.reindex(wd).to_numpy(), est)
+        open_mask = np.isin(wd, self.open_weekdays_)
+        mid = np.nanmean(wd_mean.reindex(self.open_weekdays_).to_numpy()) if len(self.open_weekdays_) else 0.0
+        self.mid_ordinary_ = float(mid) if np.isfinite(mid) and mid > 0 else 1.0
+        # Weekday index: an ordinary weekday's volume over the average open day's. A special day replaces the
+        # weekday pattern (as in the calendar model), so its factor is relative to the local average level
+        # (its weekday's ordinary estimate divided by the weekday index).
+        self.wd_index_ = (wd_mean / self.mid_ordinary_).reindex(range(7)).to_dict()
+        level = est / np.array([self.wd_index_.get(int(w)) or np.nan for w in wd])
+        level = np.where(np.isfinite(level), level, self.mid_ordinary_)
+        ratios: dict[str, list] = {}
+        for i in np.flatnonzero(np.isfinite(v) & ((blk != "") | mk)):
+            if level[i] > 0:
+                ratios.setdefault(blk[i] if blk[i] != "" else "<makeup>", []).append(v[i] / level[i])
+        self.factors_ = {k: float(np.mean(r)) for k, r in ratios.items()}
+        series = np.where(ordinary_day, v, est)[open_mask]
+        self.series_dates_ = daily.index[open_mask]
+        series = np.log1p(np.nan_to_num(series, nan=self.mid_ordinary_).clip(min=0))
+        p = max(1, len(self.open_weekdays_))
+        model = ETSModel(pd.Series(series), error="add", trend="add", damped_trend=True,
+                         seasonal="add" if p > 1 else None, seasonal_periods=p if p > 1 else None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result_ = model.fit(disp=False, maxiter=200)
+        self._n = len(series)
+        return self
+
+    def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
+        first = history_end + pd.Timedelta(days=1)
+        steps_dates = pd.date_range(first, dates[-1], freq="D")
+        cal = day_calendar(steps_dates, self.country, self.subdivision)
+        wd = cal["weekday"].to_numpy()
+        open_mask = np.isin(wd, self.open_weekdays_)
+        # ETS steps: one per open weekday after the series' last day.
+        step_of = np.cumsum(open_mask)  # 1-based step of each open date
+        h = max(1, int(step_of[-1]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pr = self.result_.get_prediction(start=self._n, end=self._n + h - 1)
+            mu_s = np.asarray(pr.predicted_mean, float)
+            var_s = np.asarray(pr.forecast_variance, float)
+        var_s = np.where(np.isfinite(var_s), var_s, np.nanmax(np.append(var_s[np.isfinite(var_s)], 0.0)))
+        idx = np.clip(step_of - 1, 0, h - 1)
+        # A date on a closed weekday borrows the level of the nearest open step (only used for block days).
+        mu = mu_s[idx]
+        sd = np.sqrt(np.maximum(var_s[idx], 0.0))
+        base = np.expm1(mu + 0.5 * sd**2)
+        blk = cal["holiday_block"].to_numpy()
+        mk = cal["is_makeup_workday"].to_numpy()
+        step_wd = wd[open_mask][idx] if open_mask.any() else wd
+        windex = np.array([self.wd_index_.get(int(w)) or 1.0 for w in step_wd])
+        blocks = [f for k, f in self.factors_.items() if k != "<makeup>"]
+        mean_factor = float(np.mean(blocks)) if blocks else 1.0
+        mult = self._fixed_effect(steps_dates).astype(float)
+        for i in range(len(steps_dates)):
+            if blk[i] != "" or mk[i]:
+                f = self.factors_.get(blk[i], mean_factor) if blk[i] != "" else self.factors_.get("<makeup>", 1.0)
+                mult[i] *= f / windex[i]  # the local average level times the special day's factor
+            elif not open_mask[i]:
+                mult[i] = 0.0
+        z = norm.ppf(0.5 + level / 2)
+        out = pd.DataFrame(
+            {"mean": base * mult, "lo": np.expm1(mu - z * sd) * mult, "hi": np.expm1(mu + z * sd) * mult, "sd_log": sd},
+            index=steps_dates,
+        ).clip(lower=0)
+        return out.loc[dates]
+
+
 @dataclass
 class QueueForecaster:
     """Forecaster for one queue: ``fit(frame, interval_minutes)`` then ``predict(start, days)``.
@@ -215,6 +334,8 @@ class QueueForecaster:
     history_end_: pd.Timestamp | None = None
     interval_minutes_: int = 15
 
+    daily_cls: ClassVar[type] = DailyModel  # the daily-totals model; the intraday split, AHT and intervals are shared
+
     def fit(self, frame: pd.DataFrame, interval_minutes: int, source: str = "history") -> "QueueForecaster":
         self.interval_minutes_ = interval_minutes
         step = pd.Timedelta(minutes=interval_minutes)
@@ -239,14 +360,14 @@ class QueueForecaster:
         totals = f.groupby(day)["offered"].sum()
         totals[rows_per_day.reindex(totals.index) < expected] = np.nan
         daily = totals.reindex(pd.date_range(first, last, freq="D"))
-        self.daily_model_ = DailyModel(self.country, self.subdivision, events=self.events).fit(daily)
+        self.daily_model_ = self.daily_cls(self.country, self.subdivision, events=self.events).fit(daily)
         if self.clean_outliers:
             self.outliers_ = self.daily_model_.outliers(daily, self.outlier_threshold)
             if len(self.outliers_):
                 # Outlier days are refitted as missing and kept out of the profiles below.
                 daily = daily.copy()
                 daily[self.outliers_] = np.nan
-                self.daily_model_ = DailyModel(self.country, self.subdivision, events=self.events).fit(daily)
+                self.daily_model_ = self.daily_cls(self.country, self.subdivision, events=self.events).fit(daily)
                 keep = ~day.isin(self.outliers_).to_numpy()
                 f, day, slot = f[keep], day[keep], slot[keep]
 
@@ -428,7 +549,15 @@ class SeasonalNaive:
         return pd.concat(rows, ignore_index=True)
 
 
-MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive}
+@dataclass
+class EtsForecaster(QueueForecaster):
+    """'ets': Holt-Winters / ETS on daily totals (``EtsDailyModel``), then the same intraday split, handle time
+    and interval-level dispersion as the calendar model."""
+
+    daily_cls: ClassVar[type] = EtsDailyModel
+
+
+MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive, "ets": EtsForecaster}
 AUTO_ORIGINS = 3  # rolling one-week origins used to choose a model per queue when model='auto'
 
 
@@ -623,7 +752,7 @@ def backtest(
     history: History,
     origins: int = 4,
     weeks: int = 1,
-    models: tuple[str, ...] = ("calendar", "seasonal_naive"),
+    models: tuple[str, ...] | None = None,
     country: str = "CN",
     subdivision: str | None = None,
     level: float = 0.8,
@@ -636,6 +765,7 @@ def backtest(
     """Rolling-origin backtest: for each of the last ``origins`` weekly origins, fit on the history before it
     and forecast ``weeks`` weeks, with the same code as ``forecast``. The last origin's horizon ends on the
     history's last day; earlier origins step back one week each."""
+    models = tuple(MODELS) if models is None else tuple(models)  # default: every model
     settings = dict(country=country, subdivision=subdivision, level=level, profile_weeks=profile_weeks,
                     default_aht_s=default_aht_s, events=events, clean_outliers=clean_outliers)
     last_origin = history.end.normalize() + pd.Timedelta(days=1) - pd.Timedelta(weeks=weeks)
