@@ -135,3 +135,33 @@ def test_forecast_section(tmp_path, where):
     assert list(tables[1].columns) == ["queue", "hour", "offered", "offered_lo", "offered_hi"]
     for c in tot.columns:
         assert got[c].astype(float).to_numpy() == pytest.approx(tot[c].to_numpy())
+
+
+def test_gap_matrix_and_heatmap(built):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from wfm.calendar import day_calendar
+    from wfm.report import gap_heatmaps, gap_matrix, read_run, service_projection
+    from test_report import fixture_config
+
+    d, _, _ = built
+    service = service_projection(read_run(d), fixture_config())
+    for q in ("sales", "service"):
+        s = service[service["queue"] == q]
+        want = pd.pivot(s.assign(date=s["interval_start"].dt.normalize(), slot=s["interval_start"].dt.strftime("%H:%M"),
+                                 v=s["rostered"] - s["required"]), index="date", columns="slot", values="v")
+        got = gap_matrix(service, q)
+        assert got.shape == (7, 48)
+        pd.testing.assert_frame_equal(got, want, check_names=False, check_dtype=False)
+        assert (got < 0).any().any()  # the fixture is short of agents at times
+    cal = day_calendar(pd.date_range("2026-09-28", periods=7), "CN")
+    maps = gap_heatmaps(service, cal)
+    assert [m["queue"] for m in maps] == ["sales", "service"]
+    for m in maps:
+        data = base64.b64decode(m["uri"].split(",", 1)[1], validate=True)
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        Image.open(io.BytesIO(data)).verify()
+    assert gap_heatmaps(service, cal) == maps  # byte-deterministic

@@ -496,6 +496,61 @@ def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> li
     return charts
 
 
+def gap_matrix(service: pd.DataFrame, queue: str) -> pd.DataFrame:
+    """The coverage gap of one queue as days x time of day: rostered agents (on shift, not on break) minus
+    required (after shrinkage), i.e. :func:`service_projection`'s ``gap``. Index: dates (midnight
+    Timestamps), columns: ``HH:MM`` of the interval start, both sorted; NaN where there is no interval."""
+    s = service[service["queue"] == queue]
+    t = s["interval_start"]
+    m = pd.DataFrame({"date": t.dt.normalize(), "slot": t.dt.strftime("%H:%M"), "gap": s["gap"].astype(float)})
+    out = m.pivot_table(index="date", columns="slot", values="gap", aggfunc="sum", sort=True)
+    out.columns.name, out.index.name = "slot", "date"
+    return out
+
+
+def gap_heatmaps(service: pd.DataFrame, cal: pd.DataFrame) -> list[dict]:
+    """One heatmap per queue of :func:`gap_matrix`: days down, time of day across, red under and blue over
+    the requirement (diverging, centred on 0), holidays marked on the day axis. Returns ``[{queue, uri}]``."""
+    import matplotlib
+    from matplotlib.colors import TwoSlopeNorm
+    from matplotlib.figure import Figure
+
+    kind = cal.set_index("date") if len(cal) else pd.DataFrame(columns=["day_type", "holiday_name"])
+    out = []
+    with matplotlib.rc_context(_RC):
+        for q in sorted(set(service["queue"])):
+            g = gap_matrix(service, q)
+            if g.empty:
+                continue
+            v = g.to_numpy(float)
+            lim = max(float(np.nanmax(np.abs(v))) if np.isfinite(v).any() else 0.0, 1.0)
+            fig = Figure(figsize=(11, 1.4 + 0.24 * len(g)), layout="constrained")
+            ax = fig.subplots()
+            im = ax.imshow(np.ma.masked_invalid(v), aspect="auto", interpolation="nearest", cmap="RdBu",
+                           norm=TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim))
+            labels, hol = [], []
+            for d in g.index:
+                h = d in kind.index and kind.loc[d, "day_type"] == "holiday"
+                hol.append(h)
+                labels.append(f"{d:%a %d %b}" + (f"  ★ {str(kind.loc[d, 'holiday_name'])[:22]}" if h else ""))
+            ax.set_yticks(np.arange(len(g)), labels, fontsize=7 if len(g) > 14 else 8)
+            for lab, h in zip(ax.get_yticklabels(), hol):
+                if h:
+                    lab.set_color("#b45309")
+                    lab.set_fontweight("bold")
+            cols = list(g.columns)
+            ticks = [i for i, c in enumerate(cols) if c.endswith(":00") and int(c[:2]) % 2 == 0] or list(range(len(cols)))
+            ax.set_xticks(ticks, [cols[i] for i in ticks], fontsize=8)
+            ax.set_xlabel("time of day (interval start)")
+            ax.spines[["left", "bottom"]].set_visible(False)
+            cb = fig.colorbar(im, ax=ax, shrink=0.9, pad=0.01)
+            cb.set_label("rostered − required agents")
+            fig.suptitle(f"Queue {q}: coverage gap (red: fewer agents than required, blue: more; ★ holiday)", x=0.01,
+                         ha="left", fontsize=10, fontweight="bold")
+            out.append({"queue": q, "uri": _png_uri(fig)})
+    return out
+
+
 COST_PARTS = [("base_cost", "base pay", "#3b82f6"), ("overtime_premium", "overtime", "#f59e0b"),
               ("rest_day_premium", "rest day", "#10b981"), ("holiday_premium", "holiday", "#ef4444"),
               ("night_premium", "night", "#6366f1"), ("on_cost", "on-cost", "#94a3b8")]
