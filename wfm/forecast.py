@@ -459,26 +459,31 @@ class QueueForecaster:
             p = self._profile(keys[i])[self.slots_]
             p = p / p.sum() if p.sum() > 0 else p
             mean_d, sd_log = daily["mean"].iloc[i], daily["sd_log"].iloc[i]
-            mu = mean_d * p
-            var_day = (mean_d + 1) ** 2 * (np.exp(sd_log**2) - 1)
-            sd = np.sqrt(p**2 * var_day + self.dispersion_ * mu)
-            aht = self.aht_.get(keys[i], self.aht_.get("*")) if self.aht_ else None
-            aht_v = aht[self.slots_] if aht is not None else np.full(len(self.slots_), float(self.default_aht_s))
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "interval_start": d + self.slots_ * step,
-                        "offered": mu,
-                        "offered_lo": np.maximum(mu - z * sd, 0.0),
-                        "offered_hi": mu + z * sd,
-                        "aht_s": aht_v,
-                        "is_holiday": bool(cal["is_holiday"].iloc[i]),
-                    }
-                )
-            )
+            rows.append(self._day_rows(d, keys[i], mean_d * p, mean_d, sd_log, bool(cal["is_holiday"].iloc[i]), z))
         if not rows:
             return pd.DataFrame(columns=FORECAST_COLUMNS[1:])
         return pd.concat(rows, ignore_index=True)
+
+    def _day_rows(self, d, key, mu, day_mean, sd_log, is_holiday, z) -> pd.DataFrame:
+        """One day's rows from its interval means ``mu`` (over ``slots_``): the day-level uncertainty (log-normal
+        sd ``sd_log`` on the day total ``day_mean``) spread by the day's shape, plus the interval-level
+        over-dispersed Poisson noise; handle time by day type and interval."""
+        step = pd.Timedelta(minutes=self.interval_minutes_)
+        p = mu / day_mean if day_mean > 0 else np.zeros_like(mu)
+        var_day = (day_mean + 1) ** 2 * (np.exp(sd_log**2) - 1)
+        sd = np.sqrt(p**2 * var_day + self.dispersion_ * mu)
+        aht = self.aht_.get(key, self.aht_.get("*")) if self.aht_ else None
+        aht_v = aht[self.slots_] if aht is not None else np.full(len(self.slots_), float(self.default_aht_s))
+        return pd.DataFrame(
+            {
+                "interval_start": d + self.slots_ * step,
+                "offered": mu,
+                "offered_lo": np.maximum(mu - z * sd, 0.0),
+                "offered_hi": mu + z * sd,
+                "aht_s": aht_v,
+                "is_holiday": is_holiday,
+            }
+        )
 
 
 @dataclass
@@ -557,7 +562,107 @@ class EtsForecaster(QueueForecaster):
     daily_cls: ClassVar[type] = EtsDailyModel
 
 
-MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive, "ets": EtsForecaster}
+MSTL_WEEKS = 8  # MSTL is fitted on the last 8 weeks only: enough cycles of the weekly period, and seconds not minutes
+
+
+@dataclass
+class MstlForecaster(QueueForecaster):
+    """'mstl': statsmodels' MSTL decomposition of the interval series itself (periods: open intervals per day
+    and per open week) over the last ``MSTL_WEEKS`` weeks; the trend + remainder is forecast flat at its mean
+    over the last week (a level, no drift), the daily and weekly seasonal components repeat their last week.
+
+    The series is a regular grid of open slots on open weekdays only (closed hours and days are dropped and
+    mapped back). Holidays: in the fitted window, holiday-block and make-up days are replaced slot by slot by
+    the mean of the ordinary days of the same weekday, so they do not distort the shape; a forecast holiday-block
+    or make-up day gets the average open day's total (level x open slots) times the holiday factor the 'ets'
+    model learns from the whole history, split by the block's (make-up day's) intraday profile. Yearly
+    seasonality and the events file's learned effects are not modelled.
+    """
+
+    daily_cls: ClassVar[type] = EtsDailyModel  # for outlier days, holiday factors, open weekdays
+    level_: float = 0.0
+    seasonal_: np.ndarray | None = None
+    level_sd_log_: float = 0.0
+    grid_end_: pd.Timestamp | None = None
+
+    def fit(self, frame: pd.DataFrame, interval_minutes: int, source: str = "history") -> "MstlForecaster":
+        from statsmodels.tsa.seasonal import MSTL
+
+        super().fit(frame, interval_minutes, source)
+        dm = self.daily_model_
+        step = pd.Timedelta(minutes=interval_minutes)
+        S, P = len(self.slots_), len(dm.open_weekdays_)
+        n_weeks = int(min(MSTL_WEEKS, (self.history_end_ - frame["interval_start"].min().normalize()).days // 7))
+        days = pd.date_range(self.history_end_ - pd.Timedelta(weeks=n_weeks) + pd.Timedelta(days=1), self.history_end_)
+        days = days[np.isin(days.day_of_week, dm.open_weekdays_)]
+        f = frame[frame["interval_start"] >= days[0]]
+        grid = f.pivot_table(index=f["interval_start"].dt.normalize(), columns=((f["interval_start"] - f["interval_start"].dt.normalize()) // step),
+                             values="offered", aggfunc="sum").reindex(index=days, columns=self.slots_)
+        cal = day_calendar(days, self.country, self.subdivision)
+        special = ((cal["holiday_block"] != "") | cal["is_makeup_workday"]).to_numpy() | days.isin(self.outliers_)
+        ordinary = grid[~special]
+        by_wd = ordinary.groupby(ordinary.index.day_of_week).mean()
+        fill = by_wd.reindex(days.day_of_week).to_numpy()
+        g = grid.to_numpy(float)
+        g = np.where(special[:, None] | np.isnan(g), fill, g)
+        g = np.where(np.isnan(g), np.nanmean(g, axis=0, keepdims=True), g)
+        y = np.nan_to_num(g.ravel())
+        periods = (S, S * P) if P > 1 else (S,)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = MSTL(y, periods=periods).fit()
+        seas = np.asarray(res.seasonal).reshape(len(y), -1).sum(axis=1)
+        deseas = y - seas  # trend + remainder
+        week = S * P
+        self.level_ = float(deseas[-week:].mean())
+        self.seasonal_ = seas[-week:]
+        # Level uncertainty: spread of week-to-week changes of the weekly mean level (log scale).
+        wk = deseas[: len(deseas) // week * week].reshape(-1, week).mean(axis=1)
+        wk = np.log(np.maximum(wk, 1e-9))
+        self.level_sd_log_ = float(np.std(np.diff(wk), ddof=1)) if len(wk) > 2 else 0.1
+        self.grid_end_ = days[-1]
+        return self
+
+    def predict(self, start: pd.Timestamp, days: int) -> pd.DataFrame:
+        start = pd.Timestamp(start).normalize()
+        if start <= self.history_end_:
+            raise InputError(f"forecast start {start:%Y-%m-%d} must be after the history's last day {self.history_end_:%Y-%m-%d}")
+        dm = self.daily_model_
+        S, P = len(self.slots_), len(dm.open_weekdays_)
+        all_days = pd.date_range(self.grid_end_ + pd.Timedelta(days=1), start + pd.Timedelta(days=days - 1))
+        cal = day_calendar(all_days, self.country, self.subdivision)
+        keys = _day_keys(cal).to_numpy()
+        open_mask = np.isin(all_days.day_of_week, dm.open_weekdays_)
+        j = np.cumsum(open_mask) - 1  # open-day count after the grid's last day
+        blocks = [v for k, v in dm.factors_.items() if k != "<makeup>"]
+        mean_factor = float(np.mean(blocks)) if blocks else 1.0
+        z = norm.ppf(0.5 + self.level / 2)
+        rows = []
+        for i, d in enumerate(all_days):
+            if d < start:
+                continue
+            blk, mk = cal["holiday_block"].iloc[i], bool(cal["is_makeup_workday"].iloc[i])
+            if blk or mk:
+                factor = dm.factors_.get(blk, mean_factor) if blk else dm.factors_.get("<makeup>", 1.0)
+                total = max(self.level_, 0.0) * S * factor
+                p = self._profile(keys[i])[self.slots_]
+                mu = total * (p / p.sum() if p.sum() > 0 else p)
+            elif open_mask[i]:
+                pos = (j[i] % P) * S
+                mu = np.maximum(self.level_ + self.seasonal_[pos:pos + S], 0.0)
+            else:
+                continue  # closed weekday
+            if mu.sum() <= 0:
+                continue
+            weeks_ahead = max(1, ((d - self.history_end_).days + 6) // 7)
+            sd_log = self.level_sd_log_ * np.sqrt(weeks_ahead)
+            rows.append(self._day_rows(d, keys[i], mu, float(mu.sum()), sd_log, bool(cal["is_holiday"].iloc[i]), z))
+        if not rows:
+            return pd.DataFrame(columns=FORECAST_COLUMNS[1:])
+        return pd.concat(rows, ignore_index=True)
+
+
+MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive, "ets": EtsForecaster, "mstl": MstlForecaster}
 AUTO_ORIGINS = 3  # rolling one-week origins used to choose a model per queue when model='auto'
 
 
