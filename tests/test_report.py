@@ -245,7 +245,7 @@ def test_embedded_images_are_png(built):
 
     _, _, html = built
     uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(uris) == 3  # one coverage chart per queue and the cost chart
+    assert len(uris) == 5  # per queue a coverage chart and a gap heatmap, and the cost chart
     for u in uris:
         data = base64.b64decode(u, validate=True)
         assert data[:8] == b"\x89PNG\r\n\x1a\n"

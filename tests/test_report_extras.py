@@ -165,3 +165,20 @@ def test_gap_matrix_and_heatmap(built):
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         Image.open(io.BytesIO(data)).verify()
     assert gap_heatmaps(service, cal) == maps  # byte-deterministic
+
+
+def test_gap_heatmap_section_in_html(tmp_path):
+    import base64
+
+    from test_report import make_run_dir
+
+    from wfm.report import build_report
+
+    d = make_run_dir(tmp_path / "demo")
+    html = build_report(d).html.read_text(encoding="utf-8")
+    sec = html[html.index('<section id="gaps">'):]
+    sec = sec[: sec.index("</section>")]
+    uris = [u.split('"')[0] for u in sec.split('src="data:image/png;base64,')[1:]]
+    assert len(uris) == 2  # one per queue of the fixture
+    for u in uris:
+        assert base64.b64decode(u)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -985,6 +985,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
         "queues": sorted(set(run.requirements["queue"])),
         "coverage_charts": coverage_charts(service, cal, cfg) if len(service) else [],
+        "gap_heatmaps": gap_heatmaps(service, cal) if len(service) else [],
         "cost_chart": cost_chart(cs["by_day"], cur) if len(cs["by_day"]) else None,
         "daily": daily.to_dict("records"), "queue_rows": queues.to_dict("records"),
         "daily_total": {"calls": daily["calls"].sum(), "required_agent_h": daily["required_agent_h"].sum(),
