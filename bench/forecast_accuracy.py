@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.demo import demo_history
-from wfm.forecast import forecast
+from wfm.forecast import MODELS, forecast
 from wfm.history import load_history, validate_history
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,18 +67,32 @@ def report(name: str, bt: pd.DataFrame) -> None:
 
 
 def main() -> int:
+    models = sys.argv[1:] or list(MODELS)
     if BANK.exists():
         bank = load_history(BANK).frame
         days = np.sort(bank["interval_start"].dt.normalize().unique())
         mondays = [pd.Timestamp(d) for d in days if pd.Timestamp(d).day_of_week == 0]
         origins = mondays[-9:-1]  # 8 rolling origins, one week ahead each, within the last 10 weeks
-        report("bank (5-min, 1 week ahead)", backtest(bank, 5, origins, 1, country="US", default_aht_s=300))
+        for m in models:
+            report(f"[{m}] bank (5-min, 1 week ahead)", backtest(bank, 5, origins, 1, country="US", default_aht_s=300, model=m))
     else:
         print("bank data not found beside the project; skipped")
     demo = demo_history()
+    q0 = sorted(demo["queue"].unique())[0]
+    one = validate_history(demo[demo["queue"] == q0], interval_minutes=15)
+    for m in models:
+        t = time.perf_counter()
+        forecast(one, weeks=4, country="CN", model=m)
+        print(f"[{m}] fit+forecast, one queue ({q0}, {one.start:%Y-%m-%d}..{one.end:%Y-%m-%d}, 15-min, 4 weeks): "
+              f"{time.perf_counter() - t:.2f} s")
     origins = [pd.Timestamp(x) for x in ("2025-09-22", "2026-01-26", "2026-04-27", "2026-08-31")]
-    bt = backtest(demo, 15, origins, 4, country="CN")
-    report("demo (15-min, 4 weeks ahead, origins before National Day, Spring Festival, Labour Day, none)", bt)
+    for m in models:
+        demo_report(m, backtest(demo, 15, origins, 4, country="CN", model=m))
+    return 0
+
+
+def demo_report(m: str, bt: pd.DataFrame) -> None:
+    report(f"[{m}] demo (15-min, 4 weeks ahead, origins before National Day, Spring Festival, Labour Day, none)", bt)
     from wfm.calendar import day_calendar
 
     cal = day_calendar(bt["interval_start"].dt.normalize().unique(), "CN").set_index("date")
@@ -88,7 +102,6 @@ def main() -> int:
     per_naive = bt.groupby("week").apply(lambda g: wape(g["naive"], g["actual"]))
     hw, ow = per[wk_hol].mean(), per[~wk_hol].mean()
     print(f"  holiday weeks WAPE={hw:.4f} (naive {per_naive[wk_hol].mean():.4f}), ordinary weeks WAPE={ow:.4f}, ratio={hw / ow:.2f}")
-    return 0
 
 
 if __name__ == "__main__":
