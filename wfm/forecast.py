@@ -721,8 +721,9 @@ def forecast(
 ) -> pd.DataFrame:
     """Forecast every queue of ``history`` for ``weeks`` weeks from ``start`` (default: the day after history).
 
-    ``model``: 'calendar' (the holiday-aware regression, default), 'seasonal_naive' (last week repeated) or
-    'auto' (per queue, the one with the lower WAPE over the last few weekly backtest origins).
+    ``model``: 'calendar' (the holiday-aware regression, default), 'seasonal_naive' (last week repeated), 'ets'
+    (Holt-Winters on daily totals with explicit holiday factors), 'mstl' (MSTL on the interval series) or
+    'auto' (per queue, the one with the lowest WAPE over the last few weekly backtest origins, all models).
     ``events``: ``date, name, effect`` (see ``load_events``). ``clean_outliers``: outlier days are flagged
     and fitted as missing (listed in ``result.attrs['outliers']``).
     Returns ``queue, interval_start, offered, offered_lo, offered_hi, aht_s, is_holiday``: offered in calls per
