@@ -77,16 +77,18 @@ AGENT_COLUMNS = (
     "agent_id", "name", "team", "queues", "contract", "min_hours_week", "max_hours_week", "max_days_week",
     "hourly_rate", "night_ok",
 )
+# Optional: empty or absent means always available, no leave, no preference, seniority 0.
+OPTIONAL_AGENT_COLUMNS = ("availability", "leave", "preferred_start", "preferred_days_off", "seniority")
 CONTRACTS = ("full_time", "part_time")
 SHIFT_COLUMNS = ("shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count")
 ROSTER_COLUMNS = [
     "agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
-    "break_start", "break_end", "paid_hours", "is_holiday",
+    "break_start", "break_end", "paid_hours", "is_holiday", "is_overtime",
 ]
 UNFILLED_COLUMNS = ["shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday"]
 SUMMARY_COLUMNS = [
-    "agent_id", "name", "team", "shifts", "paid_hours", "nights", "weekend_shifts", "holiday_shifts",
-    "min_hours_shortfall",
+    "agent_id", "name", "team", "shifts", "paid_hours", "overtime_hours", "nights", "weekend_shifts",
+    "holiday_shifts", "min_hours_shortfall", "preferred_days_off_worked", "mean_start_deviation_h", "start_times",
 ]
 LEDGER_COLUMNS = ["agent_id", "holiday_shifts"]
 
@@ -210,6 +212,7 @@ def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int
         )
     lines = list(_lines) if _lines is not None else [i + 2 for i in range(len(df))]
     out: dict[str, list] = {c: [] for c in AGENT_COLUMNS}
+    opt: dict[str, list] = {c: [] for c in OPTIONAL_AGENT_COLUMNS}
     seen: dict[str, int] = {}
     for pos in range(len(df)):
         line = lines[pos]
@@ -266,15 +269,168 @@ def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int
         out["max_days_week"].append(int(days))
         out["hourly_rate"].append(nums["hourly_rate"])
         out["night_ok"].append(bool(night))
+        for col, parse in (("availability", parse_availability), ("leave", parse_leave),
+                           ("preferred_start", parse_start), ("preferred_days_off", parse_days)):
+            text = _cell(df[col].iloc[pos]) if col in df.columns else ""
+            try:
+                parse(text)
+            except ValueError as err:
+                fail(str(err), col)
+            opt[col].append(text)
+        text = _cell(df["seniority"].iloc[pos]) if "seniority" in df.columns else ""
+        try:
+            sen = float(text) if text else 0.0
+        except ValueError:
+            sen = float("nan")
+        if not math.isfinite(sen) or sen < 0:
+            fail(f"'{text}' is not a number >= 0 (years of service or a rank)", "seniority")
+        opt["seniority"].append(sen)
     res = pd.DataFrame(out)
+    for col in OPTIONAL_AGENT_COLUMNS:
+        res[col] = pd.Series(opt[col], dtype=float if col == "seniority" else object)
     res = res.astype({"min_hours_week": float, "max_hours_week": float, "max_days_week": int,
                       "hourly_rate": float, "night_ok": bool})
     for c in ("agent_id", "name", "team", "queues", "contract"):
         res[c] = res[c].astype(str)
-    extra = [c for c in df.columns if c not in AGENT_COLUMNS]
+    extra = [c for c in df.columns if c not in AGENT_COLUMNS and c not in OPTIONAL_AGENT_COLUMNS]
     for c in extra:
         res[c] = df[c].to_numpy()
     return res
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Optional agent columns: availability, leave, preferences, seniority
+# ----------------------------------------------------------------------------------------------------------
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _day(token: str) -> int | None:
+    t = token.strip().lower()[:3]
+    return _DAY_NAMES.index(t) if t in _DAY_NAMES else None
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """Weekdays (Monday = 0) from text like ``"Sat;Sun"``, ``"Mon-Fri"`` or ``"Mon,Wed,Fri"``.
+    Raises ValueError with a sentence when a token is not a weekday."""
+    out: set[int] = set()
+    for part in text.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            a, b = (_day(p) for p in part.split("-", 1))
+            if a is None or b is None:
+                raise ValueError(f"'{part}' is not a range of weekdays like Mon-Fri")
+            k = a
+            while True:
+                out.add(k)
+                if k == b:
+                    break
+                k = (k + 1) % 7  # Fri-Mon wraps over the weekend
+        else:
+            d = _day(part)
+            if d is None or len(part) < 3:
+                raise ValueError(f"'{part}' is not a weekday (Mon, Tue, ..., Sun)")
+            out.add(d)
+    return frozenset(out)
+
+
+def _minutes(hhmm: str) -> int:
+    h, _, m = hhmm.strip().partition(":")
+    if not (h.isdigit() and m.isdigit() and len(m) == 2):
+        raise ValueError(f"'{hhmm}' is not a time HH:MM")
+    v = int(h) * 60 + int(m)
+    if not 0 <= v <= 1440 or int(m) >= 60:
+        raise ValueError(f"'{hhmm}' is not a time of day from 00:00 to 24:00")
+    return v
+
+
+def parse_availability(text: str) -> tuple[tuple[frozenset[int], int, int], ...]:
+    """Availability windows ``(weekdays, start_min, end_min)`` from text like
+    ``"Mon-Fri 08:00-20:00; Sat 09:00-13:00"`` (empty: always available).
+
+    A window without hours (``"Sat"``) admits any shift starting on those days. With hours, a shift must
+    start on one of the days at or after ``start`` and end by ``end`` of that day; an ``end`` at or before
+    ``start`` (``"22:00-07:00"``) is on the next day, for night workers. Minutes from the start of the day.
+    """
+    out = []
+    for win in text.split(";"):
+        win = win.strip()
+        if not win:
+            continue
+        days_txt, _, hours = win.partition(" ")
+        days = parse_days(days_txt)
+        hours = hours.strip()
+        if not hours:
+            out.append((days, 0, 10 * 1440))
+            continue
+        a, sep, b = hours.partition("-")
+        if not sep:
+            raise ValueError(f"'{hours}' is not a span of hours like 08:00-20:00")
+        s0, e0 = _minutes(a), _minutes(b)
+        if e0 <= s0:
+            e0 += 1440
+        out.append((days, s0, e0))
+    return tuple(out)
+
+
+def parse_leave(text: str) -> frozenset[pd.Timestamp]:
+    """Leave days from text like ``"2026-10-12..2026-10-16; 2026-10-20"`` (dates YYYY-MM-DD, inclusive ranges)."""
+    out: set[pd.Timestamp] = set()
+    for part in text.replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        a, sep, b = part.partition("..")
+        try:
+            d0 = pd.Timestamp(pd.to_datetime(a.strip(), format="%Y-%m-%d"))
+            d1 = pd.Timestamp(pd.to_datetime(b.strip(), format="%Y-%m-%d")) if sep else d0
+        except (ValueError, TypeError):
+            raise ValueError(f"'{part}' is not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD") from None
+        if d1 < d0:
+            raise ValueError(f"'{part}' ends before it starts")
+        if (d1 - d0).days > 366:
+            raise ValueError(f"'{part}' is more than a year of leave")
+        out.update(pd.date_range(d0, d1, freq="D"))
+    return frozenset(out)
+
+
+def parse_start(text: str) -> float | None:
+    """Preferred shift start ``HH:MM`` as hours of the day, or None when empty."""
+    if not text.strip():
+        return None
+    v = _minutes(text)
+    if v >= 1440:
+        raise ValueError(f"'{text}' is not a start time from 00:00 to 23:59")
+    return v / 60.0
+
+
+def shifts_allowed(start: pd.Series, end: pd.Series, availability: str, leave: str) -> np.ndarray:
+    """True for each shift ``[start, end)`` the agent may work: inside an availability window (see
+    :func:`parse_availability`) and touching no leave day (a shift crossing midnight touches both days)."""
+    start = pd.Series(pd.to_datetime(start)).reset_index(drop=True)
+    end = pd.Series(pd.to_datetime(end)).reset_index(drop=True)
+    ok = np.ones(len(start), dtype=bool)
+    wins = parse_availability(availability)
+    if wins:
+        day = start.dt.normalize()
+        wd = day.dt.day_of_week.to_numpy()
+        s_min = ((start - day) / pd.Timedelta(minutes=1)).to_numpy()
+        e_min = ((end - day) / pd.Timedelta(minutes=1)).to_numpy()
+        fit = np.zeros(len(start), dtype=bool)
+        for days, w0, w1 in wins:
+            fit |= np.isin(wd, list(days)) & (s_min >= w0 - 1e-9) & (e_min <= w1 + 1e-9)
+        ok &= fit
+    off = parse_leave(leave)
+    if off:
+        last = (end - pd.Timedelta(seconds=1)).dt.normalize()
+        first = start.dt.normalize()
+        touch = np.zeros(len(start), dtype=bool)
+        for d in off:
+            touch |= ((first <= d) & (last >= d)).to_numpy()
+        ok &= ~touch
+    return ok
 
 
 def read_ledger(path: str | Path) -> pd.DataFrame:
@@ -688,6 +844,41 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     led_map = dict(zip(led["agent_id"], led["holiday_shifts"]))
     base_hol = np.array([int(led_map.get(a, 0)) for a in a_ids], dtype=np.int64)
 
+    # Availability and leave (hard), per agent; agents with neither share one all-true mask.
+    allowed_cache: dict[tuple[str, str], np.ndarray] = {}
+    a_allowed: list[np.ndarray | None] = []
+    for av, lv in zip(ag["availability"], ag["leave"]):
+        if not av and not lv:
+            a_allowed.append(None)
+            continue
+        if (av, lv) not in allowed_cache:
+            allowed_cache[(av, lv)] = shifts_allowed(s["start"], s["end"], av, lv) if n_s else np.zeros(0, bool)
+        a_allowed.append(allowed_cache[(av, lv)])
+
+    # Soft goals: preference cost of each (agent, shift), weighted up by seniority.
+    wts = rcfg.weights
+    start_h = ((s["start"] - s["date"]) / pd.Timedelta(hours=1)).to_numpy(dtype=float) if n_s else np.zeros(0)
+    start_key = np.round(start_h * 60).astype(np.int64)  # start time of day [min]
+    wday = s["date"].dt.day_of_week.to_numpy() if n_s else np.zeros(0, dtype=np.int64)
+    weekend = wday >= 5
+    sen = ag["seniority"].to_numpy(dtype=float)
+    sen_f = 1.0 + float(wts.seniority_boost) * (sen / sen.max() if n_a and sen.max() > 0 else np.zeros(n_a))
+    a_pref: list[np.ndarray | None] = []
+    for i in range(n_a):
+        ps = parse_start(ag["preferred_start"].iloc[i])
+        off = parse_days(ag["preferred_days_off"].iloc[i])
+        if ps is None and not off:
+            a_pref.append(None)
+            continue
+        c = np.zeros(n_s)
+        if ps is not None:
+            d = np.abs(start_h - ps) % 24.0
+            c += float(wts.preferred_start_per_h) * np.minimum(d, 24.0 - d)
+        if off:
+            c += float(wts.preferred_day_off) * np.isin(wday, list(off))
+        a_pref.append(c * sen_f[i])
+    ot_after = pay.weekly_overtime_after_h
+
     # Eligibility per class of agents (skills, contract, night) over all shifts.
     class_mask: dict[tuple, np.ndarray] = {}
     a_class = []
@@ -705,6 +896,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     last_end = np.full(n_a, np.iinfo(np.int64).min // 4, dtype=np.int64)  # seconds since the first day
     worked_days: list[set[int]] = [set() for _ in range(n_a)]
     hol_so_far = np.zeros(n_a, dtype=np.int64)
+    wkd_so_far = np.zeros(n_a, dtype=np.int64)  # weekend shifts in this horizon so far
     assigned: list[tuple[int, int]] = []  # (agent, shift)
     shortfall = np.zeros(n_a, dtype=float)
     weeks_info = []
@@ -747,6 +939,8 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
             if a_days[a] <= 0:
                 continue
             m = class_mask[a_class[a]] & w_set & (paid <= a_max[a] + 1e-9) & (start_t >= last_end[a] + rest_t)
+            if a_allowed[a] is not None:
+                m &= a_allowed[a]
             for g in np.flatnonzero(m):
                 g = int(g)
                 v = _var(prob, f"x_{a}_{g}", cat=pulp.LpBinary)
@@ -772,6 +966,9 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         # Per-agent rules
         hol_rows = [int(g) for g in w_rows if is_hol[g]]
         hol_eligible = [a for a in range(n_a) if any(is_hol[g] for g in by_agent[a])]
+        wkd_agents = [a for a in range(n_a) if any(weekend[g] for g in by_agent[a])]
+        w0 = min((int(wkd_so_far[a]) for a in wkd_agents), default=0)
+        wkd_rel = {a: int(wkd_so_far[a]) - w0 for a in wkd_agents}
         for a in range(n_a):
             gs = by_agent[a]
             have = set(gs)
@@ -790,6 +987,34 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 sf = _var(prob, f"short_{a}", 0)
                 obj_terms.append((sf, W_SHORTFALL_PER_H))
                 prob += pulp.LpConstraint(hours + sf, pulp.LpConstraintGE, f"minh_{a}", float(need))
+            # soft goals: preferences; few distinct start times (stable shifts); no weekly overtime
+            if a_pref[a] is not None:
+                obj_terms.extend((x[(a, g)], float(a_pref[a][g])) for g in gs if a_pref[a][g] > 0)
+            by_start: dict[int, list[int]] = defaultdict(list)
+            for g in gs:
+                by_start[int(start_key[g])].append(g)
+            if len(by_start) > 1 and wts.stable_start > 0:
+                for k, lst in by_start.items():
+                    sv = _var(prob, f"st_{a}_{k}", 0, 1, cat=pulp.LpBinary)
+                    obj_terms.append((sv, float(wts.stable_start)))
+                    n_k = len({int(day_idx[g]) for g in lst})
+                    prob += pulp.LpConstraint(pulp.LpAffineExpression([(x[(a, g)], 1) for g in lst] + [(sv, -n_k)]),
+                                              pulp.LpConstraintLE, f"stable_{a}_{k}", 0)
+            if ot_after is not None and wts.overtime_per_h > 0:
+                limit_ot = float(ot_after) * days_in / 7.0
+                if min(a_max[a], sum(paid[g] for g in gs)) > limit_ot + 1e-9:
+                    ov = _var(prob, f"ot_{a}", 0)
+                    obj_terms.append((ov, float(wts.overtime_per_h)))
+                    prob += pulp.LpConstraint(hours - ov, pulp.LpConstraintLE, f"ot_{a}", limit_ot)
+            wg = [g for g in gs if weekend[g]]
+            if wg and wts.weekend_fairness > 0:
+                yw = pulp.LpAffineExpression([(x[(a, g)], 1) for g in wg])
+                zs = []
+                for j in range(1, len({int(day_idx[g]) for g in wg}) + 1):
+                    z = _var(prob, f"wz_{a}_{j}", 0, 1)
+                    obj_terms.append((z, float(wts.weekend_fairness) * (wkd_rel[a] + j)))
+                    zs.append((z, 1))
+                prob += pulp.LpConstraint(pulp.LpAffineExpression(zs) - yw, pulp.LpConstraintEQ, f"wkz_{a}", 0)
             # one shift per day
             for d, lst in per_day.items():
                 if len(lst) > 1:
@@ -866,11 +1091,15 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 worked_days[a].add(int(day_idx[g]))
                 if is_hol[g]:
                     hol_so_far[a] += 1
+                if weekend[g]:
+                    wkd_so_far[a] += 1
         for a in range(n_a):
             if by_agent[a]:
                 shortfall[a] += max(0.0, a_min[a] * min_frac - week_hours[a])
 
-    return _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg)
+    hol_ok = np.array([bool(np.any(class_mask[a_class[a]] & is_hol & (a_allowed[a] if a_allowed[a] is not None else True)))
+                       for a in range(n_a)], dtype=bool) if n_s else np.zeros(n_a, dtype=bool)
+    return _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_ok)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -899,7 +1128,40 @@ def _message(row) -> str:
     return text
 
 
-def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg) -> RosterResult:
+def _overtime_by_row(ros: pd.DataFrame, ag: pd.DataFrame, cfg) -> np.ndarray:
+    """Overtime hours of each roster row, by the same rules as the cost report (:func:`wfm.costs.cost_roster`,
+    which splits the hours by day; each row is keyed apart so that its hours are not merged)."""
+    from .costs import cost_roster  # costs come after the roster in the pipeline; imported late
+
+    if not len(ros):
+        return np.zeros(0)
+    keyed = ros.assign(queue=np.arange(len(ros)).astype(str))
+    c = cost_roster(keyed, ag, cfg)
+    ot = c.groupby(c["queue"].astype(int))["overtime_hours"].sum()
+    return ot.reindex(range(len(ros)), fill_value=0.0).to_numpy(dtype=float)
+
+
+def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok) -> dict:
+    """Fairness figures: spread (max - min) of holiday shifts among the agents eligible for at least one
+    holiday shift of the horizon, in this horizon and with the ledger's past duty added; spread of weekend
+    shifts among agents who work any shift."""
+    out = {"holiday_eligible_agents": 0, "holiday_spread": None, "holiday_spread_with_ledger": None,
+           "weekend_spread": None}
+    by_id = summ.set_index("agent_id")
+    if hol_ok is not None and np.any(hol_ok):
+        ids = ag["agent_id"].to_numpy()[np.asarray(hol_ok, dtype=bool)]
+        now = by_id.loc[ids, "holiday_shifts"].to_numpy(dtype=int)
+        past = np.array([int(v) for v in pd.Series(dict(zip(led["agent_id"], led["holiday_shifts"]))).reindex(ids).fillna(0)])
+        out.update(holiday_eligible_agents=int(len(ids)), holiday_spread=int(now.max() - now.min()),
+                   holiday_spread_with_ledger=int((now + past).max() - (now + past).min()))
+    working = by_id.loc[by_id["shifts"] > 0, "weekend_shifts"]
+    if len(working):
+        out["weekend_spread"] = int(working.max() - working.min())
+    return out
+
+
+def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_ok=None) -> RosterResult:
+    rcfg = cfg.roster
     n_s = len(s)
     a_idx = np.array([a for a, _ in assigned], dtype=np.int64)
     g_idx = np.array([g for _, g in assigned], dtype=np.int64)
@@ -925,6 +1187,18 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg) -> R
     for c in ("date", "shift_start", "shift_end", "break_start", "break_end"):
         ros[c] = pd.to_datetime(ros[c]).astype("datetime64[ns]")
     ros = ros.sort_values(["date", "shift_start", "agent_id", "shift_id"], kind="stable").reset_index(drop=True)
+    ot_h = _overtime_by_row(ros, ag, cfg)
+    ros["is_overtime"] = ot_h > 1e-9
+    ros["_ot"] = ot_h
+    start_h = ((ros["shift_start"] - ros["date"]) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
+    pref_start = {a: parse_start(t) for a, t in zip(ag["agent_id"], ag["preferred_start"])}
+    pref_off = {a: parse_days(t) for a, t in zip(ag["agent_id"], ag["preferred_days_off"])}
+    ps = ros["agent_id"].map(pref_start).astype(float).to_numpy()
+    dev = np.abs(start_h - ps) % 24.0
+    ros["_dev"] = np.minimum(dev, 24.0 - dev)  # NaN where no preference
+    wd = ros["date"].dt.day_of_week.to_numpy()
+    ros["_off"] = [int(d) in pref_off[a] for a, d in zip(ros["agent_id"], wd)]
+    ros["_start"] = np.round(start_h * 60).astype(np.int64)
 
     # Unfilled
     filled = np.bincount(g_idx, minlength=n_s) if n_s else np.zeros(0, dtype=np.int64)
@@ -945,14 +1219,21 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg) -> R
         "nights": g["_night"].sum(),
         "weekend_shifts": g["_weekend"].sum(),
         "holiday_shifts": g["is_holiday"].sum(),
+        "overtime_hours": g["_ot"].sum(),
+        "preferred_days_off_worked": g["_off"].sum(),
+        "mean_start_deviation_h": g["_dev"].mean(),
+        "start_times": g["_start"].nunique(),
     })
     summ = ag[["agent_id", "name", "team"]].copy()
     summ = summ.join(per, on="agent_id")
-    for c in ("shifts", "nights", "weekend_shifts", "holiday_shifts"):
+    for c in ("shifts", "nights", "weekend_shifts", "holiday_shifts", "preferred_days_off_worked", "start_times"):
         summ[c] = summ[c].fillna(0).astype(int)
+    summ["overtime_hours"] = summ["overtime_hours"].fillna(0.0).astype(float).round(6)
+    summ["mean_start_deviation_h"] = summ["mean_start_deviation_h"].astype(float).round(3)
     summ["paid_hours"] = summ["paid_hours"].fillna(0.0).astype(float).round(6)
     summ["min_hours_shortfall"] = np.round(shortfall, 6)
     summ = summ[SUMMARY_COLUMNS].sort_values("agent_id", kind="stable").reset_index(drop=True)
+    dev_mean = round(float(ros["_dev"].mean()), 3) if ros["_dev"].notna().any() else None
     ros = ros[ROSTER_COLUMNS]
 
     # Ledger
@@ -995,6 +1276,10 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, rcfg) -> R
         "holiday_unfilled_below_share": hol_short,
         "agents_short_of_min_hours": int(len(short)),
         "min_hours_shortfall_h": round(float(summ["min_hours_shortfall"].sum()), 3),
+        "overtime_hours": round(float(summ["overtime_hours"].sum()), 3),
+        "preferred_days_off_worked": int(summ["preferred_days_off_worked"].sum()),
+        "mean_start_deviation_h": dev_mean,
+        **_spreads(summ, ag, led, hol_ok),
         "messages": msgs,
     }
     return RosterResult(roster=ros, unfilled=unf, agent_summary=summ, summary=summary, ledger=ledger)

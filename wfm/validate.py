@@ -11,6 +11,9 @@ Rules (``Violation.rule``):
 * ``contract`` - the shift's template is for the other contract (``schedule.templates[].contract``);
 * ``night`` - a shift touching the night window (``pay.night_start_h``-``pay.night_end_h``) for an agent
   who is not ``night_ok``;
+* ``leave`` - a shift touching (any minute of) a day of the agent's approved ``leave``;
+* ``availability`` - a shift not inside one of the agent's ``availability`` windows (it must start on one
+  of the window's weekdays, at or after its start, and end by its end);
 * ``overlap`` - two shifts of an agent overlap in time;
 * ``same day`` - two shifts of an agent start on the same calendar day (and do not overlap);
 * ``rest`` - less than ``roster.min_rest_h`` between the end of one shift and the start of the agent's next
@@ -41,7 +44,7 @@ import pandas as pd
 from .calendar import day_calendar, week_working_share
 from .errors import InputError
 from .io import read_table
-from .roster import agents_from_frame
+from .roster import agents_from_frame, parse_availability, parse_leave
 
 ROSTER_COLUMNS = [
     "agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
@@ -140,6 +143,8 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
     rc = cfg.roster
     ag = agents_from_frame(agents, source="agents")
     info = {r.agent_id: r for r in ag.itertuples(index=False)}
+    leave = {a: parse_leave(t) for a, t in zip(ag["agent_id"], ag["leave"])}
+    avail = {a: parse_availability(t) for a, t in zip(ag["agent_id"], ag["availability"])}
     ros = roster.copy().reset_index(drop=True)
     for c in ("date", "shift_start", "shift_end"):
         ros[c] = pd.to_datetime(ros[c])
@@ -170,6 +175,22 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
             add("contract", r.agent_id, r.v_day, f"template '{r.template}' is for {need}; agent is {a.contract}")
         if not a.night_ok and _night_minutes(r.shift_start, r.shift_end, cfg.pay.night_start_h, cfg.pay.night_end_h):
             add("night", r.agent_id, r.v_day, f"shift {when} touches the night window; agent is not night_ok")
+        off = leave[r.agent_id]
+        if off:
+            d, last = r.shift_start.normalize(), (r.shift_end - pd.Timedelta(seconds=1)).normalize()
+            while d <= last:
+                if d in off:
+                    add("leave", r.agent_id, d, f"shift {when} falls on {d.date()}, a day of approved leave")
+                    break
+                d += pd.Timedelta(days=1)
+        wins = avail[r.agent_id]
+        if wins:
+            s_min = (r.shift_start - r.v_day) / pd.Timedelta(minutes=1)
+            e_min = (r.shift_end - r.v_day) / pd.Timedelta(minutes=1)
+            wd = r.v_day.weekday()
+            if not any(wd in days and w0 <= s_min + _EPS and e_min <= w1 + _EPS for days, w0, w1 in wins):
+                add("availability", r.agent_id, r.v_day,
+                    f"shift {when} is outside the agent's availability '{a.availability}'")
 
     # Per-agent sequences
     for aid, grp in ros.sort_values(["agent_id", "shift_start", "shift_end", "shift_id"]).groupby("agent_id", sort=True):
