@@ -807,10 +807,11 @@ def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:
     return apply_opening_hours(fc, f.opening_hours, history.interval_minutes)
 
 
-def _forecast_cfg(history: History, cfg, progress=None) -> pd.DataFrame:
+def forecast_kwargs(cfg) -> dict:
+    """Keyword arguments of :func:`forecast` from a Config (site country, forecast section; the events file
+    is read here, so the arguments carry data, not paths): ``forecast(history, **forecast_kwargs(cfg))``."""
     f = cfg.forecast
-    return forecast(
-        history,
+    return dict(
         weeks=f.weeks,
         start=f.start,
         country=cfg.site.country,
@@ -821,8 +822,11 @@ def _forecast_cfg(history: History, cfg, progress=None) -> pd.DataFrame:
         model=f.model,
         events=load_events(f.events_file) if f.events_file else None,
         clean_outliers=f.clean_outliers,
-        progress=progress,
     )
+
+
+def _forecast_cfg(history: History, cfg, progress=None) -> pd.DataFrame:
+    return forecast(history, **forecast_kwargs(cfg), progress=progress)
 
 
 @dataclass(frozen=True)
