@@ -196,3 +196,32 @@ def test_overtime_flag_matches_the_cost_rules():
     assert ros.loc[(ros["paid_hours"] == 10) & (ros["date"].dt.day_of_week < 5), "is_overtime"].all()
     summ = res.agent_summary.set_index("agent_id")
     assert summ["overtime_hours"].sum() == pytest.approx(costs["overtime_hours"].sum())
+
+
+def test_ledger_recency_breaks_ties_and_is_written():
+    # Equal past counts; A0 and A1 worked the most recent holiday. One holiday seat a day on two National
+    # Day days goes to A2 and A3 (who last worked long ago or never), one each (a third seat would go to
+    # A0 or A1: counts come first).
+    sh = pd.DataFrame([shift("sales", d, 9, "FT9", 1) for d in pd.date_range("2026-10-01", periods=2)])
+    ag = pool(n=4)
+    from wfm.roster import ledger_from_frame
+
+    led = ledger_from_frame(pd.DataFrame({"agent_id": ["A0", "A1", "A2", "A3"], "holiday_shifts": [2, 2, 2, 2],
+                                          "last_holiday": ["2026-05-01", "2026-05-01", "2025-10-03", ""]}))
+    res = build_roster(sh, ag, CFG, ledger=led)
+    assert sorted(res.roster["agent_id"]) == ["A2", "A3"]
+    out = res.ledger.set_index("agent_id")
+    assert out.loc["A0", "last_holiday"] == pd.Timestamp("2026-05-01")
+    worked = res.roster.groupby("agent_id")["date"].max()
+    for a, d in worked.items():
+        assert out.loc[a, "last_holiday"] == d
+    assert out["holiday_shifts"].sum() == 8 + 2
+
+
+def test_ledger_bad_date_names_row_and_column():
+    from wfm.roster import ledger_from_frame
+
+    with pytest.raises(InputError, match="not a date") as err:
+        ledger_from_frame(pd.DataFrame({"agent_id": ["A0", "A1"], "holiday_shifts": [1, 2],
+                                        "last_holiday": ["2026-05-01", "May 1"]}), source="ledger.csv")
+    assert err.value.row == 3 and err.value.column == "last_holiday"

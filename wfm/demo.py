@@ -148,10 +148,13 @@ LAST = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zh
 
 
 
-def demo_agents(n_sales: int = 44, n_service: int = 72, n_both: int = 12, part_time_share: float = 0.2, seed: int = DEMO_SEED) -> pd.DataFrame:
+def demo_agents(n_sales: int = 44, n_service: int = 72, n_both: int = 12, part_time_share: float = 0.2,
+                seed: int = DEMO_SEED, leave_from: str = "2026-10-12") -> pd.DataFrame:
     """An agent list: ``agent_id, name, team, queues, contract, min_hours_week, max_hours_week,
-    max_days_week, hourly_rate, night_ok``. Full-time: 32-40 h in at most 5 days; part-time: 8-20 h
-    (China: part-time work is at most 4 h a day and 24 h a week). Hourly rates in CNY."""
+    max_days_week, hourly_rate, night_ok, availability, leave, preferred_start, preferred_days_off,
+    seniority``. Full-time: 32-40 h in at most 5 days; part-time: 8-20 h (China: part-time work is at most
+    4 h a day and 24 h a week). Hourly rates in CNY; seniority in years; about 6% of agents take 3-5 days
+    of leave starting within 10 days of ``leave_from``."""
     rng = np.random.default_rng(seed + 1)
     rows = []
     specs = [("sales", "Sales", n_sales), ("service", "Service", n_service), ("sales;service", "Blended", n_both)]
@@ -181,4 +184,25 @@ def demo_agents(n_sales: int = 44, n_service: int = 72, n_both: int = 12, part_t
                     "night_ok": "false" if (part or rng.random() < 0.15) else "true",
                 }
             )
+    # Availability, leave, preferences and seniority: drawn from a separate stream so that the columns above
+    # stay as they were.
+    rng2 = np.random.default_rng(seed + 2)
+    leave_from = pd.Timestamp(leave_from)
+    for r in rows:
+        part = r["contract"] == "part_time"
+        r["availability"] = ""
+        if part and rng2.random() < 0.4:
+            r["availability"] = str(rng2.choice(["Mon-Fri 07:00-22:00", "Mon-Sat 09:00-18:00"]))
+        r["leave"] = ""
+        if rng2.random() < 0.06:  # a few days of annual leave in the last two weeks of the demo horizon
+            d0 = leave_from + pd.Timedelta(days=int(rng2.integers(0, 10)))
+            r["leave"] = f"{d0.date()}..{(d0 + pd.Timedelta(days=int(rng2.integers(2, 5)))).date()}"
+        r["preferred_start"] = ""
+        if rng2.random() < 0.4:
+            r["preferred_start"] = str(rng2.choice(["08:00", "09:00", "13:00"] if part or r["night_ok"] == "false"
+                                                   else ["07:00", "08:00", "09:00", "12:00", "14:00", "22:00"]))
+        r["preferred_days_off"] = ""
+        if rng2.random() < 0.3:
+            r["preferred_days_off"] = str(rng2.choice(["Sat;Sun", "Sun", "Sat", "Wed"]))
+        r["seniority"] = int(min(15, rng2.geometric(0.25) - 1))
     return pd.DataFrame(rows)

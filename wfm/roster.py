@@ -90,7 +90,7 @@ SUMMARY_COLUMNS = [
     "agent_id", "name", "team", "shifts", "paid_hours", "overtime_hours", "nights", "weekend_shifts",
     "holiday_shifts", "min_hours_shortfall", "preferred_days_off_worked", "mean_start_deviation_h", "start_times",
 ]
-LEDGER_COLUMNS = ["agent_id", "holiday_shifts"]
+LEDGER_COLUMNS = ["agent_id", "holiday_shifts", "last_holiday"]  # last_holiday optional on input
 
 _TRUE = {"true", "t", "yes", "y", "1"}
 _FALSE = {"false", "f", "no", "n", "0"}
@@ -112,6 +112,10 @@ W_HOL_MAX = 3.0
 # The convex spread term: the j-th holiday shift of an agent with base load b costs W_HOL_SPREAD * (b + j).
 # Small, so it breaks ties left by the max term (who among the less-loaded agents takes the duty).
 W_HOL_SPREAD = 1.0
+
+# Among agents with equal holiday counts, the one who worked the most recent holiday pays this per holiday
+# shift (scaled by recency in [0, 1]): below every other holiday term, it only breaks ties.
+W_HOL_RECENT = 0.5
 
 MAX_MESSAGES = 20  # unfilled-shift sentences listed before a summary sentence
 
@@ -443,17 +447,19 @@ def read_ledger(path: str | Path) -> pd.DataFrame:
 
 
 def ledger_from_frame(df: pd.DataFrame | None, source: str = "ledger", _lines: list[int] | None = None) -> pd.DataFrame:
-    """Validate a ledger frame; returns ``agent_id (str), holiday_shifts (int)`` sorted by agent_id."""
+    """Validate a ledger frame; returns ``agent_id (str), holiday_shifts (int), last_holiday (date or NaT:
+    the latest public holiday the agent worked, optional on input)`` sorted by agent_id."""
     if df is None:
-        return pd.DataFrame({"agent_id": pd.Series([], dtype=str), "holiday_shifts": pd.Series([], dtype=int)})
+        return pd.DataFrame({"agent_id": pd.Series([], dtype=str), "holiday_shifts": pd.Series([], dtype=int),
+                             "last_holiday": pd.Series([], dtype="datetime64[ns]")})
     df = df.copy()
     df.columns = [str(c).strip() for c in df.columns]
-    missing = [c for c in LEDGER_COLUMNS if c not in df.columns]
+    missing = [c for c in LEDGER_COLUMNS[:2] if c not in df.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(df.columns) or 'none'}",
                          file=source, row=1, column=missing[0])
     lines = list(_lines) if _lines is not None else [i + 2 for i in range(len(df))]
-    ids, counts, seen = [], [], {}
+    ids, counts, lasts, seen = [], [], [], {}
     for pos in range(len(df)):
         aid, text = _cell(df["agent_id"].iloc[pos]), _cell(df["holiday_shifts"].iloc[pos])
         if not aid:
@@ -469,9 +475,20 @@ def ledger_from_frame(df: pd.DataFrame | None, source: str = "ledger", _lines: l
         if not math.isfinite(v) or v < 0 or not v.is_integer():
             raise InputError(f"'{text}' is not a whole number >= 0", file=source, row=lines[pos],
                              column="holiday_shifts")
+        raw = df["last_holiday"].iloc[pos] if "last_holiday" in df.columns else ""
+        last = "" if raw is pd.NaT else _cell(raw)
+        try:
+            if isinstance(raw, (pd.Timestamp, np.datetime64)) and last:
+                lasts.append(pd.Timestamp(raw).normalize())  # already typed (a ledger read before)
+            else:
+                lasts.append(pd.Timestamp(pd.to_datetime(last, format="%Y-%m-%d")) if last else pd.NaT)
+        except (ValueError, TypeError):
+            raise InputError(f"'{last}' is not a date YYYY-MM-DD", file=source, row=lines[pos],
+                             column="last_holiday") from None
         ids.append(aid)
         counts.append(int(v))
-    out = pd.DataFrame({"agent_id": pd.Series(ids, dtype=str), "holiday_shifts": pd.Series(counts, dtype=int)})
+    out = pd.DataFrame({"agent_id": pd.Series(ids, dtype=str), "holiday_shifts": pd.Series(counts, dtype=int),
+                        "last_holiday": pd.Series(lasts, dtype="datetime64[ns]")})
     return out.sort_values("agent_id", kind="stable").reset_index(drop=True)
 
 
@@ -843,6 +860,14 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     a_days = np.minimum(ag["max_days_week"].to_numpy(dtype=int), day_cap_rule)
     led_map = dict(zip(led["agent_id"], led["holiday_shifts"]))
     base_hol = np.array([int(led_map.get(a, 0)) for a in a_ids], dtype=np.int64)
+    # Recency of past holiday duty in [0, 1]: 0 never (or the oldest), 1 the most recent. Among agents with
+    # the same count, those who worked the last holidays are picked last.
+    last_map = {a: d for a, d in zip(led["agent_id"], led["last_holiday"]) if pd.notna(d)}
+    recency = np.zeros(n_a)
+    if last_map:
+        order = sorted({d for d in last_map.values()})
+        rank = {d: (k + 1) / len(order) for k, d in enumerate(order)}
+        recency = np.array([rank.get(last_map.get(a), 0.0) for a in a_ids])
 
     # Availability and leave (hard), per agent; agents with neither share one all-true mask.
     allowed_cache: dict[tuple[str, str], np.ndarray] = {}
@@ -1053,6 +1078,8 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 y = pulp.LpAffineExpression([(x[(a, g)], 1) for g in hg])
                 rel = load[a] - b0
                 prob += pulp.LpConstraint(y - hmax, pulp.LpConstraintLE, f"holmax_{a}", -rel)
+                if recency[a] > 0:
+                    obj_terms.extend((x[(a, g)], W_HOL_RECENT * float(recency[a])) for g in hg)
                 n_days = len({int(day_idx[g]) for g in hg})
                 zs = []
                 for j in range(1, n_days + 1):
@@ -1239,9 +1266,14 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_o
     # Ledger
     new = dict(zip(summ["agent_id"], summ["holiday_shifts"]))
     old = dict(zip(led["agent_id"], led["holiday_shifts"]))
+    last = {a: d for a, d in zip(led["agent_id"], led["last_holiday"]) if pd.notna(d)}
+    hol_rows = ros[ros["is_holiday"]]
+    for a, d in hol_rows.groupby("agent_id")["date"].max().items():
+        last[a] = max(d, last[a]) if a in last else d
     ids = sorted(set(old) | set(new))
     ledger = pd.DataFrame({"agent_id": pd.Series(ids, dtype=str),
-                           "holiday_shifts": pd.Series([int(old.get(i, 0)) + int(new.get(i, 0)) for i in ids], dtype=int)})
+                           "holiday_shifts": pd.Series([int(old.get(i, 0)) + int(new.get(i, 0)) for i in ids], dtype=int),
+                           "last_holiday": pd.Series([last.get(i, pd.NaT) for i in ids], dtype="datetime64[ns]")})
 
     # Messages
     msgs = []
