@@ -31,6 +31,28 @@ out = Console()
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (YAML or TOML); default: the built-in demo config.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress output.")
+WorkersOpt = typer.Option(
+    None, "--workers", help="Forecast and staff the queues in parallel on a local Dask cluster of N worker processes "
+    "(when there is more than one queue); results are identical to the serial run.")
+SchedulerOpt = typer.Option(
+    None, "--scheduler", help="Run the per-queue work on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+    "(its workers need the same wfm installed).")
+
+
+def _backend(workers: Optional[int], scheduler: Optional[str], queues: int, quiet: bool = False):
+    """The Dask or serial backend for per-queue work (a context manager); says which when it is Dask."""
+    from contextlib import contextmanager
+
+    from .parallel import open_backend
+
+    @contextmanager
+    def cm():
+        with open_backend(workers, scheduler, queues=queues) as be:
+            if be.split and not quiet:
+                console.print(f"{queues} queues on {be.describe()}", highlight=False)
+            yield be
+
+    return cm()
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -122,6 +144,8 @@ def demo(
     name: str = typer.Option("demo", help="Run name."),
     quiet: bool = QuietOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ):
     """Run the whole pipeline on the built-in demo data (two queues of a 24/7 center in China).
 
@@ -143,7 +167,8 @@ def demo(
                                 source="demo history", interval_minutes=cfg.interval_minutes)
         with resources.as_file(resources.files("wfm").joinpath("data", "demo_agents.csv")) as p:
             agents = _load_agents(p)
-        res = run_pipeline(hist, agents, cfg, base=out_dir, name=name, stage=stage)
+        with _backend(workers, scheduler, len(hist.queues), quiet) as be:
+            res = run_pipeline(hist, agents, cfg, base=out_dir, name=name, stage=stage, backend=be)
         done()
     _print_summary(res, time.perf_counter() - t0, as_json)
 
@@ -160,6 +185,8 @@ def run(
     fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
     quiet: bool = QuietOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ):
     """Run the whole pipeline on your data.
 
@@ -176,7 +203,9 @@ def run(
         hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
         ag = _load_agents(agents)
         led = _read_ledger(ledger) if ledger else None
-        res = run_pipeline(hist, ag, cfg, base=out_dir, name=name or history.stem, ledger=led, stage=stage)
+        with _backend(workers, scheduler, len(hist.queues), quiet) as be:
+            res = run_pipeline(hist, ag, cfg, base=out_dir, name=name or history.stem, ledger=led, stage=stage,
+                               backend=be)
         done()
     _print_summary(res, time.perf_counter() - t0, as_json)
 
@@ -215,13 +244,15 @@ def forecast(
     start: Optional[str] = typer.Option(None, help="First forecast day YYYY-MM-DD (default: the day after history)."),
     fill_gaps: bool = typer.Option(False, "--fill-gaps", help="Count missing history intervals as zero calls."),
     aggregate: Optional[int] = typer.Option(None, help="Write longer intervals than the history's, e.g. 30 or 60 [min]."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ):
     """Forecast offered calls and AHT per interval with a prediction interval.
 
     Example: wfm forecast --history calls.csv --weeks 4 --out forecasts/w40/forecast.csv
     """
     from .forecast import aggregate_forecast, apply_opening_hours, load_events, plot_forecast
-    from .forecast import forecast as run_forecast
+    from .parallel import forecast as run_forecast
     from .history import load_history
     from .io import atomic_path, write_csv
 
@@ -230,10 +261,12 @@ def forecast(
     for w in h.warnings:
         console.print(f"[yellow]warning:[/] {w}", highlight=False)
     f = cfg.forecast
-    fc = run_forecast(h, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
-                      subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
-                      default_aht_s=f.default_aht_s, model=f.model,
-                      events=load_events(f.events_file) if f.events_file else None, clean_outliers=f.clean_outliers)
+    with _backend(workers, scheduler, len(h.queues)) as be:
+        fc = run_forecast(h, backend=be, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
+                          subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
+                          default_aht_s=f.default_aht_s, model=f.model,
+                          events=load_events(f.events_file) if f.events_file else None,
+                          clean_outliers=f.clean_outliers)
     fc = apply_opening_hours(fc, f.opening_hours, h.interval_minutes)
     for q, days in fc.attrs.get("outliers", {}).items():
         if days:
@@ -420,6 +453,8 @@ def staff(
     shrinkage_file: Optional[Path] = typer.Option(
         None, "--shrinkage-file", help="Shrinkage by date and/or time of day, one column per part (docs/formats.md)."),
     history: Optional[Path] = typer.Option(None, "--history", "-H", help="Interval history with abandoned calls (for --patience estimate)."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ):
     """Agents per interval for the service-level target (Erlang C, or Erlang A with abandonment), then shrinkage.
 
@@ -430,8 +465,8 @@ def staff(
     from .config import parse_config
     from .history import load_history
     from .io import write_csv
+    from .parallel import requirements
     from .pipeline import staffing_kwargs
-    from .staffing import requirements
 
     cfg = _config(config)
     over = {k: v for k, v in (("model", model), ("patience_s", _patience_value(patience)), ("max_abandon", max_abandon),
@@ -449,7 +484,8 @@ def staff(
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
     info: dict = {}
-    req = requirements(fc, cfg, **staffing_kwargs(cfg, hist, fc, info=info))
+    with _backend(workers, scheduler, int(fc["queue"].nunique())) as be:
+        req = requirements(fc, cfg, backend=be, **staffing_kwargs(cfg, hist, fc, info=info))
     write_csv(req, out_file)
     st = cfg.staffing
     shrink = (f"shrinkage by interval from {st.shrinkage_file}" if st.shrinkage_file

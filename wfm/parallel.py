@@ -129,7 +129,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="15s", set_as_default=False)
+            client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as err:
             raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err})") from None
         try:
@@ -144,7 +144,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
     try:
         client = Client(cluster, set_as_default=False)
         try:
-            yield DaskBackend(client, f"LocalCluster on 127.0.0.1 ({workers} worker processes)")
+            yield DaskBackend(client, "LocalCluster on 127.0.0.1")
         finally:
             client.close()
     finally:

@@ -203,9 +203,12 @@ def run_pipeline(
     name: str = "run",
     ledger: pd.DataFrame | None = None,
     stage=None,
+    backend=None,
 ) -> RunResult:
-    """Run every stage and write the run's files. ``stage(name)`` is called as each stage starts."""
+    """Run every stage and write the run's files. ``stage(name)`` is called as each stage starts.
+    ``backend`` (from :func:`wfm.parallel.open_backend`; None: serial) runs forecasting and staffing per queue."""
     from . import forecast as fc_mod
+    from . import parallel
     from .report import build_report
     from .roster import build_roster
     from .scheduling import schedule
@@ -220,7 +223,7 @@ def run_pipeline(
     messages = list(history.warnings)
     with staged_dir(fdir) as ftmp, staged_dir(sdir) as stmp:
         tell("forecast")
-        fc = fc_mod.forecast_from_config(history, cfg)
+        fc = parallel.forecast_from_config(history, cfg, backend=backend)
         write_csv(fc, ftmp / "forecast.csv")
         fig = fc_mod.plot_forecast(history, fc)
         fig.savefig(ftmp / "forecast.png", dpi=110, metadata={"Software": None})
@@ -230,7 +233,7 @@ def run_pipeline(
 
         tell("staffing")
         staffing_info: dict = {}
-        req = requirements(fc, cfg, **staffing_kwargs(cfg, history, fc, info=staffing_info))
+        req = parallel.requirements(fc, cfg, backend=backend, **staffing_kwargs(cfg, history, fc, info=staffing_info))
         write_csv(req, stmp / "requirements.csv")
 
         tell("schedule")
