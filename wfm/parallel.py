@@ -53,7 +53,11 @@ class SerialBackend:
         for i, item in enumerate(items):
             if progress and labels is not None:
                 progress(labels[i])
-            out.append(fn(*item, **(kwargs or {})))
+            try:
+                out.append(fn(*item, **(kwargs or {})))
+            except Exception as err:
+                err.wfm_task_failed = True
+                raise
         return out
 
     def describe(self) -> str:
@@ -91,9 +95,11 @@ class DaskBackend:
                    for i, item in enumerate(items)]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=self.client.loop):
                 if fut.status == "error":
-                    fut.result()  # raises the task's own exception
+                    err = fut.exception()
+                    err.wfm_task_failed = True  # a task's own error, not the cluster's
+                    raise err
                 if progress and labels is not None:
                     progress(labels[index[fut.key]])
             return [f.result() for f in futures]
@@ -151,6 +157,19 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
         cluster.close()
 
 
+@contextmanager
+def _worded_as_serial(serial: Callable):
+    """A task's bad-input error is raised as the serial call words it (e.g. the row number in the whole
+    forecast, not in one queue's part): ``serial()`` is run to raise it. Errors of the cluster itself pass."""
+    try:
+        yield
+    except (WfmError, ValueError) as err:
+        if not getattr(err, "wfm_task_failed", False):
+            raise
+        serial()
+        raise
+
+
 def split_history(history: History) -> list[History]:
     """One History per queue (in ``history.queues`` order): the same rows, index labels and settings."""
     f, g = history.frame, history.gaps
@@ -171,12 +190,9 @@ def forecast(history: History, backend=None, progress=None, **kwargs) -> pd.Data
     if kw.get("start") is None:
         kw["start"] = fc_mod.default_start(history)
     parts = split_history(history)
-    try:
+    with _worded_as_serial(lambda: fc_mod.forecast(history, **kwargs)):
         res = backend.map(fc_mod.forecast, [(p,) for p in parts], kw,
                           labels=[f"forecast {q}" for q in history.queues], progress=progress)
-    except (WfmError, ValueError):
-        # the serial call words the error exactly as without a cluster (or, if it does not fail, gives the result)
-        return fc_mod.forecast(history, progress=progress, **kwargs)
     out = pd.concat(res, ignore_index=True)[fc_mod.FORECAST_COLUMNS]
     out = out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     out.attrs = {"models": {k: v for r in res for k, v in r.attrs["models"].items()},
@@ -220,11 +236,9 @@ def requirements(forecast: pd.DataFrame, cfg, backend=None, **kwargs) -> pd.Data
         kw = {"shrinkage": shrink[pos]} if per_row else {}
         items.append((df.iloc[pos], kw))
     common = {k: v for k, v in kwargs.items() if k != "shrinkage" or not per_row}
-    try:
+    with _worded_as_serial(serial):
         parts = backend.map(_requirements_part, [(part, cfg, kw) for part, kw in items], common,
                             labels=[f"staffing {q}" for q in queues])
-    except (WfmError, ValueError):
-        return serial()  # the serial call words the error (row numbers of the whole frame)
     # The serial call adds a 'shrinkage' column when shrinkage varies over all rows: a queue with one
     # constant share has no such column of its own, so it is filled with that share here.
     varies = per_row and shrink.size > 0 and float(np.ptp(shrink)) > 0
