@@ -142,3 +142,37 @@ def test_serial_unless_asked_and_clear_option_errors():
     with pytest.raises(InputError, match="not both"):
         with parallel.open_backend(workers=2, scheduler="tcp://127.0.0.1:8786", queues=3):
             pass
+
+
+def test_existing_scheduler_is_used_as_is(hist, cluster):
+    addr = cluster.client.scheduler.address
+    with parallel.open_backend(scheduler=addr, queues=4) as be:
+        assert isinstance(be, parallel.DaskBackend) and be.workers == 2
+        assert addr in be.describe()
+        _same(forecast(hist, weeks=1, model="seasonal_naive"),
+              parallel.forecast(hist, backend=be, weeks=1, model="seasonal_naive"))
+    assert cluster.client.scheduler_info(n_workers=-1)["workers"]  # the cluster outlives the run using it
+
+
+def test_cli_forecast_and_staff_with_scheduler_write_the_serial_bytes(hist, cfg, cluster, tmp_path):
+    from typer.testing import CliRunner
+
+    from wfm.cli import app
+    from wfm.pipeline import config_yaml
+
+    src = tmp_path / "history.csv"
+    hist.frame.to_csv(src, index=False)
+    conf = tmp_path / "center.yaml"
+    conf.write_text(config_yaml(cfg), encoding="utf-8")  # the demo config with 30-minute intervals
+    addr = cluster.client.scheduler.address
+    runner = CliRunner()
+    for name, extra in (("serial", ["-c", str(conf)]), ("dask", ["-c", str(conf), "--scheduler", addr])):
+        r = runner.invoke(app, ["forecast", "-H", str(src), "-o", str(tmp_path / name / "fc.csv"), "--weeks", "1", *extra])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(app, ["staff", "-f", str(tmp_path / "serial" / "fc.csv"), "-o", str(tmp_path / name / "req.csv"),
+                                *extra])
+        assert r.exit_code == 0, r.output
+    for f in ("fc.csv", "req.csv"):
+        assert (tmp_path / "serial" / f).read_bytes() == (tmp_path / "dask" / f).read_bytes()
+    r = runner.invoke(app, ["forecast", "-H", str(src), "-o", str(tmp_path / "x.csv"), "--workers", "0"])
+    assert r.exit_code == 2 and "at least 1 worker" in r.output and not (tmp_path / "x.csv").exists()

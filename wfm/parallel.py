@@ -139,6 +139,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
         except (OSError, TimeoutError, ValueError, TypeError) as err:
             raise InputError(f"--scheduler {scheduler}: cannot reach a Dask scheduler there ({err})") from None
         try:
+            _warm(client, f"--scheduler {scheduler}")
             yield DaskBackend(client, f"scheduler {scheduler}")
         finally:
             client.close()
@@ -150,6 +151,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
     try:
         client = Client(cluster, set_as_default=False)
         try:
+            _warm(client, "--workers")
             yield DaskBackend(client, "LocalCluster on 127.0.0.1")
         finally:
             client.close()
@@ -168,6 +170,29 @@ def _worded_as_serial(serial: Callable):
             raise
         serial()
         raise
+
+
+def _import_stages() -> str:
+    import wfm
+    import wfm.forecast
+    import wfm.staffing  # noqa: F401
+
+    return wfm.__version__
+
+
+def _warm(client, option: str) -> None:
+    """Import the stage modules on every worker now (seconds each), so the first tasks do not pay for it and
+    a worker without wfm, or with another version, fails here with a clear message, not mid-run."""
+    from . import __version__
+
+    try:
+        versions = client.run(_import_stages)
+    except ImportError as err:
+        raise InputError(f"{option}: the Dask workers cannot import wfm ({err}); install the same wfm there") from None
+    other = {w: v for w, v in versions.items() if v != __version__}
+    if other:
+        raise InputError(f"{option}: worker(s) {', '.join(sorted(other))} run wfm {', '.join(sorted(set(other.values())))}, "
+                         f"this is wfm {__version__}; install the same version there")
 
 
 def split_history(history: History) -> list[History]:
