@@ -800,6 +800,85 @@ def _greedy_week(w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_
     return out
 
 
+def _stabilise(pairs, x, a_pref, start_key, start_t, end_t, rest_t, day_idx, paid, w_stable: float,
+               max_passes: int = 4) -> tuple[list[tuple[int, int]], int]:
+    """Swap the shifts of two agents over a block of consecutive days on which both work, where that
+    lowers their soft cost: ``w_stable`` per shift not at the agent's most common start time of the week,
+    plus their preference costs (``a_pref``). Blocks, not single days: moving from a late to an early start
+    mid-week breaks the rest rule, so the swap that makes two agents' weeks stable is often "from Wednesday
+    on". A swap is made only where each agent may hold the other's shifts (``(agent, shift)`` is a variable
+    of the week's model: skills, contract, night, availability, leave, rest after last week), the paid
+    hours of each day are equal, and the rest and overlap rules hold inside the new weeks; so coverage,
+    hours, days worked, holiday and weekend counts are unchanged and every hard rule still holds.
+    Returns the pairs and the number of swaps."""
+    if not pairs or (w_stable <= 0 and all(p is None for p in a_pref)):
+        return pairs, 0
+    of: dict[int, dict[int, int]] = defaultdict(dict)  # agent -> day -> shift
+    for a, g in pairs:
+        of[a][int(day_idx[g])] = g
+
+    sk = start_key.tolist()
+    prefs = {a: a_pref[a].tolist() for a in of if a_pref[a] is not None}
+
+    def cost(a: int, week: dict[int, int]) -> float:
+        gs = week.values()
+        # shifts away from the agent's most common start time: zero exactly when the week has one start
+        # time, and (unlike a count of distinct start times) lowered by each swap towards it
+        counts: dict[int, int] = {}
+        for g in gs:
+            counts[sk[g]] = counts.get(sk[g], 0) + 1
+        c = w_stable * (len(week) - max(counts.values(), default=0))
+        p = prefs.get(a)
+        return c + sum(p[g] for g in gs) if p is not None else c
+
+    def rest_ok(week: dict[int, int]) -> bool:
+        gs = [week[d] for d in sorted(week)]
+        return all(start_t[g2] >= end_t[g1] + rest_t for g1, g2 in zip(gs, gs[1:]))
+
+    agents = sorted(of)
+    swaps = 0
+    for _ in range(max_passes):
+        improved = False
+        for i, a in enumerate(agents):
+            for b in agents[i + 1:]:
+                common = sorted(set(of[a]) & set(of[b]))
+                ok = [d for d in common if (a, of[b][d]) in x and (b, of[a][d]) in x
+                      and abs(paid[of[a][d]] - paid[of[b][d]]) < 1e-9]
+                if not ok:
+                    continue
+                runs, cur = [], [ok[0]]
+                for d in ok[1:]:
+                    if d == cur[-1] + 1:
+                        cur.append(d)
+                    else:
+                        runs.append(cur)
+                        cur = [d]
+                runs.append(cur)
+                base = cost(a, of[a]) + cost(b, of[b])
+                best = None
+                for run in runs:
+                    for s_i in range(len(run)):
+                        for e_i in range(s_i, len(run)):
+                            block = run[s_i:e_i + 1]
+                            if a not in prefs and b not in prefs and all(sk[of[a][d]] == sk[of[b][d]] for d in block):
+                                continue
+                            na = dict(of[a])
+                            nb = dict(of[b])
+                            for d in block:
+                                na[d], nb[d] = of[b][d], of[a][d]
+                            gain = base - cost(a, na) - cost(b, nb)
+                            if gain > 1e-9 and (best is None or gain > best[0] + 1e-12) and rest_ok(na) and rest_ok(nb):
+                                best = (gain, na, nb)
+                if best is not None:
+                    of[a], of[b] = best[1], best[2]
+                    swaps += 1
+                    improved = True
+        if not improved:
+            break
+    out = sorted((a, g) for a, week in of.items() for g in week.values())
+    return out, swaps
+
+
 def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.DataFrame | None = None,
                  progress=None) -> RosterResult:
     """Assign agents to shifts, one ISO week at a time (see the module docstring for the model).
@@ -888,20 +967,25 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     weekend = wday >= 5
     sen = ag["seniority"].to_numpy(dtype=float)
     sen_f = 1.0 + float(wts.seniority_boost) * (sen / sen.max() if n_a and sen.max() > 0 else np.zeros(n_a))
+    # a_day_pref: preferred days off, priced in the weekly MIP (a choice of days); a_pref: that plus the
+    # preferred start, used by the same-day swaps of _stabilise (a choice among the day's shifts). Keeping
+    # the per-shift start costs out of the MIP keeps it fast: they would break its many ties and cost
+    # minutes per week for a few tenths of an hour of start-time distance.
     a_pref: list[np.ndarray | None] = []
+    a_day_pref: list[np.ndarray | None] = []
     for i in range(n_a):
         ps = parse_start(ag["preferred_start"].iloc[i])
         off = parse_days(ag["preferred_days_off"].iloc[i])
-        if ps is None and not off:
+        c_day = (float(wts.preferred_day_off) * sen_f[i]) * np.isin(wday, list(off)) if off else None
+        a_day_pref.append(c_day if c_day is not None and c_day.any() else None)
+        if ps is None and c_day is None:
             a_pref.append(None)
             continue
-        c = np.zeros(n_s)
+        c = np.zeros(n_s) if c_day is None else c_day.copy()
         if ps is not None:
             d = np.abs(start_h - ps) % 24.0
-            c += float(wts.preferred_start_per_h) * np.minimum(d, 24.0 - d)
-        if off:
-            c += float(wts.preferred_day_off) * np.isin(wday, list(off))
-        a_pref.append(c * sen_f[i])
+            c += float(wts.preferred_start_per_h) * sen_f[i] * np.minimum(d, 24.0 - d)
+        a_pref.append(c)
     ot_after = pay.weekly_overtime_after_h
 
     # Eligibility per class of agents (skills, contract, night) over all shifts.
@@ -928,6 +1012,13 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
 
     weeks = sorted(s["_week"].unique()) if n_s else []
     work_share = week_working_share(weeks, cfg.site.country, cfg.site.subdivision) if weeks else pd.Series(dtype=float)
+    if weeks:
+        wcal = day_calendar(pd.date_range(pd.Timestamp(weeks[0]), pd.Timestamp(weeks[-1]) + pd.Timedelta(days=6)),
+                            cfg.site.country, cfg.site.subdivision)
+        workdays = set(wcal.loc[wcal["day_type"] == "workday", "date"])
+    else:
+        workdays = set()
+    a_leave = [parse_leave(t) for t in ag["leave"]]
     for wk_i, wk in enumerate(weeks):
         wk = pd.Timestamp(wk)
         if progress:
@@ -938,6 +1029,16 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         wk_day0 = int((wk - epoch) // pd.Timedelta(days=1))
         days_in = sum(1 for k in range(7) if h0 <= wk + pd.Timedelta(days=k) <= h1)
         min_frac = days_in / 7.0 * float(work_share.get(wk, 1.0))
+        # Leave on working days is paid time off: it lowers the hours owed like a public day off does.
+        n_wd = sum(1 for k in range(7) if wk + pd.Timedelta(days=k) in workdays)
+        need_w = a_min * min_frac
+        for a in range(n_a):
+            if a_leave[a]:
+                lwd = sum(1 for k in range(7) if (d := wk + pd.Timedelta(days=k)) in a_leave[a] and d in workdays
+                          and h0 <= d <= h1)
+                if lwd:
+                    share_all, share_a = min(1.0, n_wd / 5.0), min(1.0, max(0, n_wd - lwd) / 5.0)
+                    need_w[a] *= share_a / share_all if share_all > 0 else 0.0
 
         prob = pulp.LpProblem(f"roster_{wk.date()}", pulp.LpMinimize)
         obj_terms: list[tuple] = []
@@ -1001,7 +1102,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
             for g in gs:
                 per_day[int(day_idx[g])].append(g)
             # hours (shortfall even when the agent has no shift this week)
-            need = a_min[a] * min_frac
+            need = need_w[a]
             if not gs:
                 shortfall[a] += need
                 continue
@@ -1012,19 +1113,9 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 sf = _var(prob, f"short_{a}", 0)
                 obj_terms.append((sf, W_SHORTFALL_PER_H))
                 prob += pulp.LpConstraint(hours + sf, pulp.LpConstraintGE, f"minh_{a}", float(need))
-            # soft goals: preferences; few distinct start times (stable shifts); no weekly overtime
-            if a_pref[a] is not None:
-                obj_terms.extend((x[(a, g)], float(a_pref[a][g])) for g in gs if a_pref[a][g] > 0)
-            by_start: dict[int, list[int]] = defaultdict(list)
-            for g in gs:
-                by_start[int(start_key[g])].append(g)
-            if len(by_start) > 1 and wts.stable_start > 0:
-                for k, lst in by_start.items():
-                    sv = _var(prob, f"st_{a}_{k}", 0, 1, cat=pulp.LpBinary)
-                    obj_terms.append((sv, float(wts.stable_start)))
-                    n_k = len({int(day_idx[g]) for g in lst})
-                    prob += pulp.LpConstraint(pulp.LpAffineExpression([(x[(a, g)], 1) for g in lst] + [(sv, -n_k)]),
-                                              pulp.LpConstraintLE, f"stable_{a}_{k}", 0)
+            # soft goals: preferences, no weekly overtime, weekend fairness (stable starts: _stabilise)
+            if a_day_pref[a] is not None:
+                obj_terms.extend((x[(a, g)], float(a_day_pref[a][g])) for g in gs if a_day_pref[a][g] > 0)
             if ot_after is not None and wts.overtime_per_h > 0:
                 limit_ot = float(ot_after) * days_in / 7.0
                 if min(a_max[a], sum(paid[g] for g in gs)) > limit_ot + 1e-9:
@@ -1093,7 +1184,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         lp, offset, lp_secs = _lp_values(prob, x, cover_terms, cfg)
         start = _greedy_week(
             w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days, a_max,
-            a_min * min_frac, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, lp,
+            need_w, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, lp,
         )
         for key, v in x.items():
             v.setInitialValue(1 if key in start else 0)
@@ -1108,21 +1199,24 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                      "agent_shift_pairs": len(x)})
         weeks_info.append(info)
 
-        # Read the assignment and carry the state.
+        # Read the assignment, improve its start-time stability by swaps, and carry the state.
+        week_pairs = [(a, g) for (a, g), v in x.items() if v.varValue is not None and v.varValue > 0.5]
+        week_pairs, n_swaps = _stabilise(week_pairs, x, a_pref, start_key, start_t, end_t, rest_t, day_idx, paid,
+                                         float(wts.stable_start))
+        info["stability_swaps"] = n_swaps
         week_hours = np.zeros(n_a)
-        for (a, g), v in x.items():
-            if v.varValue is not None and v.varValue > 0.5:
-                assigned.append((a, g))
-                week_hours[a] += paid[g]
-                last_end[a] = max(last_end[a], end_t[g])
-                worked_days[a].add(int(day_idx[g]))
-                if is_hol[g]:
-                    hol_so_far[a] += 1
-                if weekend[g]:
-                    wkd_so_far[a] += 1
+        for a, g in week_pairs:
+            assigned.append((a, g))
+            week_hours[a] += paid[g]
+            last_end[a] = max(last_end[a], end_t[g])
+            worked_days[a].add(int(day_idx[g]))
+            if is_hol[g]:
+                hol_so_far[a] += 1
+            if weekend[g]:
+                wkd_so_far[a] += 1
         for a in range(n_a):
             if by_agent[a]:
-                shortfall[a] += max(0.0, a_min[a] * min_frac - week_hours[a])
+                shortfall[a] += max(0.0, need_w[a] - week_hours[a])
 
     hol_ok = np.array([bool(np.any(class_mask[a_class[a]] & is_hol & (a_allowed[a] if a_allowed[a] is not None else True)))
                        for a in range(n_a)], dtype=bool) if n_s else np.zeros(n_a, dtype=bool)

@@ -22,7 +22,8 @@ Rules (``Violation.rule``):
 * ``days per week`` - more worked days in an ISO week than ``min(max_days_week, 7 - min_days_off_per_week)``;
 * ``max hours`` - paid hours in an ISO week above ``max_hours_week``;
 * ``min hours`` - paid hours below ``min_hours_week`` x the week's share of working days (public days off
-  on weekdays are paid days off: :func:`wfm.calendar.week_working_share`) in an ISO week lying wholly
+  on weekdays and leave on working days are paid days off: :func:`wfm.calendar.week_working_share`) in an
+  ISO week lying wholly
   inside the horizon (the shift list's dates when given, else the roster's);
 * ``unknown shift`` - (with shifts) the roster's shift_id is not in the shift list;
 * ``over count`` - (with shifts) a shift assigned to more agents than its count;
@@ -254,12 +255,23 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
             wk += pd.Timedelta(days=7)
         hours = ros.groupby(["agent_id", "v_week"])["paid_hours"].sum().to_dict()
         share = week_working_share(full_weeks, cfg.site.country, cfg.site.subdivision) if full_weeks else {}
+        workdays = set()
+        if full_weeks:
+            wcal = day_calendar(pd.date_range(full_weeks[0], full_weeks[-1] + pd.Timedelta(days=6)),
+                                cfg.site.country, cfg.site.subdivision)
+            workdays = set(wcal.loc[wcal["day_type"] == "workday", "date"])
         for a in ag.itertuples(index=False):
             if a.min_hours_week <= 0:
                 continue
             for wk in full_weeks:
                 h = float(hours.get((a.agent_id, wk), 0.0))
                 part = float(share.get(wk, 1.0))
+                # leave on a working day is paid time off, like a public day off
+                n_wd = sum(1 for k in range(7) if wk + pd.Timedelta(days=k) in workdays)
+                lwd = sum(1 for k in range(7) if wk + pd.Timedelta(days=k) in workdays
+                          and wk + pd.Timedelta(days=k) in leave[a.agent_id])
+                if lwd:
+                    part = min(1.0, max(0, n_wd - lwd) / 5.0)
                 owed = a.min_hours_week * part
                 if h < owed - _EPS:
                     reduced = f" x {part:g} of the working days = {owed:g}" if part < 1 else ""
