@@ -81,3 +81,27 @@ def test_check_history_reports_gaps(tmp_path):
     d.to_csv(p, index=False)
     r = runner.invoke(app, ["check-history", "--history", str(p)], terminal_width=300)
     assert r.exit_code == 0 and "gaps=2" in r.output and "missing interval" in r.output
+
+
+def test_roster_bad_leave_cell_is_a_clean_error_and_writes_nothing(tmp_path):
+    from importlib import resources
+
+    src = resources.files("wfm").joinpath("data", "demo_agents.csv").read_text(encoding="utf-8").splitlines()
+    header = src[0].split(",")
+    row = src[3].split(",")
+    row[header.index("leave")] = "2026-10-40"
+    src[3] = ",".join(row)
+    agents = tmp_path / "agents.csv"
+    agents.write_text("\n".join(src) + "\n", encoding="utf-8")
+    before = agents.read_bytes()
+    shifts = tmp_path / "shifts.csv"
+    shifts.write_text("shift_id,queue,date,template,start,end,paid_hours,count\n"
+                      "s1,sales,2026-10-12,FT9,2026-10-12 08:00,2026-10-12 17:00,8,1\n", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    r = runner.invoke(app, ["roster", "--shifts", str(shifts), "--agents", str(agents), "--out", str(out_dir)],
+                      terminal_width=300)
+    assert r.exit_code != 0
+    assert "row 4" in r.output and "leave" in r.output and "2026-10-40" in r.output
+    assert "Traceback" not in r.output
+    assert not (out_dir / "roster.csv").exists()
+    assert agents.read_bytes() == before
