@@ -655,7 +655,7 @@ def roster(
     agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for roster.csv and friends."),
     config: Optional[Path] = ConfigOpt,
-    ledger: Optional[Path] = typer.Option(None, help="Holiday ledger CSV (agent_id, holiday_shifts)."),
+    ledger: Optional[Path] = typer.Option(None, help="Holiday ledger CSV (agent_id, holiday_shifts[, last_holiday])."),
 ):
     """Assign named agents to the shifts under contracts, rest rules and fair holiday duty.
 
@@ -675,6 +675,16 @@ def roster(
     write_csv(ag, out_dir / "agents.csv")
     for m in res.summary.get("messages", []):
         out.print(f"[yellow]note:[/] {m}", highlight=False)
+    sm = res.summary
+    fair = []
+    if sm.get("holiday_spread") is not None:
+        fair.append(f"holiday shifts spread {sm['holiday_spread']} among {sm['holiday_eligible_agents']} eligible agents")
+    if sm.get("weekend_spread") is not None:
+        fair.append(f"weekend shifts spread {sm['weekend_spread']}")
+    if sm.get("preferred_days_off_worked") is not None:
+        fair.append(f"{sm['preferred_days_off_worked']} shifts on a preferred day off")
+    if fair:
+        out.print("Fairness: " + "; ".join(fair) + ".", highlight=False)
     out.print(f"{len(res.roster)} shifts assigned, {int(res.unfilled['missing'].sum()) if len(res.unfilled) else 0} unfilled. "
               f"Wrote {out_dir / 'roster.csv'}")
 
