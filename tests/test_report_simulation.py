@@ -13,7 +13,8 @@ from wfm.report import build_report, sim_seed
 
 openpyxl = pytest.importorskip("openpyxl")
 
-SIM_COLS = ["sim_service_level", "sim_sl_lo", "sim_sl_hi", "sim_asa_s", "sim_note"]
+SIM_COLS = ["sim_service_level", "sim_sl_lo", "sim_sl_hi", "sim_asa_s", "sim_abandon_rate", "sim_ab_lo", "sim_ab_hi",
+            "sim_note"]
 OVER = pd.Timestamp("2026-10-02")  # National Day (half the calls): 6 extra agents on each queue all day
 UNDER = pd.Timestamp("2026-09-30")  # a workday: every shift starting that day taken out of the roster
 TARGET = 0.8
@@ -63,9 +64,11 @@ def row(daily, day):
 def test_daily_table_has_simulation_columns(built):
     _, _, html, daily = built
     cols = list(daily.columns)
-    assert cols[cols.index("expected_sl") + 1: cols.index("expected_sl") + 6] == SIM_COLS
+    assert cols[cols.index("expected_sl"): cols.index("expected_sl") + 4] == ["expected_sl", "expected_asa_s",
+                                                                            "expected_abandon", "intervals_below_target"]
+    assert cols[cols.index("intervals_below_target") + 1: cols.index("intervals_below_target") + 9] == SIM_COLS
     table = html[html.index('<section id="daily">'): html.index('<section id="costs">')]
-    assert "Simulated SL" in table and "99% CI" in table and "Sim. ASA" in table
+    assert "Simulated (99% CI)" in table and "Simulated ASA" in table and "Abandon" in table
     assert "whole agents" in table and "Poisson arrivals" in table and "exponential handle times" in table
 
 

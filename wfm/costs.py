@@ -265,12 +265,16 @@ def _in_night(ts: pd.Series, cfg: Config) -> np.ndarray:
     return ((h >= ns) & (h < ne)).to_numpy()
 
 
-def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config) -> dict:
+def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
+                 handled_calls: float | None = None) -> dict:
     """Headline cost figures of a costed roster (the frame of :func:`cost_roster`) against the requirement.
 
     Returns a dict: ``currency``; ``total_cost, base_cost, overtime_premium, rest_day_premium,
     holiday_premium, night_premium, on_cost`` [currency]; ``paid_hours`` [h]; ``forecast_calls`` (sum of
-    ``requirements.offered``); ``cost_per_call`` (None without calls); ``horizon_start, horizon_end``
+    ``requirements.offered``); ``cost_per_call`` (None without calls); ``handled_calls`` (as given: forecast
+    calls less those projected to abandon with the rostered staff, see :func:`wfm.report.service_projection`;
+    None: not known) and ``cost_per_handled_call = total_cost / handled_calls`` (None without them);
+    ``horizon_start, horizon_end``
     (first and last date of the requirement), ``days``, ``weeks = days / 7``, ``weekly_cost = total_cost /
     weeks``; ``average_hourly_rate`` = base_cost / paid_hours of the roster (hours-weighted rate);
     ``required_paid_hours`` [h] = sum over intervals of ``scheduled_required x interval_minutes / 60``;
@@ -322,6 +326,9 @@ def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config) -
         "paid_hours": paid_h,
         "forecast_calls": calls,
         "cost_per_call": tot["total_cost"] / calls if calls > 0 else None,
+        "handled_calls": None if handled_calls is None else float(handled_calls),
+        "cost_per_handled_call": (tot["total_cost"] / float(handled_calls)
+                                  if handled_calls is not None and handled_calls > 0 else None),
         "horizon_start": start,
         "horizon_end": end,
         "days": days,

@@ -140,18 +140,193 @@ def _run_name(run_dir: Path) -> str:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def service_projection(run: RunData, cfg: Config) -> pd.DataFrame:
+PATIENCE_WINDOW_WEEKS = 8  # history weeks behind a patience estimated for the report when none is configured
+
+
+def report_patience(history, cfg: Config) -> dict | None:
+    """Callers' patience for the report's service projection when the config gives none.
+
+    For every queue without a configured patience (``staffing.patience_s`` / ``staffing.queues.<q>.patience_s``
+    empty), :func:`wfm.staffing.estimate_patience` on the last :data:`PATIENCE_WINDOW_WEEKS` weeks of the
+    history's ``abandoned`` calls (assuming, as that estimate does, that the center was staffed at the
+    Erlang C requirement). Used for the projection only: the requirement is not changed. Returns the
+    ``service_projection`` section of summary.json, ``{"patience_s": {queue: seconds}, "source": ..., "window":
+    ...}`` (a queue whose estimate is not usable is left out), or None when nothing needs estimating or the
+    history has no abandoned calls.
+    """
+    from .staffing import estimate_patience
+
+    frame = getattr(history, "frame", history)
+    st = cfg.staffing
+    if frame is None or "abandoned" not in frame.columns or frame["abandoned"].isna().all():
+        return None
+    want = [q for q in sorted(map(str, frame["queue"].unique())) if _configured_patience(cfg, q) is None]
+    if not want:
+        return None
+    f = frame[frame["queue"].astype(str).isin(want)]
+    end = pd.to_datetime(f["interval_start"]).max().normalize() + pd.Timedelta(days=1)
+    start = end - pd.Timedelta(weeks=PATIENCE_WINDOW_WEEKS)
+    f = f[pd.to_datetime(f["interval_start"]) >= start]
+    iv = history.interval_minutes * 60 if hasattr(history, "interval_minutes") else cfg.interval_s
+    try:
+        est = estimate_patience(f, iv, st.sl_target, st.sl_seconds, st.max_occupancy,
+                                default_aht_s=cfg.forecast.default_aht_s)
+    except (InputError, ValueError):
+        return None
+    pats = {str(r.queue): float(r.patience_s) for r in est.itertuples()
+            if r.identified and math.isfinite(r.patience_s) and r.patience_s > 0}
+    if not pats:
+        return None
+    return {"patience_s": pats, "source": "estimated",
+            "window": f"{start:%Y-%m-%d} to {end - pd.Timedelta(days=1):%Y-%m-%d}"}
+
+
+def _configured_patience(cfg: Config, queue: str):
+    """The patience the config gives ``queue``: seconds, 'estimate' or None."""
+    st = cfg.staffing
+    q = (st.queues or {}).get(queue)
+    return q.patience_s if q is not None and q.patience_s is not None else st.patience_s
+
+
+def _queue_cap(cfg: Config, queue: str) -> float | None:
+    """``max_abandon`` of ``queue`` (the queue's own, else the section's where the queue uses Erlang A)."""
+    st = cfg.staffing
+    q = (st.queues or {}).get(queue)
+    if q is not None and q.max_abandon is not None:
+        return float(q.max_abandon)
+    model = q.model if q is not None and q.model is not None else st.model
+    return float(st.max_abandon) if st.max_abandon is not None and model == "erlang_a" else None
+
+
+def projection_patience(cfg: Config, meta: dict, queues) -> dict:
+    """The patience behind the service projection, per queue: ``{queue: {"patience_s": float (inf: nobody
+    abandons), "source": text, "max_abandon": float | None}}``.
+
+    In order: a number in the config (``configured``); ``estimate`` in the config, the run's estimate in
+    summary.json ``staffing.patience_s`` (``estimated``); no patience in the config, the report's own
+    estimate in summary.json ``service_projection`` (``assumed: estimated for the report``, see
+    :func:`report_patience`); else infinite patience (``assumed: nobody abandons``, Erlang C).
+    """
+    staffing = meta.get("staffing") if isinstance(meta.get("staffing"), dict) else {}
+    run_est = staffing.get("patience_s") if isinstance(staffing.get("patience_s"), dict) else {}
+    proj = meta.get("service_projection") if isinstance(meta.get("service_projection"), dict) else {}
+    rep_est = proj.get("patience_s") if isinstance(proj.get("patience_s"), dict) else {}
+    out = {}
+    for q in sorted(map(str, queues)):
+        conf = _configured_patience(cfg, q)
+        pat, src = math.inf, "assumed: nobody abandons"
+        if isinstance(conf, (int, float)):
+            pat, src = float(conf), "configured"
+        elif conf == "estimate" and _number(run_est.get(q)) is not None:
+            pat, src = _number(run_est.get(q)), "estimated"
+        elif conf is None and _number(rep_est.get(q)) is not None:
+            pat, src = _number(rep_est.get(q)), "assumed: estimated for the report"
+        out[q] = {"patience_s": pat, "source": src, "max_abandon": _queue_cap(cfg, q)}
+    return out
+
+
+def projection_summary(patience: dict) -> dict:
+    """How the projection treats abandonment, in words for the report: ``model`` ('erlang_a' when any queue
+    has a finite patience, else 'erlang_c'), ``model_label``, ``short`` (a card line) and ``text`` (the
+    plain statement of the patience used and where it comes from)."""
+    fin = {q: p for q, p in patience.items() if math.isfinite(p["patience_s"])}
+    model = "erlang_a" if fin else "erlang_c"
+    if not patience:
+        return {"model": model, "model_label": "Erlang C", "short": "no queues", "text": "No queues."}
+    groups: dict[str, list[str]] = {}
+    for q, p in patience.items():
+        groups.setdefault(p["source"], []).append((q, f"{q} {p['patience_s']:.0f} s" if math.isfinite(p["patience_s"]) else q))
+    parts = []
+    for src, qs in groups.items():
+        who = ", ".join(t for _, t in qs)
+        if src == "configured":
+            parts.append(f"Mean caller patience from the config (staffing.patience_s): {who}.")
+        elif src == "estimated":
+            parts.append(f"Mean caller patience estimated from the history's abandoned calls for this run "
+                         f"(staffing.patience_s: estimate): {who}.")
+        elif src == "assumed: estimated for the report":
+            parts.append(f"No patience is configured for {', '.join(q for q, _ in qs)}: the projection "
+                         f"ASSUMES the mean patience estimated from the abandoned calls in the last "
+                         f"{PATIENCE_WINDOW_WEEKS} weeks of history ({who}), which itself assumes the center was staffed "
+                         "at its Erlang C requirement then. The requirement was computed without it.")
+        else:
+            parts.append(f"No patience is configured or estimated for {who}: the projection ASSUMES callers never hang "
+                         "up (Erlang C), so no abandonment is projected there.")
+    short = ("patience " + ", ".join(f"{q} {p['patience_s']:.0f} s" for q, p in fin.items())) if fin else "nobody abandons (assumed)"
+    return {"model": model, "model_label": "Erlang A" if fin else "Erlang C", "short": short, "text": " ".join(parts)}
+
+
+def _json_num(v):
+    """A JSON-friendly number: inf -> 'inf', NaN -> None."""
+    if v is None:
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else (None if math.isnan(v) else ("inf" if v > 0 else "-inf"))
+
+
+def _number(v) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) and x > 0 else None
+
+
+def projected_service_a(offered, aht_s, rostered, interval_s: float, sl_seconds: float, shrinkage: float,
+                        patience_s) -> pd.DataFrame:
+    """Service the rostered staff give per interval under Erlang A (exponential patience ``patience_s`` [s],
+    an array; ``inf``: Erlang C, exactly :func:`wfm.staffing.projected_service`).
+
+    Agents on the phone ``n = rostered x (1 - shrinkage)`` (rounded to 9 decimals) are usually fractional:
+    service level, ASA, abandonment and occupancy are interpolated linearly between ``floor(n)`` and
+    ``ceil(n)`` whole agents, as :func:`wfm.staffing.projected_service` does for Erlang C. Where
+    ``floor(n) = 0`` nobody is answered at that end, so the ASA is the one at ``ceil(n)``.
+    Returns ``agents_on_phone, service_level`` (answered within ``sl_seconds`` over offered; abandoned calls
+    count as not met), ``asa_s`` (mean wait of answered calls [s]), ``abandon_rate`` (share of offered) and
+    ``occupancy``.
+    """
+    from . import erlang
+    from .staffing import projected_service
+
+    calls = np.asarray(offered, dtype=float)
+    aht = np.asarray(aht_s, dtype=float)
+    ros = np.asarray(rostered, dtype=float)
+    pat = np.broadcast_to(np.asarray(patience_s, dtype=float), calls.shape)
+    c = projected_service(calls, aht, ros, float(interval_s), sl_seconds, shrinkage)
+    out = {k: c[k].to_numpy(float).copy() for k in ("agents_on_phone", "service_level", "asa_s", "occupancy")}
+    out["abandon_rate"] = np.zeros(calls.shape)
+    fin = np.isfinite(pat)
+    if fin.any():
+        n = out["agents_on_phone"][fin]
+        lo, hi = np.floor(n), np.ceil(n)
+        w = n - lo
+        args = (calls[fin], aht[fin])
+        a_lo = erlang.erlang_a_metrics(*args, lo, float(interval_s), float(sl_seconds), pat[fin])
+        a_hi = erlang.erlang_a_metrics(*args, hi, float(interval_s), float(sl_seconds), pat[fin])
+        for k in ("service_level", "abandon_rate", "occupancy"):
+            v_lo, v_hi = a_lo[k].to_numpy(float), a_hi[k].to_numpy(float)
+            v_lo = np.where(np.isnan(v_lo) & (lo == 0), 0.0, v_lo) if k == "occupancy" else v_lo
+            out[k][fin] = np.where(w == 0, v_lo, (1.0 - w) * v_lo + w * v_hi)
+        q_lo, q_hi = a_lo["asa_s"].to_numpy(float), a_hi["asa_s"].to_numpy(float)
+        q_lo = np.where(np.isnan(q_lo), q_hi, q_lo)
+        out["asa_s"][fin] = np.where(w == 0, q_lo, (1.0 - w) * q_lo + w * q_hi)
+    return pd.DataFrame(out)
+
+
+def service_projection(run: RunData, cfg: Config, patience: dict | None = None) -> pd.DataFrame:
     """Per queue and interval: the requirement, the shifts' and the roster's coverage and the service the
     rostered staff give.
 
     Columns ``queue, interval_start, offered, aht_s, required`` (requirements' ``scheduled_required``),
     ``scheduled`` (coverage.csv: agents on the scheduled shifts), ``rostered`` (named agents on shift and not
     on break, recomputed from roster.csv), ``gap = rostered - required``, then ``agents_on_phone =
-    rostered x (1 - shrinkage)``, ``service_level``, ``asa_s``, ``occupancy`` from
-    :func:`wfm.staffing.projected_service` (Erlang C).
+    rostered x (1 - shrinkage)``, ``service_level``, ``asa_s``, ``abandon_rate``, ``occupancy`` from
+    :func:`projected_service_a` (Erlang A with the queue's ``patience_s``; Erlang C where it is infinite),
+    ``abandoned = offered x abandon_rate``, ``handled = offered - abandoned`` [calls], ``patience_s`` and
+    ``below_target`` (calls offered and service level below ``staffing.sl_target`` or abandonment above the
+    queue's ``max_abandon``). ``patience``: :func:`projection_patience` (default: from the run's config and
+    summary.json).
     """
-    from .staffing import projected_service
-
     req = run.requirements
     iv = req[["queue", "interval_start"]]
     shifts = run.roster.rename(columns={"shift_start": "start", "shift_end": "end"})
@@ -163,64 +338,110 @@ def service_projection(run: RunData, cfg: Config) -> pd.DataFrame:
     out["rostered"] = rostered.astype(float)
     out["gap"] = out["rostered"] - out["required"]
     st = cfg.staffing
-    proj = projected_service(out["offered"].to_numpy(float), out["aht_s"].to_numpy(float), rostered.astype(float),
-                             float(cfg.interval_s), st.sl_seconds, st.shrinkage)
-    for c in ("agents_on_phone", "service_level", "asa_s", "occupancy"):
+    if patience is None:
+        patience = projection_patience(cfg, run.meta, out["queue"].unique())
+    pat = out["queue"].map(lambda q: patience.get(q, {}).get("patience_s", math.inf)).to_numpy(float)
+    cap = out["queue"].map(lambda q: patience.get(q, {}).get("max_abandon")).astype(float).to_numpy()
+    proj = projected_service_a(out["offered"].to_numpy(float), out["aht_s"].to_numpy(float), rostered.astype(float),
+                               float(cfg.interval_s), st.sl_seconds, st.shrinkage, pat)
+    for c in ("agents_on_phone", "service_level", "asa_s", "abandon_rate", "occupancy"):
         out[c] = proj[c].to_numpy()
+    out["abandoned"] = out["offered"] * out["abandon_rate"]
+    out["handled"] = out["offered"] - out["abandoned"]
+    out["patience_s"] = pat
+    busy = out["offered"].to_numpy(float) > 0
+    with np.errstate(invalid="ignore"):
+        over = np.isfinite(cap) & (out["abandon_rate"].to_numpy(float) > cap + 1e-12)
+        under = out["service_level"].to_numpy(float) < st.sl_target - 1e-12
+    out["below_target"] = busy & (under | over)
     return out
 
 
-def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
-    w = weights.to_numpy(float)
-    return float((values.to_numpy(float) * w).sum() / w.sum()) if w.sum() > 0 else None
+def pooled_service(s: pd.DataFrame) -> dict:
+    """Service figures pooled over the intervals (and queues) of ``s`` (:func:`service_projection` rows):
+    ``calls``, ``handled`` and ``abandoned`` [calls], ``expected_sl`` (calls answered within the target time
+    over offered), ``expected_abandon`` (abandoned over offered), both None without calls, and
+    ``expected_asa_s`` (mean wait of answered calls [s]: interval ASAs weighted by handled calls; inf when
+    an interval with handled calls has an infinite one; None without handled calls)."""
+    off = s["offered"].to_numpy(float)
+    calls = float(off.sum())
+    handled = s["handled"].to_numpy(float)
+    asa = s["asa_s"].to_numpy(float)
+    h = float(handled.sum())
+    pos = handled > 0
+    if h > 0 and pos.any():
+        asa_v = math.inf if np.isinf(asa[pos]).any() else float(np.nansum(handled[pos] * asa[pos]) / handled[pos].sum())
+    else:
+        asa_v = None
+    return {"calls": calls, "handled": h, "abandoned": float(s["abandoned"].sum()),
+            "expected_sl": float((off * s["service_level"].to_numpy(float)).sum() / calls) if calls > 0 else None,
+            "expected_asa_s": asa_v,
+            "expected_abandon": float(s["abandoned"].sum()) / calls if calls > 0 else None}
 
 
 def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config, sim: dict | None = None) -> pd.DataFrame:
-    """One row per date: ``date, day_type, holiday_name, calls, required_agent_h, rostered_agent_h,
-    expected_sl`` (call-weighted over queues and intervals; None without calls), the simulated
-    ``sim_service_level, sim_sl_lo, sim_sl_hi`` (confidence bounds), ``sim_asa_s`` and ``sim_note`` (why a
-    day was not simulated) pooled over the day's queues from ``sim`` (:func:`simulate_roster`; None: not
-    simulated), then ``paid_hours, total_cost``.
+    """One row per date: ``date, day_type, holiday_name, calls`` (forecast offered), ``handled_calls``
+    (offered less the projected abandoned calls), ``required_agent_h, rostered_agent_h``, the projection
+    pooled over queues and intervals (:func:`pooled_service`) ``expected_sl, expected_asa_s,
+    expected_abandon``, ``intervals_below_target`` (the day's intervals flagged in :func:`service_projection`),
+    the simulated ``sim_service_level, sim_sl_lo, sim_sl_hi`` (confidence bounds), ``sim_asa_s``,
+    ``sim_abandon_rate, sim_ab_lo, sim_ab_hi`` and ``sim_note`` (why a day was not simulated) pooled over
+    the day's queues from ``sim`` (:func:`simulate_roster`; None: not simulated), then ``paid_hours,
+    total_cost``.
 
     Agent-hours are agents on shift and not on break x interval length; ``required`` already includes
     shrinkage, so the two columns compare like with like.
     """
-    from .staffing import daily_service
-
     ih = cfg.interval_minutes / 60.0
     s = service.assign(date=service["interval_start"].dt.normalize())
-    g = s.groupby("date", sort=True).agg(calls=("offered", "sum"), required=("required", "sum"), rostered=("rostered", "sum"))
-    ds = daily_service(service)
-    sl = ds.groupby("date").apply(lambda d: _weighted(d["service_level"], d["offered"]), include_groups=False)
+    g = s.groupby("date", sort=True).agg(required=("required", "sum"), rostered=("rostered", "sum"),
+                                          flagged=("below_target", "sum"))
+    pooled = pd.DataFrame({d: pooled_service(part) for d, part in s.groupby("date", sort=True)}).T
     out = costs_by_day.set_index("date")[["day_type", "holiday_name", "paid_hours", "total_cost"]].join(g, how="outer")
-    out["calls"] = out["calls"].fillna(0.0)
+    out = out.join(pooled, how="left")
+    out["calls"] = out["calls"].astype(float).fillna(0.0)
+    out["handled_calls"] = out.pop("handled").astype(float).fillna(0.0)
     out["required_agent_h"] = out.pop("required").fillna(0.0) * ih
     out["rostered_agent_h"] = out.pop("rostered").fillna(0.0) * ih
-    out["expected_sl"] = sl.reindex(out.index).astype(object).where(out["calls"] > 0, None)
+    for c in ("expected_sl", "expected_asa_s", "expected_abandon"):
+        out[c] = out[c].astype(object).where(out["calls"] > 0, None)
+    out["intervals_below_target"] = out.pop("flagged").fillna(0).astype(int)
     out[["paid_hours", "total_cost"]] = out[["paid_hours", "total_cost"]].fillna(0.0)
     out = out.reset_index()
     by_day: dict = {}
     for (_, day), part in (sim or {}).items():
         by_day.setdefault(day, []).append(part)
     in_req = set(s["date"])
+    blank = {c: None for c in SIM_COLUMNS}
     figs = [sim_figures(by_day.get(d, [])) if sim is not None and d in in_req else
-            {"sim_service_level": None, "sim_sl_lo": None, "sim_sl_hi": None, "sim_asa_s": None,
-             "sim_note": "not simulated: " + ("no intervals" if sim is not None else "simulation off")}
+            {**blank, "sim_note": "not simulated: " + ("no intervals" if sim is not None else "simulation off")}
             for d in out["date"]]
     for c in SIM_COLUMNS:
         out[c] = pd.Series([f[c] for f in figs], index=out.index, dtype=object if c == "sim_note" else float)
-    return out[["date", "day_type", "holiday_name", "calls", "required_agent_h", "rostered_agent_h", "expected_sl",
-                *SIM_COLUMNS, "paid_hours", "total_cost"]]
+    return out[["date", "day_type", "holiday_name", "calls", "handled_calls", "required_agent_h", "rostered_agent_h",
+                "expected_sl", "expected_asa_s", "expected_abandon", "intervals_below_target", *SIM_COLUMNS, "paid_hours",
+                "total_cost"]]
 
 
 SIM_REPLICATIONS = 10
 SIM_LEVEL = 0.99
-SIM_COLUMNS = ("sim_service_level", "sim_sl_lo", "sim_sl_hi", "sim_asa_s", "sim_note")
-_SIM_COUNTS = ("offered", "answered", "answered_within", "wait_answered_s")
-SIM_SHEET_NOTE = (f"Daily: expected_sl is Erlang C per interval on fractional agents (rostered x (1 - shrinkage), "
-                  f"interpolated); sim_* simulate each queue-day ({SIM_REPLICATIONS} replications, {SIM_LEVEL:.0%} bounds) "
-                  "with whole agents (rounded down), Poisson arrivals, exponential handle times, no abandonment, "
-                  "staff changing at interval boundaries")
+SIM_COLUMNS = ("sim_service_level", "sim_sl_lo", "sim_sl_hi", "sim_asa_s", "sim_abandon_rate", "sim_ab_lo", "sim_ab_hi",
+               "sim_note")
+_SIM_COUNTS = ("offered", "answered", "answered_within", "abandoned", "wait_answered_s")
+
+
+def sim_sheet_note(patience: dict) -> str:
+    """The Daily sheet's note on the two projections."""
+    pats = {q: p["patience_s"] for q, p in patience.items()}
+    if any(math.isfinite(v) for v in pats.values()):
+        who = ", ".join(f"{q} {v:.0f} s" if math.isfinite(v) else f"{q} never" for q, v in pats.items())
+        model, callers = "Erlang A", f"callers abandon after an exponential patience (mean: {who})"
+    else:
+        model, callers = "Erlang C", "callers never abandon"
+    return (f"Daily: expected_* is {model} per interval on fractional agents (rostered x (1 - shrinkage), "
+            f"interpolated), {callers}; sim_* simulate each queue-day ({SIM_REPLICATIONS} replications, "
+            f"{SIM_LEVEL:.0%} bounds) with whole agents (rounded down), Poisson arrivals, exponential handle times, "
+            "the same patience, staff changing at interval boundaries")
 
 
 def sim_seed(queue: str, date: pd.Timestamp) -> int:
@@ -253,22 +474,25 @@ def simulate_roster(service: pd.DataFrame, cfg: Config, replications: int = SIM_
 
     Per queue and calendar day, :func:`wfm.simulate.simulate_day` runs the day's intervals with the forecast
     ``offered`` calls and ``aht_s``, and ``floor(agents_on_phone)`` agents (rostered x (1 - shrinkage),
-    rounded **down** to whole agents), Poisson arrivals, exponential handle times, callers who never abandon
-    (the Erlang C model), staff changing at interval boundaries, the queue empty at midnight; ``replications``
-    independent days from a seed fixed by queue and date (:func:`sim_seed`), so the report stays
-    byte-identical. Missing intervals inside a day get no calls and the previous interval's staff.
+    rounded **down** to whole agents), Poisson arrivals, exponential handle times, exponential patience with
+    the projection's mean ``patience_s`` (infinite: callers never abandon, the Erlang C model), staff
+    changing at interval boundaries, the queue empty at midnight; ``replications`` independent days from a
+    seed fixed by queue and date (:func:`sim_seed`), so the report stays byte-identical. Missing intervals
+    inside a day get no calls and the previous interval's staff.
 
-    Returns ``{(queue, date): {"counts": {offered, answered, answered_within, wait_answered_s: array per
-    replication}} or {"error": reason}}``. A day without forecast calls is not simulated (counts of zero:
-    service level 1.0); a failure is caught and reported, never raised.
+    Returns ``{(queue, date): {"counts": {offered, answered, answered_within, abandoned, wait_answered_s:
+    array per replication}} or {"error": reason}}``. A day without forecast calls is not simulated (counts
+    of zero: service level 1.0); a failure is caught and reported, never raised.
     """
-    from .simulate import simulate_day
+    from . import simulate as sim_mod
 
     out: dict = {}
     if not len(service):
         return out
     step = float(cfg.interval_s)
     s = service.assign(date=service["interval_start"].dt.normalize())
+    if "patience_s" not in s:
+        s["patience_s"] = math.inf
     for (q, day), g in s.groupby(["queue", "date"], sort=True):
         try:
             g = g.sort_values("interval_start")
@@ -289,8 +513,10 @@ def simulate_roster(service: pd.DataFrame, cfg: Config, replications: int = SIM_
             aht[pos] = np.where(offered > 0, g["aht_s"].to_numpy(float), 1.0)
             staff[pos] = np.floor(np.round(g["agents_on_phone"].to_numpy(float), 9))
             staff = pd.Series(staff).ffill().fillna(0.0).to_numpy()
-            res = simulate_day(lam, aht, staff, step, float(cfg.staffing.sl_seconds), patience_s=None,
-                               seed=sim_seed(q, day), replications=replications, level=level)
+            pat = float(g["patience_s"].iloc[0])
+            res = sim_mod.simulate_day(lam, aht, staff, step, float(cfg.staffing.sl_seconds),
+                                       patience_s=pat if math.isfinite(pat) else None,
+                                       seed=sim_seed(q, day), replications=replications, level=level)
             out[(q, day)] = {"counts": {c: getattr(res, c).sum(axis=1) for c in _SIM_COUNTS}}
         except Exception as err:  # the report must not fail because the simulation did
             out[(q, day)] = {"error": f"{type(err).__name__}: {err}"}
@@ -300,8 +526,9 @@ def simulate_roster(service: pd.DataFrame, cfg: Config, replications: int = SIM_
 def sim_figures(parts: list[dict], level: float = SIM_LEVEL) -> dict:
     """Pool simulated queue-days (replication r of each is an independent draw of the same day, so summing
     counts per replication gives replications of the whole): ``sim_service_level, sim_sl_lo, sim_sl_hi,
-    sim_asa_s, sim_note``. No calls simulated: service level 1.0; any part failed: not simulated."""
-    blank = {"sim_service_level": None, "sim_sl_lo": None, "sim_sl_hi": None, "sim_asa_s": None}
+    sim_asa_s, sim_abandon_rate, sim_ab_lo, sim_ab_hi, sim_note``. No calls simulated: service level 1.0,
+    no abandonment; any part failed: not simulated."""
+    blank = {c: None for c in SIM_COLUMNS if c != "sim_note"}
     if not parts:
         return {**blank, "sim_note": "not simulated: no intervals"}
     errors = [p["error"] for p in parts if "error" in p]
@@ -309,30 +536,39 @@ def sim_figures(parts: list[dict], level: float = SIM_LEVEL) -> dict:
         return {**blank, "sim_note": "not simulated: " + "; ".join(dict.fromkeys(errors))}
     c = {k: sum(p["counts"][k] for p in parts) for k in _SIM_COUNTS}
     if c["offered"].sum() <= 0:
-        return {"sim_service_level": 1.0, "sim_sl_lo": 1.0, "sim_sl_hi": 1.0, "sim_asa_s": 0.0, "sim_note": ""}
+        return {"sim_service_level": 1.0, "sim_sl_lo": 1.0, "sim_sl_hi": 1.0, "sim_asa_s": 0.0,
+                "sim_abandon_rate": 0.0, "sim_ab_lo": 0.0, "sim_ab_hi": 0.0, "sim_note": ""}
+    clip = lambda v, e: min(max(v, 0.0), 1.0) if math.isfinite(v) else e  # noqa: E731
     sl, lo, hi = _sim_ratio(c["answered_within"], c["offered"], level)
+    ab, ab_lo, ab_hi = _sim_ratio(c["abandoned"], c["offered"], level)
     asa = _sim_ratio(c["wait_answered_s"], c["answered"], level)[0]
-    clip = lambda v: None if not math.isfinite(v) else min(max(v, 0.0), 1.0)  # noqa: E731
-    return {"sim_service_level": sl, "sim_sl_lo": clip(lo) if math.isfinite(lo) else sl,
-            "sim_sl_hi": clip(hi) if math.isfinite(hi) else sl, "sim_asa_s": asa if math.isfinite(asa) else None,
-            "sim_note": ""}
+    return {"sim_service_level": sl, "sim_sl_lo": clip(lo, sl), "sim_sl_hi": clip(hi, sl),
+            "sim_asa_s": asa if math.isfinite(asa) else None,
+            "sim_abandon_rate": ab, "sim_ab_lo": clip(ab_lo, ab), "sim_ab_hi": clip(ab_hi, ab), "sim_note": ""}
 
 
 def queue_table(service: pd.DataFrame, costs: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """One row per queue: calls, required and rostered agent-hours, expected SL (call-weighted), paid hours,
-    base pay, premiums, on-cost, total cost and cost per call."""
+    """One row per queue: forecast calls, handled calls (offered less projected abandoned), required and
+    rostered agent-hours, the pooled projection (:func:`pooled_service`: expected SL, ASA, abandonment),
+    ``patience_s``, paid hours, base pay, premiums, on-cost, total cost, cost per forecast call and cost per
+    handled call."""
     ih = cfg.interval_minutes / 60.0
     rows = []
     cost_q = costs.groupby("queue")[["paid_hours", *MONEY_COLUMNS]].sum()
     for q in sorted(set(service["queue"]) | set(costs["queue"])):
         s = service[service["queue"] == q]
-        calls = float(s["offered"].sum())
+        p = pooled_service(s)
         c = cost_q.loc[q] if q in cost_q.index else pd.Series(0.0, index=cost_q.columns)
-        rows.append({"queue": q, "calls": calls, "required_agent_h": float(s["required"].sum() * ih),
+        total = float(c["total_cost"])
+        rows.append({"queue": q, "calls": p["calls"], "handled_calls": p["handled"],
+                     "required_agent_h": float(s["required"].sum() * ih),
                      "rostered_agent_h": float(s["rostered"].sum() * ih),
-                     "expected_sl": _weighted(s["service_level"], s["offered"]),
+                     "expected_sl": p["expected_sl"], "expected_asa_s": p["expected_asa_s"],
+                     "expected_abandon": p["expected_abandon"],
+                     "patience_s": float(s["patience_s"].iloc[0]) if len(s) else None,
                      **{k: float(c[k]) for k in ["paid_hours", *MONEY_COLUMNS]},
-                     "cost_per_call": float(c["total_cost"]) / calls if calls > 0 else None})
+                     "cost_per_call": total / p["calls"] if p["calls"] > 0 else None,
+                     "cost_per_handled_call": total / p["handled"] if p["handled"] > 0 else None})
     return pd.DataFrame(rows)
 
 
@@ -662,6 +898,127 @@ def forecast_chart(hourly: pd.DataFrame, has_bounds: bool) -> str:
         return _png_uri(fig)
 
 
+BACKTEST_FILE = "forecast_backtest.csv"
+BACKTEST_ORIGINS = 2  # short on purpose: the demo pays for every origin with a model fit per queue
+BACKTEST_WEEKS = 1
+BACKTEST_BASELINE = "seasonal_naive"
+BACKTEST_COLUMNS = ["queue", "model", "used", "origins", "first_origin", "last_origin", "weeks", "intervals",
+                    "actual_calls", "forecast_calls", "wape", "bias", "coverage", "level", "mape", "mase"]
+
+
+def forecast_backtest(history, cfg: Config, used: dict[str, str] | None = None, origins: int = BACKTEST_ORIGINS,
+                      weeks: int = BACKTEST_WEEKS) -> pd.DataFrame:
+    """Backtest accuracy of the forecast a run used, for the report: per queue, the model that forecast it
+    (``used``: queue -> model, e.g. ``forecast.attrs['models']``; default ``cfg.forecast.model``) and the
+    seasonal-naive baseline, by :func:`wfm.forecast.backtest` (the code of ``wfm backtest`` and of
+    ``model: auto``) over the last ``origins`` weekly origins of ``weeks`` week(s), with the run's forecast
+    settings.
+
+    Returns :data:`BACKTEST_COLUMNS`, one row per queue and model: ``used`` (this model made the run's
+    forecast), ``origins`` and the ``first_origin`` / ``last_origin`` dates, ``weeks``, ``intervals``
+    scored, ``actual_calls`` and ``forecast_calls`` (sums over them), ``wape`` (sum |f - a| / sum a),
+    ``bias`` ((sum f - sum a) / sum a), ``coverage`` (share of actual interval counts inside the
+    ``level`` prediction interval), ``mape`` and ``mase`` (see :class:`wfm.forecast.BacktestResult`).
+    Raises InputError when the history is too short for the origins.
+    """
+    from .forecast import backtest, load_events
+    from .history import History
+
+    f = cfg.forecast
+    settings = dict(country=cfg.site.country, subdivision=cfg.site.subdivision, level=f.prediction_level,
+                    profile_weeks=f.profile_weeks, default_aht_s=f.default_aht_s,
+                    events=load_events(f.events_file) if f.events_file else None, clean_outliers=f.clean_outliers)
+    rows = []
+    for q in history.queues:
+        frame = history.frame[history.frame["queue"] == q]
+        model = (used or {}).get(q, f.model)
+        if model == "auto":
+            raise ValueError("forecast_backtest needs the model each queue used (forecast.attrs['models'])")
+        models = tuple(dict.fromkeys([model, BACKTEST_BASELINE]))
+        bt = backtest(History(frame, history.interval_minutes, history.gaps.iloc[0:0], history.source),
+                      origins=origins, weeks=weeks, models=models, **settings)
+        iv = bt.intervals
+        for m in models:
+            met = bt.metrics[(bt.metrics["model"] == m) & (bt.metrics["queue"] == q)].iloc[0]
+            part = iv[iv["model"] == m]
+            rows.append({"queue": str(q), "model": m, "used": m == model, "origins": int(part["origin"].nunique()),
+                         "first_origin": part["origin"].min(), "last_origin": part["origin"].max(), "weeks": weeks,
+                         "intervals": int(len(part)), "actual_calls": float(part["actual"].sum()),
+                         "forecast_calls": float(part["offered"].sum()),
+                         **{k: float(met[k]) for k in ("wape", "bias", "coverage", "level", "mape", "mase")}})
+    return pd.DataFrame(rows, columns=BACKTEST_COLUMNS)
+
+
+def write_forecast_backtest(history, cfg: Config, forecast: pd.DataFrame | None, run_dir: Path) -> dict:
+    """Run :func:`forecast_backtest` for the models ``forecast`` used (its ``attrs['models']``) and write
+    :data:`BACKTEST_FILE` into ``run_dir`` atomically. Returns what summary.json records under
+    ``forecast.backtest``: the file, origins, weeks and seconds taken, or a ``note`` saying why there is no
+    backtest (history too short, a model failing); never raises for those."""
+    import time
+
+    t0 = time.perf_counter()
+    used = dict((forecast.attrs.get("models") or {}) if forecast is not None else {})
+    try:
+        table = forecast_backtest(history, cfg, used or None)
+    except (InputError, ValueError) as err:
+        return {"note": f"No forecast backtest: {err}"}
+    write_csv(table, Path(run_dir) / BACKTEST_FILE, float_format="%.10g")
+    return {"file": BACKTEST_FILE, "origins": BACKTEST_ORIGINS, "weeks": BACKTEST_WEEKS,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _pool_backtest(b: pd.DataFrame) -> dict:
+    act = float(b["actual_calls"].sum())
+    n = float(b["intervals"].sum())
+    return {"wape": float((b["wape"] * b["actual_calls"]).sum() / act) if act > 0 else None,
+            "bias": float(b["forecast_calls"].sum() - act) / act if act > 0 else None,
+            "coverage": float((b["coverage"] * b["intervals"]).sum() / n) if n > 0 else None,
+            "intervals": int(n), "actual_calls": act, "forecast_calls": float(b["forecast_calls"].sum())}
+
+
+def backtest_section(run_dir: Path, meta: dict) -> dict:
+    """The run's :data:`BACKTEST_FILE` for the report: ``{"found": False, "note": why}`` or ``{"found": True,
+    "table": frame, "rows": [...], "level": nominal coverage, "origins", "weeks", "first_origin",
+    "last_origin"}``. Rows: per queue the model used and the seasonal-naive baseline, then "All queues"
+    pooled (WAPE and bias over the calls, coverage over the intervals)."""
+    fc = meta.get("forecast") if isinstance(meta.get("forecast"), dict) else {}
+    info = fc.get("backtest") if isinstance(fc.get("backtest"), dict) else {}
+    path = run_dir / BACKTEST_FILE
+    if not path.is_file():
+        return {"found": False, "note": str(info.get("note") or f"No forecast backtest ({BACKTEST_FILE}) in the run folder.")}
+    try:
+        b = read_table(path, required=BACKTEST_COLUMNS)
+        src = str(path)
+        for c in ("origins", "weeks", "intervals", "actual_calls", "forecast_calls", "level"):
+            b[c] = parse_numbers(b, c, src)
+        for c in ("wape", "bias", "coverage", "mape", "mase"):
+            b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
+        for c in ("first_origin", "last_origin"):
+            b[c] = parse_timestamps(b, c, True, src).astype("datetime64[ns]")
+        b["used"] = _bools(b["used"])
+        b["queue"] = b["queue"].astype(str)
+    except (InputError, OSError, ValueError) as err:
+        return {"found": False, "note": f"{BACKTEST_FILE} could not be read: {err}"}
+    if b.empty:
+        return {"found": False, "note": f"{BACKTEST_FILE} is empty."}
+    rows = []
+    for q, g in b.groupby("queue", sort=True):
+        for _, r in g.sort_values(["used", "model"], ascending=[False, True]).iterrows():
+            role = ("used" + (", also the baseline" if r["model"] == BACKTEST_BASELINE else "")) if r["used"] else "baseline"
+            rows.append({"queue": q, "model": r["model"], "role": role, "wape": r["wape"], "bias": r["bias"],
+                         "coverage": r["coverage"], "intervals": int(r["intervals"]), "total": False})
+    if b["queue"].nunique() > 1:
+        used, base = b[b["used"]], b[b["model"] == BACKTEST_BASELINE]
+        models = sorted(set(used["model"]))
+        for label, part in (("model used" + (f" ({models[0]})" if len(models) == 1 else f" ({', '.join(models)})"), used),
+                            (BACKTEST_BASELINE, base)):
+            if len(part):
+                rows.append({"queue": "All queues", "model": label, "role": "pooled", **_pool_backtest(part), "total": True})
+    return {"found": True, "table": b, "rows": rows, "level": float(b["level"].iloc[0]),
+            "origins": int(b["origins"].max()), "weeks": int(b["weeks"].max()),
+            "first_origin": b["first_origin"].min(), "last_origin": b["last_origin"].max()}
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Report sections
 # ----------------------------------------------------------------------------------------------------------
@@ -765,7 +1122,8 @@ def _messages(run: RunData) -> list[str]:
 # Excel
 # ----------------------------------------------------------------------------------------------------------
 
-_SHARE_COLS = {"service_level", "expected_sl", "occupancy", "sim_service_level", "sim_sl_lo", "sim_sl_hi"}
+_SHARE_COLS = {"service_level", "expected_sl", "occupancy", "sim_service_level", "sim_sl_lo", "sim_sl_hi", "abandon_rate",
+               "expected_abandon", "sim_abandon_rate", "sim_ab_lo", "sim_ab_hi", "wape", "bias", "coverage", "level", "mape"}
 
 
 def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
@@ -774,9 +1132,11 @@ def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
         return "yyyy-mm-dd" if len(ok) == 0 or (ok == ok.dt.normalize()).all() else "yyyy-mm-dd hh:mm"
     if name in _SHARE_COLS:
         return "0.0%"
-    if name in MONEY_COLUMNS or name.endswith(("_cost", "_premium")) or name in ("cost_per_call", "hourly_rate"):
+    if name in MONEY_COLUMNS or name.endswith(("_cost", "_premium")) or name in ("cost_per_call", "cost_per_handled_call",
+                                                                                  "hourly_rate"):
         return money_fmt
-    if name.endswith(("_hours", "_h")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s", "sim_asa_s"):
+    if name.endswith(("_hours", "_h", "_calls")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s", "sim_asa_s",
+                                                              "expected_asa_s", "handled", "abandoned", "patience_s"):
         return "#,##0.00"
     if pd.api.types.is_bool_dtype(s):
         return None
@@ -900,8 +1260,10 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
 
     costs = cost_roster(run.roster, run.agents, cfg)
     costs_path = write_csv(costs, run_dir / "costs.csv", float_format="%.10g")
-    cs = cost_summary(costs, run.requirements, cfg)
-    service = service_projection(run, cfg)
+    patience = projection_patience(cfg, run.meta, run.requirements["queue"].unique())
+    service = service_projection(run, cfg, patience)
+    horizon = pooled_service(service)
+    cs = cost_summary(costs, run.requirements, cfg, handled_calls=horizon["handled"])
     try:
         sim = simulate_roster(service, cfg)
     except Exception as err:  # never fail the report because of the simulation
@@ -911,7 +1273,11 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     horizon_sim = sim_figures(list(sim.values()))
     queues = queue_table(service, costs, cfg)
     st = cfg.staffing
-    horizon_sl = _weighted(service["service_level"], service["offered"])
+    horizon_sl = horizon["expected_sl"]
+    caps = {p["max_abandon"] for p in patience.values()}
+    cap = caps.pop() if len(caps) == 1 else None  # one cap for every queue: the pooled figures can be flagged
+    proj = projection_summary(patience)
+    bt = backtest_section(run_dir, run.meta)
     cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
                        cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
     unfilled_n = int(run.unfilled["missing"].sum()) if len(run.unfilled) else 0
@@ -928,14 +1294,26 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "weekly_cost": cs["weekly_cost"],
         "forecast_calls": cs["forecast_calls"],
         "cost_per_call": cs["cost_per_call"],
+        "handled_calls": cs["handled_calls"],
+        "abandoned_calls": horizon["abandoned"],
+        "cost_per_handled_call": cs["cost_per_handled_call"],
         "paid_hours": cs["paid_hours"],
         "requirement_cost": cs["requirement_cost"],
         "efficiency": cs["efficiency"],
         "expected_service_level": horizon_sl,
+        "expected_asa_s": _json_num(horizon["expected_asa_s"]),
+        "expected_abandon_rate": horizon["expected_abandon"],
+        "intervals_below_target": int(service["below_target"].sum()),
+        "service_projection": {"model": proj["model"], "patience_s": {q: _json_num(p["patience_s"]) for q, p in patience.items()},
+                               "patience_source": {q: p["source"] for q, p in patience.items()},
+                               "max_abandon": {q: p["max_abandon"] for q, p in patience.items()}},
         "simulated_service_level": horizon_sim["sim_service_level"],
         "simulated_service_level_lo": horizon_sim["sim_sl_lo"],
         "simulated_service_level_hi": horizon_sim["sim_sl_hi"],
         "simulated_asa_s": horizon_sim["sim_asa_s"],
+        "simulated_abandon_rate": horizon_sim["sim_abandon_rate"],
+        "simulated_abandon_rate_lo": horizon_sim["sim_ab_lo"],
+        "simulated_abandon_rate_hi": horizon_sim["sim_ab_hi"],
         "simulation": {"replications": SIM_REPLICATIONS, "level": SIM_LEVEL,
                        "queue_days": len(sim), "not_simulated": sum("error" in p for p in sim.values()),
                        "note": horizon_sim["sim_note"]},
@@ -943,6 +1321,11 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "unfilled_shifts": unfilled_n,
         "holiday_shifts_staffed": hol_staffed,
         "holiday_shifts_unfilled": hol_unfilled,
+        "forecast_backtest": ({"file": BACKTEST_FILE, "level": bt["level"], "origins": bt["origins"], "weeks": bt["weeks"],
+                               "rows": [{k: _json_num(r[k]) if isinstance(r[k], float) else r[k]
+                                         for k in ("queue", "model", "role", "wape", "bias", "coverage", "intervals")}
+                                        for r in bt["rows"]]}
+                              if bt["found"] else None),
     }
     money = lambda v, d=2: f"{cur} {fmt_num(v, d)}"  # noqa: E731
     sl_text = fmt_pct(horizon_sl)
@@ -952,12 +1335,18 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         {"key": "total_cost", "label": "Total cost", "value": money(cs["total_cost"]),
          "sub": f"premiums {money(sum(cs[c] for c in PREMIUM_COLUMNS), 0)}"},
         {"key": "forecast_calls", "label": "Forecast calls", "value": fmt_num(cs["forecast_calls"]), "sub": "offered, all queues"},
-        {"key": "cost_per_call", "label": "Cost per call", "value": money(cs["cost_per_call"]), "sub": "total cost / forecast calls"},
+        {"key": "cost_per_call", "label": "Cost per forecast call", "value": money(cs["cost_per_call"]),
+         "sub": "total cost / forecast calls"},
+        {"key": "cost_per_handled_call", "label": "Cost per handled call", "value": money(cs["cost_per_handled_call"]),
+         "sub": f"{fmt_num(cs['handled_calls'])} handled: forecast less {fmt_pct(horizon['expected_abandon'])} abandoning"},
         {"key": "paid_hours", "label": "Scheduled paid hours", "value": fmt_num(cs["paid_hours"], 1),
          "sub": f"required {fmt_num(cs['required_paid_hours'], 1)} h"},
         {"key": "expected_service_level", "label": "Expected service level", "value": sl_text,
-         "sub": f"target {fmt_pct(st.sl_target, 0)} in {st.sl_seconds:g} s",
+         "sub": f"target {fmt_pct(st.sl_target, 0)} in {st.sl_seconds:g} s ({proj['model_label']})",
          "bad": horizon_sl is not None and horizon_sl < st.sl_target},
+        {"key": "expected_abandon_rate", "label": "Expected abandonment", "value": fmt_pct(horizon["expected_abandon"]),
+         "sub": f"ASA {fmt_num(horizon['expected_asa_s'], 1)} s · " + (f"cap {fmt_pct(cap, 0)}" if cap is not None else proj["short"]),
+         "bad": cap is not None and horizon["expected_abandon"] is not None and horizon["expected_abandon"] > cap + 1e-12},
         {"key": "unfilled_shifts", "label": "Unfilled shifts", "value": fmt_num(unfilled_n),
          "sub": "agent-shifts without a named agent", "bad": unfilled_n > 0},
         {"key": "holiday_shifts_staffed", "label": "Holiday shifts staffed", "value": fmt_num(hol_staffed),
@@ -968,7 +1357,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     for c in cards:
         c.setdefault("bad", False)
         v = figures[c["key"]]
-        c["raw"] = "" if v is None else f"{v:.10g}"
+        c["raw"] = "" if v is None or isinstance(v, str) else f"{v:.10g}"
     figures["headline"] = {c["label"]: c["value"] for c in cards}
 
     grids, legend = _roster_grids(run, cal)
@@ -988,8 +1377,11 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "gap_heatmaps": gap_heatmaps(service, cal) if len(service) else [],
         "cost_chart": cost_chart(cs["by_day"], cur) if len(cs["by_day"]) else None,
         "daily": daily.to_dict("records"), "queue_rows": queues.to_dict("records"),
-        "daily_total": {"calls": daily["calls"].sum(), "required_agent_h": daily["required_agent_h"].sum(),
+        "daily_total": {"calls": daily["calls"].sum(), "handled_calls": horizon["handled"],
+                        "required_agent_h": daily["required_agent_h"].sum(),
                         "rostered_agent_h": daily["rostered_agent_h"].sum(), "expected_sl": horizon_sl,
+                        "expected_asa_s": horizon["expected_asa_s"], "expected_abandon": horizon["expected_abandon"],
+                        "intervals_below_target": int(daily["intervals_below_target"].sum()),
                         **horizon_sim,
                         "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
         "by_type": by_type.to_dict("records"), "cs": cs,
@@ -999,6 +1391,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "notes": _solver_notes(run.meta),
         "messages": _messages(run), "unfilled": run.unfilled.to_dict("records"),
         "sl_target": st.sl_target, "pay": cfg.pay, "sim_replications": SIM_REPLICATIONS, "sim_level": SIM_LEVEL,
+        "cap": cap, "proj": proj, "backtest": bt, "horizon": horizon,
     }
     html = _env().get_template("report.html.j2").render(**ctx)
     html_path = write_text(html, run_dir / "report.html")
@@ -1015,28 +1408,37 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         ("Scheduled paid hours", cs["paid_hours"], "#,##0.00"),
         ("Required paid hours", cs["required_paid_hours"], "#,##0.00"),
         ("Forecast calls", cs["forecast_calls"], "#,##0"),
-        ("Cost per call", cs["cost_per_call"], money_fmt),
+        ("Cost per forecast call", cs["cost_per_call"], money_fmt),
+        ("Handled calls (forecast less projected abandoned)", cs["handled_calls"], "#,##0"),
+        ("Cost per handled call", cs["cost_per_handled_call"], money_fmt),
         ("Average hourly rate", cs["average_hourly_rate"], money_fmt),
         ("Requirement cost (at average rate)", cs["requirement_cost"], money_fmt),
         ("Cost vs requirement", cs["efficiency"], "0.000"),
         ("Expected service level", horizon_sl, "0.0%"),
+        ("Expected ASA [s]", horizon["expected_asa_s"], "0.0"),
+        ("Expected abandonment", horizon["expected_abandon"], "0.0%"),
+        ("Intervals below target", int(service["below_target"].sum()), "0"),
+        ("Projection", proj["text"], None),
         ("Simulated service level", horizon_sim["sim_service_level"] if not horizon_sim["sim_note"] else horizon_sim["sim_note"], "0.0%"),
         (f"  {SIM_LEVEL:.0%} confidence interval", f"{fmt_pct(horizon_sim['sim_sl_lo'])} to {fmt_pct(horizon_sim['sim_sl_hi'])}"
          if not horizon_sim["sim_note"] else None, None),
+        ("Simulated abandonment", horizon_sim["sim_abandon_rate"] if not horizon_sim["sim_note"] else None, "0.0%"),
         ("Service level target", st.sl_target, "0.0%"),
+        ("Abandonment cap (staffing.max_abandon)", cap, "0.0%"),
         ("Unfilled agent-shifts", unfilled_n, "0"),
         ("Holiday shifts staffed", hol_staffed, "0"),
         ("Holiday agent-shifts unfilled", hol_unfilled, "0"),
         ("Schedule status", sched_meta.get("status"), None),
         ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
         ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
-        ("", SIM_SHEET_NOTE, None),
+        ("", sim_sheet_note(patience), None),
     ]
     xlsx_path = write_workbook(
         run_dir / "report.xlsx",
         [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", run.roster),
          ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled),
-         *([("Forecast", fc["totals"])] if fc["found"] else [])],
+         *([("Forecast", fc["totals"])] if fc["found"] else []),
+         *([("Backtest", bt["table"])] if bt["found"] else [])],
         summary_rows,
         {"Cost by queue": [cs["by_day_type"], weeks, teams], "Forecast": [fc["hourly"]] if fc["found"] else []},
         money_fmt,
