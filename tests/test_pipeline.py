@@ -35,7 +35,8 @@ def test_demo_writes_every_output(demo_run):
     for name in ("forecast.csv", "forecast.png"):
         assert (f / name).stat().st_size > 0
     for name in ("requirements.csv", "shifts.csv", "roster.csv", "coverage.csv", "costs.csv", "report.html",
-                 "report.xlsx", "agents.csv", "config.yaml", "summary.json", "agent_summary.csv", "holiday_ledger.csv"):
+                 "report.xlsx", "agents.csv", "config.yaml", "summary.json", "agent_summary.csv", "holiday_ledger.csv",
+                 "forecast_backtest.csv"):
         assert (s / name).stat().st_size > 0, name
     assert "report.html" in output
     # No temporary folders left behind
@@ -175,5 +176,99 @@ def test_whatif_replans_without_touching_the_run(demo_run):
     req = read(out / "requirements.csv")
     busy = req[req["agents"] > 0]
     assert (busy["service_level"] >= 0.9 - 1e-9).all()
+    # the scenario projects abandonment with the base run's patience, so the two columns compare like with like
+    meta = json.loads((run / "summary.json").read_text())
+    assert json.loads((out / "summary.json").read_text())["service_projection"] == meta["service_projection"]
+    assert cmp_.loc["cost per handled call", "base"] == pytest.approx(meta["report"]["cost_per_handled_call"], rel=1e-5)
+    assert cmp_.loc["expected abandonment", "base"] == pytest.approx(meta["report"]["expected_abandon_rate"], rel=1e-5)
+    assert 0 <= cmp_.loc["expected abandonment", "scenario"] < 1
     costs = read(out / "costs.csv")
     assert cmp_.loc["total cost", "scenario"] == pytest.approx(costs["total_cost"].sum())
+
+
+def _interpolated_abandonment(offered, aht, on_phone, patience, interval_s):
+    """Erlang A abandonment at fractional agents: linear between floor and ceil (wfm.erlang's closed form)."""
+    from wfm import erlang
+
+    lo, hi = np.floor(on_phone + 1e-9), np.ceil(on_phone - 1e-9)
+    a_lo = erlang.abandon_rate_a(offered, aht, lo, interval_s, patience)
+    a_hi = erlang.abandon_rate_a(offered, aht, hi, interval_s, patience)
+    return np.where(lo == hi, a_lo, (hi - on_phone) * a_lo + (on_phone - lo) * a_hi)
+
+
+def test_report_abandonment_and_cost_per_handled_call_from_the_csvs(demo_run):
+    import re
+
+    import openpyxl
+
+    base, _ = demo_run
+    d = base / "schedules" / "demo"
+    meta = json.loads((d / "summary.json").read_text())
+    # the demo configures no patience: the report uses (and states) the one estimated from the history
+    pats = meta["service_projection"]["patience_s"]
+    assert set(pats) == {"sales", "service"} and all(30 < v < 600 for v in pats.values())
+    html = (d / "report.html").read_text(encoding="utf-8")
+    assert "ASSUMES the mean patience estimated" in html
+    req = read(d / "requirements.csv", ["interval_start"])
+    ros = read(d / "roster.csv", ["shift_start", "shift_end", "break_start", "break_end"])
+    ros = ros.rename(columns={"shift_start": "start", "shift_end": "end"}).assign(count=1)
+    on = _coverage_by_hand(ros, req, pd.Timedelta(minutes=15)).astype(float)
+    ab = _interpolated_abandonment(req["offered"].to_numpy(), req["aht_s"].to_numpy(), np.round(on * 0.7, 9),
+                                   req["queue"].map(pats).to_numpy(float), 900.0)
+    req["abandoned"] = req["offered"] * ab
+    handled = float((req["offered"] - req["abandoned"]).sum())
+    total = read(d / "costs.csv")["total_cost"].sum()
+    rep = meta["report"]
+    assert rep["handled_calls"] == pytest.approx(handled, rel=1e-9)
+    assert rep["cost_per_handled_call"] == pytest.approx(total / handled, rel=1e-9)
+    assert rep["cost_per_call"] == pytest.approx(total / req["offered"].sum(), rel=1e-9)
+    card = float(re.search(r'data-key="cost_per_handled_call" data-value="([^"]*)"', html).group(1))
+    assert card == pytest.approx(total / handled, rel=1e-9)
+    assert 0 < rep["expected_abandon_rate"] < 0.2
+    # daily abandonment in report.xlsx equals the recomputation per day
+    rows = list(openpyxl.load_workbook(d / "report.xlsx", read_only=True)["Daily"].values)
+    daily = pd.DataFrame(rows[1:], columns=rows[0])
+    daily = daily[daily["calls"] > 0].set_index(pd.to_datetime(daily.loc[daily["calls"] > 0, "date"]))
+    g = req.groupby(req["interval_start"].dt.normalize())[["offered", "abandoned"]].sum()
+    assert len(daily) == 28
+    np.testing.assert_allclose(daily["expected_abandon"].astype(float).to_numpy(),
+                               (g["abandoned"] / g["offered"]).reindex(daily.index).to_numpy(), rtol=1e-9)
+    # the simulation (same patience, whole agents rounded down) lands near the formula on every day
+    assert (abs(daily["sim_abandon_rate"].astype(float) - daily["expected_abandon"].astype(float)) < 0.03).all()
+
+
+def test_report_backtest_matches_an_independent_seasonal_naive(demo_run):
+    from wfm.demo import demo_history
+    from wfm.history import validate_history
+
+    base, _ = demo_run
+    d = base / "schedules" / "demo"
+    bt = read(d / "forecast_backtest.csv", ["first_origin", "last_origin"])
+    meta = json.loads((d / "summary.json").read_text())
+    assert set(zip(bt["queue"], bt["model"], bt["used"])) == {
+        (q, m, m == meta["forecast"]["models"][q]) for q in ("sales", "service") for m in ("calendar", "seasonal_naive")}
+    cfg = load_config(None)
+    hist = validate_history(demo_history(country=cfg.site.country, subdivision=cfg.site.subdivision),
+                            source="demo history", interval_minutes=cfg.interval_minutes).frame
+    week = pd.Timedelta(days=7)
+    for r in bt[bt["model"] == "seasonal_naive"].itertuples():
+        s = hist[hist["queue"] == r.queue].set_index("interval_start")["offered"]
+        origins = pd.date_range(r.first_origin, r.last_origin, freq="7D")
+        assert len(origins) == r.origins == 2 and r.last_origin + week == s.index.max().normalize() + pd.Timedelta(days=1)
+        act = pd.concat([s[(s.index >= o) & (s.index < o + week)] for o in origins])
+        naive = s.reindex(act.index - week).to_numpy()  # last week's value of the same interval
+        assert r.intervals == len(act) and r.actual_calls == pytest.approx(act.sum())
+        assert r.wape == pytest.approx(np.abs(naive - act.to_numpy()).sum() / act.sum(), rel=1e-8)
+        assert r.bias == pytest.approx((naive.sum() - act.sum()) / act.sum(), rel=1e-6, abs=1e-9)
+    # every row's bias is its own forecast and actual sums; the model used beats the naive baseline in the demo
+    np.testing.assert_allclose(bt["bias"], (bt["forecast_calls"] - bt["actual_calls"]) / bt["actual_calls"], rtol=1e-6, atol=1e-9)
+    used, naive = bt[bt["used"]].set_index("queue"), bt[bt["model"] == "seasonal_naive"].set_index("queue")
+    assert (used["wape"] < naive["wape"]).all()
+    # the report's pooled rows come from the CSV
+    pooled = {r["model"]: r for r in meta["report"]["forecast_backtest"]["rows"] if r["queue"] == "All queues"}
+    for part, key in ((used, next(k for k in pooled if k.startswith("model used"))), (naive, "seasonal_naive")):
+        assert pooled[key]["wape"] == pytest.approx((part["wape"] * part["actual_calls"]).sum() / part["actual_calls"].sum())
+        assert pooled[key]["coverage"] == pytest.approx((part["coverage"] * part["intervals"]).sum() / part["intervals"].sum())
+    html = (d / "report.html").read_text(encoding="utf-8")
+    sec = html[html.index('id="backtest"'): html.index('<section id="holidays">')]
+    assert f"{100 * used.loc['sales', 'wape']:.1f}%" in sec and "80% interval coverage" in sec

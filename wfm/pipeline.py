@@ -209,7 +209,7 @@ def run_pipeline(
     ``backend`` (from :func:`wfm.parallel.open_backend`; None: serial) runs forecasting and staffing per queue."""
     from . import forecast as fc_mod
     from . import parallel
-    from .report import build_report
+    from .report import build_report, report_patience, write_forecast_backtest
     from .roster import build_roster
     from .scheduling import schedule
     from .staffing import requirements
@@ -230,6 +230,8 @@ def run_pipeline(
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+        # the report shows the forecast's accuracy: a short backtest of the model used and of seasonal naive
+        backtest_info = write_forecast_backtest(history, cfg, fc, stmp)
 
         tell("staffing")
         staffing_info: dict = {}
@@ -257,8 +259,11 @@ def run_pipeline(
                             "interval_minutes": history.interval_minutes, "queues": history.queues,
                             "gaps": int(len(history.gaps))},
                 "forecast": {"file": str(fdir / "forecast.csv"), "start": fc["interval_start"].min(),
-                             "end": fc["interval_start"].max(), "calls": float(fc["offered"].sum())},
+                             "end": fc["interval_start"].max(), "calls": float(fc["offered"].sum()),
+                             "models": dict(fc.attrs.get("models") or {}), "backtest": backtest_info},
                 "staffing": staffing_info,
+                # patience for the report's abandonment projection where the config gives none
+                **({"service_projection": proj} if (proj := report_patience(history, cfg)) else {}),
                 "schedule": sched.summary,
                 "roster": ros.summary,
             },
@@ -267,6 +272,9 @@ def run_pipeline(
 
         tell("costs and report")
         rep = build_report(stmp, cfg, run_name=name)
+        meta = json.loads((stmp / "summary.json").read_text(encoding="utf-8"))
+        meta["report"] = {k: v for k, v in rep.summary.items() if k != "headline"}
+        _dump_json(meta, stmp / "summary.json")
     figures = dict(rep.summary) if hasattr(rep, "summary") else {}
     return RunResult(forecast_dir=fdir, run_dir=sdir, figures=figures, messages=messages)
 
@@ -297,9 +305,11 @@ WHATIF_METRICS = [
     ("scheduled paid hours", "paid_hours"),
     ("total cost", "total_cost"),
     ("weekly cost", "weekly_cost"),
-    ("cost per call", "cost_per_call"),
+    ("cost per forecast call", "cost_per_call"),
+    ("cost per handled call", "cost_per_handled_call"),
     ("expected service level", "expected_service_level"),
     ("simulated service level", "simulated_service_level"),
+    ("expected abandonment", "expected_abandon_rate"),
     ("unfilled shifts", "unfilled_shifts"),
 ]
 
@@ -378,7 +388,9 @@ def run_whatif(
         write_text(config_yaml(cfg), tmp / "config.yaml")
         scenario = {"volume": volume, "aht": aht, "sl": list(sl) if sl else None, "shrinkage": shrinkage,
                     "base_run": str(run_dir)}
-        _dump_json({"whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info},
+        base_meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")) if (run_dir / "summary.json").is_file() else {}
+        keep = {k: base_meta[k] for k in ("service_projection",) if isinstance(base_meta.get(k), dict)}  # same patience
+        _dump_json({"whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info, **keep},
                    tmp / "summary.json")
         tell("costs and report")
         new = dict(build_report(tmp, cfg, run_name=out.name).summary)
