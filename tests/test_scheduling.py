@@ -225,6 +225,21 @@ def test_holiday_hard_coverage_even_when_coverage_is_free(demo_cfg):
     assert len(soft.shifts) == 0 and list(soft.shifts.columns) == SHIFT_COLUMNS
 
 
+def _priced_by_costs(shifts: pd.DataFrame, cfg) -> float:
+    """What wfm.costs charges for the shifts, one agent per shift row at an hourly rate equal to its count:
+    paid hours at the multiplier of the calendar date they fall on, plus the night premium (an independent
+    implementation of the pay rules the scheduler prices templates with)."""
+    from wfm.costs import cost_roster
+
+    ros = pd.DataFrame({"agent_id": [f"a{i}" for i in range(len(shifts))], "queue": shifts["queue"],
+                        "shift_start": shifts["start"], "shift_end": shifts["end"], "break_start": shifts["break_start"],
+                        "break_end": shifts["break_end"], "paid_hours": shifts["paid_hours"]})
+    agents = pd.DataFrame({"agent_id": ros["agent_id"], "hourly_rate": shifts["count"].astype(float).to_numpy()})
+    c = cost_roster(ros, agents, cfg)
+    assert c["overtime_hours"].sum() == 0  # no shift of these tests is long enough for overtime
+    return float(c["total_cost"].sum())
+
+
 def test_holiday_from_calendar_and_pay_multipliers():
     # 2026-09-30 is a CN workday, 2026-10-01 National Day (statutory). No is_holiday column: from the calendar.
     cfg = _cfg(under_penalty=0)
@@ -233,8 +248,26 @@ def test_holiday_from_calendar_and_pay_multipliers():
     cov, sh = res.coverage, res.shifts
     hol = cov["interval_start"].dt.normalize() == pd.Timestamp("2026-10-01")
     assert (cov.loc[hol, "gap"] >= 0).all()
-    mult = np.where(sh["date"] == pd.Timestamp("2026-10-01"), 3.0, 1.0)  # pay.holiday_multiplier of the demo
-    assert res.summary["objective"] == pytest.approx(float((sh["paid_hours"] * sh["count"] * mult).sum()))
+    # paid hours after midnight of a night shift into the holiday are holiday hours (x3), as wfm.costs pays them
+    assert res.summary["objective"] == pytest.approx(_priced_by_costs(sh, cfg))
+    into_hol = sh[(sh["date"] == pd.Timestamp("2026-09-30")) & (sh["end"] > pd.Timestamp("2026-10-01"))]
+    assert len(into_hol)  # night shifts of the eve run into the holiday, so the split matters
+    start_day_rule = float((sh["paid_hours"] * sh["count"] * np.where(sh["date"] == pd.Timestamp("2026-10-01"), 3.0, 1.0)).sum())
+    assert res.summary["objective"] > start_day_rule
+
+
+def test_night_premium_in_template_cost():
+    data = load_config(None).model_dump(by_alias=True, mode="json")
+    data["pay"]["night_premium"] = 0.5
+    data["schedule"]["under_penalty"] = 0
+    cfg = parse_config(data)
+    req = _req(days=1, holiday_days=["2026-03-10"])  # hard coverage, around the clock: night shifts are needed
+    res = schedule(req, cfg)
+    sh = res.shifts
+    night = (sh["start"].dt.hour >= 18) | (sh["start"].dt.hour < 4)
+    assert night.any() and (res.coverage["gap"] >= 0).all()
+    assert res.summary["objective"] == pytest.approx(_priced_by_costs(sh, cfg))
+    assert res.summary["objective"] > float((sh["paid_hours"] * sh["count"]).sum()) + 1  # the premium is charged
 
 
 @pytest.mark.parametrize("rest_days, mult", [("calendar", 2.0), ("none", 1.0)])
