@@ -235,6 +235,40 @@ class ShiftTemplate(_Strict):
         return self
 
 
+class TourConfig(_Strict):
+    """Weekly tours: agents work the same shift (template and start time) on ``days_on`` days of an ISO week."""
+
+    enabled: bool = Field(False, description="schedule weekly tours with days off instead of isolated daily shifts")
+    days_on: int = Field(5, ge=1, le=7, description="working days per tour and ISO week")
+    consecutive_days_off: Literal["required", "preferred", "no"] = Field(
+        "required", description="days off in one block: required, preferred (split blocks cost split_days_off_penalty) or no"
+    )
+    wrap_days_off: bool = Field(
+        False, description="Sunday and Monday count as consecutive days off (the tour repeats every week)"
+    )
+    split_days_off_penalty: float = Field(
+        4.0, ge=0, description="cost of one agent's tour with split days off when preferred [base paid hours]"
+    )
+    templates: list[str] | None = Field(None, description="templates worked as tours; default all, others day by day")
+
+    @field_validator("consecutive_days_off", mode="before")
+    @classmethod
+    def _bool_consecutive(cls, v):
+        if v is True:
+            return "required"
+        if v is False:
+            return "no"
+        return v
+
+
+class QueueScheduleLimits(_Strict):
+    """Per-queue overrides of the part-time share and the starts cap under ``schedule.queues``."""
+
+    min_part_time_share: float | None = Field(None, ge=0, le=1, description="default: schedule.min_part_time_share")
+    max_part_time_share: float | None = Field(None, ge=0, le=1, description="default: schedule.max_part_time_share")
+    max_starts_per_interval: int | None = Field(None, ge=1, description="default: schedule.max_starts_per_interval")
+
+
 class ScheduleConfig(_Strict):
     start_step_min: int = Field(30, description="shift start-time grid [min]")
     break_step_min: int = Field(30, description="grid of break start offsets inside their window [min]")
@@ -247,6 +281,15 @@ class ScheduleConfig(_Strict):
     solver: Literal["highs", "cbc"] = "highs"
     time_limit_s: float = Field(60, gt=0)
     mip_gap: float = Field(0.01, ge=0, lt=1)
+    min_part_time_share: float | None = Field(
+        None, ge=0, le=1, description="least share of paid hours on part_time templates, per queue and ISO week"
+    )
+    max_part_time_share: float | None = Field(
+        None, ge=0, le=1, description="largest share of paid hours on part_time templates, per queue and ISO week"
+    )
+    max_starts_per_interval: int | None = Field(None, ge=1, description="most agents starting a shift in one interval, per queue")
+    queues: dict[str, QueueScheduleLimits] | None = Field(None, description="per-queue part-time share and starts cap")
+    tours: TourConfig = TourConfig()
 
     @field_validator("start_step_min", "break_step_min")
     @classmethod
@@ -255,6 +298,30 @@ class ScheduleConfig(_Strict):
             raise ValueError("must be a positive number of minutes dividing 1440")
         return v
 
+    def limits(self, queue: str) -> tuple[float | None, float | None, int | None]:
+        """(min part-time share, max part-time share, max starts per interval) of ``queue``, overrides applied."""
+        q = (self.queues or {}).get(queue)
+        pick = lambda key: getattr(q, key) if q is not None and getattr(q, key) is not None else getattr(self, key)  # noqa: E731
+        return pick("min_part_time_share"), pick("max_part_time_share"), pick("max_starts_per_interval")
+
+    @model_validator(mode="after")
+    def _limits(self):
+        contracts = {t.contract for t in self.templates}
+        names = {t.name for t in self.templates}
+        for key in [None, *(self.queues or {})]:
+            lo, hi, _ = self.limits(key) if key is not None else (self.min_part_time_share, self.max_part_time_share, None)
+            where = f"schedule.queues.{key}." if key is not None else "schedule."
+            if lo is not None and hi is not None and lo > hi:
+                raise ValueError(f"{where}min_part_time_share: {lo:g} is above max_part_time_share ({hi:g})")
+            if lo and "part_time" not in contracts:
+                raise ValueError(f"{where}min_part_time_share: {lo:g} but no template has contract: part_time")
+            if hi is not None and hi < 1 and contracts == {"part_time"}:
+                raise ValueError(f"{where}max_part_time_share: {hi:g} but every template is part_time: "
+                                 "no shift could be scheduled")
+        for name in self.tours.templates or []:
+            if name not in names:
+                raise ValueError(f"schedule.tours.templates: '{name}' is not the name of a template in schedule.templates")
+        return self
 
 class RosterConfig(_Strict):
     min_rest_h: float = Field(11, ge=0, description="minimum rest between two shifts of one agent [h]")
