@@ -86,17 +86,20 @@ def test_forecast_on_cluster_is_identical_to_serial(hist, cluster, model):
 
 
 def _staffing_case(fc: pd.DataFrame):
-    """Per-row shrinkage that varies in three queues and is constant in one, and per-queue options: Erlang A
-    for one queue, deferred work for another (so the joined frame needs the backlog and shrinkage columns)."""
+    """Per-row shrinkage that varies in two queues and is one constant in the two sales queues, and per-queue
+    options: Erlang A for one queue, deferred work for another (so the joined frame needs the backlog and
+    shrinkage columns that some parts lack)."""
     hour = fc["interval_start"].dt.hour.to_numpy()
     shrink = np.where(hour < 8, 0.38, 0.30)
-    shrink[(fc["queue"] == "service").to_numpy()] = 0.33
+    shrink[fc["queue"].isin(["sales", "sales_north"]).to_numpy()] = 0.33
     opts = {"sales": StaffingOptions(model="erlang_a", patience_s=90.0),
             "service_north": StaffingOptions(channel="deferred", response_window_h=4.0)}
     return {"shrinkage": shrink, "queue_options": opts}
 
 
-def test_requirements_on_cluster_are_identical_to_serial(hist, cfg, cluster):
+@pytest.mark.parametrize("per_worker", [4, 1], ids=["one queue a task", "two queues a task"])
+def test_requirements_on_cluster_are_identical_to_serial(hist, cfg, cluster, per_worker, monkeypatch):
+    monkeypatch.setattr(parallel, "STAFFING_TASKS_PER_WORKER", per_worker)
     fc = forecast(hist, weeks=1, model="seasonal_naive")
     fc = fc.sample(frac=1.0, random_state=3).reset_index(drop=True)  # rows in no particular order
     kw = _staffing_case(fc)
