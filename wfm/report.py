@@ -396,7 +396,9 @@ def daily_table(service: pd.DataFrame, costs_by_day: pd.DataFrame, cfg: Config, 
     s = service.assign(date=service["interval_start"].dt.normalize())
     g = s.groupby("date", sort=True).agg(required=("required", "sum"), rostered=("rostered", "sum"),
                                           flagged=("below_target", "sum"))
-    pooled = pd.DataFrame({d: pooled_service(part) for d, part in s.groupby("date", sort=True)}).T
+    pooled = pd.DataFrame([{"date": d, **pooled_service(part)} for d, part in s.groupby("date", sort=True)],
+                          columns=["date", "calls", "handled", "abandoned", "expected_sl", "expected_asa_s",
+                                   "expected_abandon"]).set_index("date")
     out = costs_by_day.set_index("date")[["day_type", "holiday_name", "paid_hours", "total_cost"]].join(g, how="outer")
     out = out.join(pooled, how="left")
     out["calls"] = out["calls"].astype(float).fillna(0.0)
