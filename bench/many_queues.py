@@ -14,8 +14,8 @@ Each mode runs in its own fresh Python process, so its memory peak is its own:
   on 127.0.0.1; the cluster's start-up is timed apart.
 
 Printed: wall-clock seconds per stage, queues per second, the speed-up, the peak resident memory (RSS) of the
-main process and of each worker (``getrusage`` high-water marks), and whether both modes gave the same
-frames (a hash over every value, column and dtype of the forecast and the requirements).
+main process and of each worker (the kernel's high-water mark VmHWM of each process), and whether both modes
+gave the same frames (a hash over every value, column and dtype of the forecast and the requirements).
 
 Run: .venv/bin/python bench/many_queues.py [--queues 200] [--workers 2] [--model ets] [--weeks 4]
 """
@@ -71,7 +71,17 @@ def synthetic_history(n_queues: int, seed: int = SEED) -> pd.DataFrame:
 
 
 def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+    """Peak resident memory of this process [MB]: VmHWM, the high-water mark of this process image. (Not
+    getrusage's ru_maxrss: it survives fork and exec, so a worker spawned by a big client would report the
+    client's size.)"""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes; macOS: bytes
 
 
 def _digest(*frames: pd.DataFrame) -> str:
@@ -160,11 +170,15 @@ def main() -> None:
           f"({total['serial'] / (total['dask'] + d['startup_s']):.2f}x counting the cluster start-up); {d['where']}")
     same = s["digest"] == d["digest"]
     print(f"identical forecast and requirements: {'yes' if same else 'NO'} ({s['digest']} / {d['digest']})")
-    per_queue = total["dask"] * a.workers / a.queues
-    print(f"Scaling: queues are independent tasks of about {per_queue:.2f} worker-seconds each, so the time falls "
-          f"close to 1/N with N worker cores until the scheduler's few milliseconds per task and sending each "
-          f"queue's history (~{s['rows'] / a.queues * 32 / 1e6:.1f} MB) dominate; memory per worker stays at one "
-          f"queue's working set while the client holds the whole history and the joined results.")
+    per_queue = d["forecast_s"] * a.workers / a.queues
+    print(f"Scaling: each queue's forecast is an independent task of about {per_queue:.1f} worker-seconds here "
+          f"against a few milliseconds of scheduling and ~{s['rows'] / a.queues * 40 / 1e6:.1f} MB of history sent, "
+          f"so on a cluster the forecast time falls close to 1/N with N worker cores (200 queues on 50 cores: about "
+          f"{s['forecast_s'] / min(50, a.queues):.0f} s from {s['forecast_s']:.0f} s serial, if those cores are as fast "
+          f"as this machine's) until the client's share dominates: making the history, splitting it and joining "
+          f"the results ({s['prepare_s']:.0f} s here). A worker holds one queue at a time, so its memory stays flat "
+          f"as queues are added; the client holds the whole history and the joined results. Staffing is "
+          f"vectorised arithmetic (milliseconds a queue) and gains nothing from a cluster.")
     if not same:
         sys.exit(1)
 
