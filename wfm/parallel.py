@@ -68,7 +68,8 @@ class SerialBackend:
 
 
 class DaskBackend:
-    """Maps per-queue calls onto a ``dask.distributed`` Client's workers (one task per queue)."""
+    """Maps calls onto a ``dask.distributed`` Client's workers, one task per item (a queue, or a batch of
+    queues); ``client`` may be shared with other work, ``where`` is what :meth:`describe` names."""
 
     split = True
 
