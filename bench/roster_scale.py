@@ -36,8 +36,11 @@ from wfm.validate import validate_roster
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agents", type=int, default=200)
-    ap.add_argument("--scale", type=float, default=1.55, help="volume multiple of the demo history (128 agents -> 1)")
+    ap.add_argument("--scale", type=float, default=1.8,
+                    help="volume multiple of the demo history: 1.8 makes the schedule hold the 200 agents' contracted hours")
     ap.add_argument("--time-limit", type=float, default=30, help="roster solver limit per week [s]")
+    ap.add_argument("--shifts", help="reuse a shifts CSV written by --save-shifts (skips forecast and schedule)")
+    ap.add_argument("--save-shifts", help="write the scheduled shifts to this CSV")
     args = ap.parse_args()
 
     cfg = load_config(None)
@@ -48,18 +51,23 @@ def main() -> None:
     ag = agents_from_frame(demo_agents(n_sales=n_sales, n_service=n - n_sales - n_both, n_both=n_both))
 
     t0 = time.perf_counter()
-    h = validate_history(demo_history())
-    frame = h.frame.copy()
-    for c in ("offered", "handled", "abandoned"):
-        if c in frame:
-            frame[c] = np.round(frame[c] * args.scale)
-    h = validate_history(frame)
-    fc = forecast_from_config(h, cfg)
-    req = requirements(fc, cfg)
-    t1 = time.perf_counter()
-    sched = schedule(req, cfg, agents=ag)
-    t2 = time.perf_counter()
-    shifts = sched.shifts
+    if args.shifts:
+        shifts = pd.read_csv(args.shifts, parse_dates=["date", "start", "end", "break_start", "break_end"])
+        t1 = t2 = time.perf_counter()
+    else:
+        h = validate_history(demo_history())
+        frame = h.frame.copy()
+        for c in ("offered", "handled", "abandoned"):
+            if c in frame:
+                frame[c] = np.round(frame[c] * args.scale)
+        h = validate_history(frame)
+        fc = forecast_from_config(h, cfg)
+        req = requirements(fc, cfg)
+        t1 = time.perf_counter()
+        shifts = schedule(req, cfg, agents=ag).shifts
+        t2 = time.perf_counter()
+        if args.save_shifts:
+            shifts.to_csv(args.save_shifts, index=False)
     res = build_roster(shifts, ag, cfg)
     t3 = time.perf_counter()
     viol = validate_roster(res.roster, ag, cfg, shifts)

@@ -797,6 +797,36 @@ def _greedy_week(w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_
                 add(a, h)
             if moved:
                 break
+    # Rebalance contracted hours: an agent short of her weekly minimum takes a shift from an agent who
+    # stays at or above hers (or, failing that, whenever the two agents' total shortfall drops). Each
+    # move keeps every hard rule (fits) and the coverage; it gives the MIP a start whose hours are right.
+    holders: dict[int, list[int]] = defaultdict(list)
+    for a, g in out:
+        holders[g].append(a)
+    for _ in range(3):
+        moved_any = False
+        short = sorted((a for a in range(len(by_agent)) if need[a] - hours[a] > 1e-9), key=lambda a: (hours[a] - need[a], a))
+        for a in short:
+            for g in sorted(by_agent[a], key=lambda g: (int(start_t[g]), g)):
+                if need[a] - hours[a] <= 1e-9:
+                    break
+                if (a, g) in out:
+                    continue
+                for b in sorted(holders[g], key=lambda b: (need[b] - hours[b], b)):
+                    before = max(0.0, need[a] - hours[a]) + max(0.0, need[b] - hours[b])
+                    after = max(0.0, need[a] - hours[a] - paid[g]) + max(0.0, need[b] - hours[b] + paid[g])
+                    if after >= before - 1e-9:
+                        continue
+                    remove(b, g)
+                    if fits(a, g):
+                        add(a, g)
+                        holders[g].remove(b)
+                        holders[g].append(a)
+                        moved_any = True
+                        break
+                    add(b, g)
+        if not moved_any:
+            break
     return out
 
 
@@ -1218,9 +1248,13 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
             if by_agent[a]:
                 shortfall[a] += max(0.0, need_w[a] - week_hours[a])
 
-    hol_ok = np.array([bool(np.any(class_mask[a_class[a]] & is_hol & (a_allowed[a] if a_allowed[a] is not None else True)))
-                       for a in range(n_a)], dtype=bool) if n_s else np.zeros(n_a, dtype=bool)
-    return _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_ok)
+    def can_work(days_mask: np.ndarray) -> np.ndarray:
+        if not n_s:
+            return np.zeros(n_a, dtype=bool)
+        return np.array([bool(np.any(class_mask[a_class[a]] & days_mask
+                                     & (a_allowed[a] if a_allowed[a] is not None else True))) for a in range(n_a)])
+
+    return _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, can_work(is_hol), can_work(weekend))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1262,10 +1296,10 @@ def _overtime_by_row(ros: pd.DataFrame, ag: pd.DataFrame, cfg) -> np.ndarray:
     return ot.reindex(range(len(ros)), fill_value=0.0).to_numpy(dtype=float)
 
 
-def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok) -> dict:
+def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok, wkd_ok=None) -> dict:
     """Fairness figures: spread (max - min) of holiday shifts among the agents eligible for at least one
     holiday shift of the horizon, in this horizon and with the ledger's past duty added; spread of weekend
-    shifts among agents who work any shift."""
+    shifts among the agents eligible for a weekend shift who work any shift."""
     out = {"holiday_eligible_agents": 0, "holiday_spread": None, "holiday_spread_with_ledger": None,
            "weekend_spread": None}
     by_id = summ.set_index("agent_id")
@@ -1275,13 +1309,16 @@ def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok) ->
         past = np.array([int(v) for v in pd.Series(dict(zip(led["agent_id"], led["holiday_shifts"]))).reindex(ids).fillna(0)])
         out.update(holiday_eligible_agents=int(len(ids)), holiday_spread=int(now.max() - now.min()),
                    holiday_spread_with_ledger=int((now + past).max() - (now + past).min()))
-    working = by_id.loc[by_id["shifts"] > 0, "weekend_shifts"]
+    sel = by_id["shifts"] > 0
+    if wkd_ok is not None:
+        sel &= pd.Series(np.asarray(wkd_ok, dtype=bool), index=ag["agent_id"].to_numpy()).reindex(by_id.index).fillna(False)
+    working = by_id.loc[sel, "weekend_shifts"]
     if len(working):
         out["weekend_spread"] = int(working.max() - working.min())
     return out
 
 
-def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_ok=None) -> RosterResult:
+def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_ok=None, wkd_ok=None) -> RosterResult:
     rcfg = cfg.roster
     n_s = len(s)
     a_idx = np.array([a for a, _ in assigned], dtype=np.int64)
@@ -1405,7 +1442,7 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_o
         "overtime_hours": round(float(summ["overtime_hours"].sum()), 3),
         "preferred_days_off_worked": int(summ["preferred_days_off_worked"].sum()),
         "mean_start_deviation_h": dev_mean,
-        **_spreads(summ, ag, led, hol_ok),
+        **_spreads(summ, ag, led, hol_ok, wkd_ok),
         "messages": msgs,
     }
     return RosterResult(roster=ros, unfilled=unf, agent_summary=summ, summary=summary, ledger=ledger)
