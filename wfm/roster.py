@@ -31,6 +31,12 @@ missing):
   week owes 3/5 of the hours) x days_in_horizon / 7 for a partial week at either end of the horizon; the
   shortfall is penalised and reported.
 
+Availability and leave (agents file) remove the ``x`` an agent cannot take. Soft goals (``roster.weights``):
+shifts on preferred days off, weekend fairness (the same convex device as holidays, over weekend shifts in
+the horizon) and hours over ``pay.weekly_overtime_after_h`` are priced in the MIP; stable and preferred
+start times are improved after it by same-day block swaps between agents (:func:`_stabilise`), which change
+no count the MIP optimised and break no rule.
+
 Holiday fairness. Each agent's holiday duty is ``ledger count + holiday shifts assigned in this horizon so
 far``, counted relative to the least-loaded agent that can work a holiday shift that week. The objective
 (1) minimises the maximum of that total over the agents eligible for at least one holiday shift of the week
@@ -43,8 +49,8 @@ differences stay under a few dozen holidays (see the weights below).
 
 Solving one week: (1) the LP relaxation (at most a quarter of ``roster.time_limit_s``); (2) a greedy
 roster guided by the LP values, seat by seat with every hard rule checked, then a one-swap repair of the
-seats left empty; it is handed to HiGHS as a MIP start, so a time limit never returns less than it; (3)
-the MIP for the rest of the time limit with ``roster.mip_gap``. The LP's coverage cost is a lower bound on
+seats left empty and a rebalancing of contracted hours; it is handed to HiGHS as a MIP start, so a time
+limit never returns less than it; (3) the MIP for the rest of the time limit with ``roster.mip_gap``. The LP's coverage cost is a lower bound on
 the coverage cost of any roster, and it is passed to HiGHS as an objective offset, so that the relative gap
 is measured against the cost still in play: on an understaffed week a 1% gap on the whole objective would
 otherwise let hundreds of contracted hours go short.
