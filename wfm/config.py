@@ -323,6 +323,25 @@ class ScheduleConfig(_Strict):
                 raise ValueError(f"schedule.tours.templates: '{name}' is not the name of a template in schedule.templates")
         return self
 
+
+class RosterWeights(_Strict):
+    """Weights of the roster's soft goals, in the roster objective's units: an hour of an agent's contracted
+    minimum left unworked costs 10, an empty seat 100 per paid hour, one more holiday shift for the most
+    loaded agent 3. Keep them small beside those so that no soft goal costs coverage, contracted hours or
+    holiday fairness."""
+
+    preferred_start_per_h: float = Field(
+        0.1, ge=0, description="per shift, per hour between its start and the agent's preferred_start")
+    preferred_day_off: float = Field(0.5, ge=0, description="per shift on one of the agent's preferred_days_off")
+    seniority_boost: float = Field(
+        1.0, ge=0, description="preference weights of the most senior agent are (1 + this) times those of the least")
+    stable_start: float = Field(
+        0.3, ge=0, description="per shift not at the agent's most common start time of the week (same-day swaps)")
+    weekend_fairness: float = Field(
+        0.2, ge=0, description="the j-th weekend shift of an agent who already has b in the horizon costs this x (b + j)")
+    overtime_per_h: float = Field(1.0, ge=0, description="per paid hour over pay.weekly_overtime_after_h in a week")
+
+
 class RosterConfig(_Strict):
     min_rest_h: float = Field(11, ge=0, description="minimum rest between two shifts of one agent [h]")
     max_consecutive_days: int = Field(6, ge=1, le=14)
@@ -332,6 +351,7 @@ class RosterConfig(_Strict):
     )
     time_limit_s: float = Field(60, gt=0, description="solver time limit per week [s]")
     mip_gap: float = Field(0.01, ge=0, lt=1)
+    weights: RosterWeights = RosterWeights()
 
 
 class PayConfig(_Strict):
