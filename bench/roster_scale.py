@@ -89,7 +89,14 @@ def main() -> None:
     for v in viol[:10]:
         print("   ", v)
     print(f"holiday seats below the guaranteed minimum: {s['holiday_unfilled_below_share']}")
-    print(f"holiday spread among {s['holiday_eligible_agents']} eligible agents: {s['holiday_spread']} (target <= 1)")
+    print(f"holiday spread among {s['holiday_eligible_agents']} eligible agents: {s['holiday_spread']} (target <= 1 "
+          f"where the numbers allow); by contract: {s['holiday_spread_by_contract']}")
+    summ = res.agent_summary.merge(ag[["agent_id", "contract", "availability"]], on="agent_id")
+    summ["restricted"] = summ["availability"] != ""
+    print("holiday shifts per agent (min-max) by contract and availability restriction:")
+    for (c, r), g in summ.groupby(["contract", "restricted"]):
+        print(f"  {c:9s} {'restricted' if r else 'any time  '}: {len(g):3d} agents, "
+              f"{g['holiday_shifts'].min()}-{g['holiday_shifts'].max()}")
     print(f"unfilled seats: {s['unfilled_shifts']} of {s['required_shifts']}; agents short of contracted hours: "
           f"{s['agents_short_of_min_hours']} ({s['min_hours_shortfall_h']:.1f} h)")
     print(f"weekend spread {s['weekend_spread']}; shifts on a preferred day off {s['preferred_days_off_worked']}; "

@@ -1307,7 +1307,7 @@ def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok, wk
     holiday shift of the horizon, in this horizon and with the ledger's past duty added; spread of weekend
     shifts among the agents eligible for a weekend shift who work any shift."""
     out = {"holiday_eligible_agents": 0, "holiday_spread": None, "holiday_spread_with_ledger": None,
-           "weekend_spread": None}
+           "holiday_spread_by_contract": {}, "weekend_spread": None}
     by_id = summ.set_index("agent_id")
     if hol_ok is not None and np.any(hol_ok):
         ids = ag["agent_id"].to_numpy()[np.asarray(hol_ok, dtype=bool)]
@@ -1315,6 +1315,10 @@ def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok, wk
         past = np.array([int(v) for v in pd.Series(dict(zip(led["agent_id"], led["holiday_shifts"]))).reindex(ids).fillna(0)])
         out.update(holiday_eligible_agents=int(len(ids)), holiday_spread=int(now.max() - now.min()),
                    holiday_spread_with_ledger=int((now + past).max() - (now + past).min()))
+        # by contract: full- and part-time agents hold different shifts, so their counts need not match
+        con = ag.set_index("agent_id").loc[ids, "contract"].to_numpy()
+        out["holiday_spread_by_contract"] = {
+            str(c): int(now[con == c].max() - now[con == c].min()) for c in sorted(set(con))}
     sel = by_id["shifts"] > 0
     if wkd_ok is not None:
         sel &= pd.Series(np.asarray(wkd_ok, dtype=bool), index=ag["agent_id"].to_numpy()).reindex(by_id.index).fillna(False)
