@@ -176,8 +176,9 @@ def main() -> None:
           f"so on a cluster the forecast time falls close to 1/N with N worker cores (200 queues on 50 cores: about "
           f"{s['forecast_s'] / min(50, a.queues):.0f} s from {s['forecast_s']:.0f} s serial, if those cores are as fast "
           f"as this machine's) until the client's share dominates: making the history, splitting it and joining "
-          f"the results ({s['prepare_s']:.0f} s here). A worker holds one queue at a time, so its memory stays flat "
-          f"as queues are added; the client holds the whole history and the joined results. Staffing is "
+          f"the results ({s['prepare_s']:.0f} s here). A worker holds one queue's data at a time, so its memory is "
+          f"bounded by one queue plus the libraries; only the client holds the whole history and the joined "
+          f"results. Staffing is "
           f"vectorised arithmetic (milliseconds a queue) and gains nothing from a cluster.")
     if not same:
         sys.exit(1)
