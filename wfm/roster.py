@@ -703,9 +703,10 @@ def _solve(prob: pulp.LpProblem, cfg, limit: float, offset: float = 0.0) -> dict
 
 
 def _greedy_week(w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid,
-                 a_days, a_max, need, worked_days, M, hol_load, lp=None) -> set[tuple[int, int]]:
+                 a_days, a_max, need, worked_days, M, hol_load, lp=None, initial=None) -> set[tuple[int, int]]:
     """A feasible assignment for one week, built seat by seat; handed to the solver as its MIP start so
-    that a time limit never returns a roster worse than this.
+    that a time limit never returns a roster worse than this. With ``initial`` (a feasible assignment, the
+    MIP's), no seat is filled afresh: only the repair of empty seats and the rebalancing of hours run on it.
 
     Seats in order: guaranteed holiday seats, then the rest; within each, the seats with the fewest
     eligible agents first. Each seat goes to the eligible agent who can take it without breaking a hard
@@ -769,6 +770,14 @@ def _greedy_week(w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_
         return -round(lp.get((a, g), 0.0), 3) if lp is not None else 0.0
 
     empty = []
+    if initial is not None:
+        for a, g in sorted(initial):
+            add(a, g)
+        held = defaultdict(int)
+        for _, g in initial:
+            held[g] += 1
+        empty = [int(g) for g in w_rows for _ in range(int(count[g]) - held[int(g)])]
+        seats = []
     for seat in seats:
         g = seat[3]
         best, best_key = None, None
@@ -1237,6 +1246,11 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
 
         # Read the assignment, improve its start-time stability by swaps, and carry the state.
         week_pairs = [(a, g) for (a, g), v in x.items() if v.varValue is not None and v.varValue > 0.5]
+        # A MIP stopped at its gap (or time limit) may leave a contracted hour short that a move would fix.
+        week_pairs = sorted(_greedy_week(
+            w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days, a_max,
+            need_w, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, None,
+            initial=week_pairs))
         week_pairs, n_swaps = _stabilise(week_pairs, x, a_pref, start_key, start_t, end_t, rest_t, day_idx, paid,
                                          float(wts.stable_start))
         info["stability_swaps"] = n_swaps
