@@ -11,7 +11,7 @@ scheduling seconds (context), hard-rule violations, holiday seats below the guar
 spread (max - min holiday shifts among agents eligible for one, this horizon), unfilled seats, contracted
 hours short, preference figures.
 
-Run: .venv/bin/python bench/roster_scale.py [--agents 200] [--scale 1.55] [--time-limit 30]
+Run: .venv/bin/python bench/roster_scale.py [--agents 200] [--scale 1.8] [--time-limit 60] [--shifts F] [--save-shifts F]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=200)
     ap.add_argument("--scale", type=float, default=1.8,
                     help="volume multiple of the demo history: 1.8 makes the schedule hold the 200 agents' contracted hours")
-    ap.add_argument("--time-limit", type=float, default=30, help="roster solver limit per week [s]")
+    ap.add_argument("--time-limit", type=float, default=60, help="roster solver limit per week [s]")
     ap.add_argument("--shifts", help="reuse a shifts CSV written by --save-shifts (skips forecast and schedule)")
     ap.add_argument("--save-shifts", help="write the scheduled shifts to this CSV")
     args = ap.parse_args()
