@@ -179,3 +179,22 @@ def test_cli_forecast_and_staff_with_scheduler_write_the_serial_bytes(hist, cfg,
         assert (tmp_path / "serial" / f).read_bytes() == (tmp_path / "dask" / f).read_bytes()
     r = runner.invoke(app, ["forecast", "-H", str(src), "-o", str(tmp_path / "x.csv"), "--workers", "0"])
     assert r.exit_code == 2 and "at least 1 worker" in r.output and not (tmp_path / "x.csv").exists()
+
+
+def test_schedule_on_cluster_is_identical_to_serial(hist, cfg, cluster):
+    # Two days of four queues: small models that HiGHS solves to optimality, so the answer does not hang on
+    # a time limit; the serial reference is the plain library call.
+    from wfm.scheduling import schedule
+
+    fc = forecast(hist, weeks=1, model="seasonal_naive")
+    fc = fc[fc["interval_start"] < fc["interval_start"].min() + pd.Timedelta(days=2)].reset_index(drop=True)
+    req = requirements(fc, cfg)
+    serial = schedule(req, cfg)
+    dist = schedule(req, cfg, backend=cluster)
+    assert sorted(serial.shifts["queue"].unique()) == sorted(hist.queues)
+    _same(serial.shifts, dist.shifts)
+    _same(serial.coverage, dist.coverage)
+    timing = {"runtime_s", "build_s", "seconds"}
+    strip = lambda qs: [{k: v for k, v in q.items() if k not in timing} for q in qs]  # noqa: E731
+    assert strip(serial.summary["queues"]) == strip(dist.summary["queues"])
+    assert all(q["proven_optimal"] or q["within_gap"] for q in serial.summary["queues"])

@@ -206,7 +206,8 @@ def run_pipeline(
     backend=None,
 ) -> RunResult:
     """Run every stage and write the run's files. ``stage(name)`` is called as each stage starts.
-    ``backend`` (from :func:`wfm.parallel.open_backend`; None: serial) runs forecasting and staffing per queue."""
+    ``backend`` (from :func:`wfm.parallel.open_backend`; None: serial) runs forecasting, staffing and
+    scheduling per queue."""
     from . import forecast as fc_mod
     from . import parallel
     from .report import build_report, report_patience, write_forecast_backtest
@@ -239,7 +240,7 @@ def run_pipeline(
         write_csv(req, stmp / "requirements.csv")
 
         tell("schedule")
-        sched = schedule(req, cfg, agents=agents)
+        sched = schedule(req, cfg, agents=agents, backend=backend)
         write_csv(sched.shifts, stmp / "shifts.csv")
         write_csv(sched.coverage, stmp / "coverage.csv")
 

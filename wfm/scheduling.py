@@ -1108,7 +1108,210 @@ def _solve_tours(queue, tm, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_
     return sol, z, y
 
 
-def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto", agents: pd.DataFrame | None = None) -> ScheduleResult:
+def _schedule_queue(queue: str, qr: pd.DataFrame, ctx: dict, tell=None):
+    """Schedule one queue: its requirement rows ``qr`` (sorted by interval) and the shared context built by
+    :func:`schedule`. Returns ``(shifts, queue summary, messages, holiday shortfall rows)``. A pure function
+    of its arguments, so queues can run in any process (:mod:`wfm.parallel`) with the same result."""
+    tell = tell if callable(tell) else (lambda _msg: None)
+    im, sc, tc, cfg, catalog, cap = (ctx[k] for k in ("im", "sc", "tc", "cfg", "catalog", "cap"))
+    day_mult, per_day, window_days = ctx["day_mult"], ctx["per_day"], ctx["window_days"]
+    cat_start, cat_len, cat_boff, cat_bmin = (ctx[k] for k in ("cat_start", "cat_len", "cat_boff", "cat_bmin"))
+    cat_paid, cat_d0, cat_d1, cat_night = (ctx[k] for k in ("cat_paid", "cat_d0", "cat_d1", "cat_night"))
+    messages, shortfall_rows = [], []
+    days = pd.date_range(qr["day"].min(), qr["day"].max(), freq="D")
+    t0 = days[0]
+    n_days = len(days)
+    tell(f"{queue}: building {n_days * per_day:,} shift variants over {n_days} days")
+
+    # Variants: day-major, catalog order within a day (sorted, so the model is the same every run).
+    day_idx = np.repeat(np.arange(n_days), per_day)
+    ci = np.tile(np.arange(per_day), n_days)
+    abs_start = day_idx * 1440 + cat_start[ci]  # minutes after t0
+    # Pay rules: each paid hour at the multiplier of the calendar date it falls on, plus the night premium.
+    m_day = day_mult.reindex(days.append(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]))).to_numpy(float)
+    costs = cat_d0[ci] * m_day[day_idx] + cat_d1[ci] * m_day[day_idx + 1] + cat_night[ci] * float(cfg.pay.night_premium)
+    n_z = len(ci)
+
+    # Requirement rows on the interval index k = minutes after t0 / interval.
+    k_req = ((qr["interval_start"] - t0) // pd.Timedelta(minutes=im)).to_numpy(np.int64)
+    horizon_k = n_days * 1440 // im
+    row_of_k = np.full(horizon_k + 1, -1, dtype=np.int64)
+    row_of_k[k_req] = np.arange(len(qr))
+
+    # Coverage pairs (row, column): interval k of variant v is on the phone when inside the shift and
+    # outside its break.
+    cols, ks = [], []
+    for length in np.unique(cat_len[ci]):
+        sel = np.flatnonzero(cat_len[ci] == length)
+        n_k = int(length) // im
+        kk = (abs_start[sel] // im)[:, None] + np.arange(n_k)[None, :]
+        off = np.arange(n_k)[None, :] * im
+        b0 = cat_boff[ci[sel]][:, None]
+        on = (b0 < 0) | (off < b0) | (off >= b0 + cat_bmin[ci[sel]][:, None])
+        cols.append(np.broadcast_to(sel[:, None], kk.shape)[on])
+        ks.append(kk[on])
+    cols_a, ks_a = np.concatenate(cols), np.concatenate(ks)
+    inside = ks_a < horizon_k
+    rows_a = np.full(len(ks_a), -1, dtype=np.int64)
+    rows_a[inside] = row_of_k[ks_a[inside]]
+    keep = rows_a >= 0
+    A = csc_matrix((np.ones(int(keep.sum())), (rows_a[keep], cols_a[keep])), shape=(len(qr), len(ci)))
+
+    demand = qr["scheduled_required"].to_numpy(np.int64)
+    hol = qr["is_holiday"].to_numpy(bool)
+    qday = ((qr["day"] - t0) // pd.Timedelta(days=1)).to_numpy(np.int64)
+    qmin = ((qr["interval_start"] - qr["day"]) // pd.Timedelta(minutes=1)).to_numpy(np.int64)
+    spill = int(max(0, (cat_start + cat_len).max() - 1440))  # minutes a shift can run into the next day
+    limits = sc.limits(queue)
+    if cap is not None and limits[0] and cap.get((queue, "part_time"), {}).get("agents", 0) == 0:
+        raise ConfigError(f"schedule.min_part_time_share is {limits[0]:.0%} for queue '{queue}' but the agent list has "
+                          f"no part-time agent skilled for '{queue}': no schedule can meet it. Lower the share or "
+                          "add part-time agents.")
+    side = [c + ("<=", "capacity") for c in _capacity_constraints(cap, queue, catalog, ci, day_idx, days, cat_paid)] \
+        if cap is not None else []
+    side += _limit_constraints(catalog, ci, day_idx, days, abs_start, im, limits)
+    tm = None
+    if not tc.enabled:
+        sol = _solve_queue(queue, A, demand, hol, costs, day_idx, cat_start[ci], qday, qmin, n_days, spill, sc,
+                           window_days, tell, side=side)
+        res_x, holiday_mode = sol["x"], sol["holiday_mode"]
+    else:
+        tm = _tour_model(catalog, days, tc)
+        sol, res_x, y_link = _solve_tours(queue, tm, A, demand, hol, costs, day_idx, cat_start[ci], qday, qmin,
+                                          n_days, per_day, side, cap, catalog, days, sc, tc, window_days, tell)
+        holiday_mode = sol["holiday_mode"]
+        costs = np.concatenate([costs, tm["meta"]["cost"].to_numpy(float)])
+
+    # Shift rows from the solution: one per shift variant used (and per tour, with tours).
+    if tm is not None:
+        pieces = _split_tours(res_x, y_link, tm, per_day)
+        in_tour = np.zeros(n_z, dtype=bool)
+        in_tour[[p[0] for p in pieces]] = True
+        free = np.flatnonzero((res_x > 0) & ~in_tour)
+        meta = tm["meta"]
+        labels = {}
+        for i in sorted({p[1] for p in pieces}):
+            r = meta.loc[i]
+            wd = [int(tm["weekday"][d]) for d in tm["week_days"][r["week"]]]
+            labels[i] = (f"{queue}-{r['week'].replace('-', '')}-{r['template']}-{r['start_min'] // 60:02d}"
+                         f"{r['start_min'] % 60:02d}-{_tour_label(int(r['mask']), wd)}")
+        used = np.concatenate([free, np.array([p[0] for p in pieces], dtype=np.int64)])
+        counts = np.concatenate([res_x[free], np.array([p[2] for p in pieces], dtype=np.int64)])
+        tour_ids = [""] * len(free) + [labels[p[1]] for p in pieces]
+    else:
+        used = np.flatnonzero(res_x > 0)
+        counts = res_x[used]
+        tour_ids = [""] * len(used)
+    c_used = ci[used]
+    start = t0 + pd.to_timedelta(abs_start[used], unit="min")
+    end = start + pd.to_timedelta(cat_len[c_used], unit="min")
+    has_b = cat_boff[c_used] >= 0
+    bstart = pd.Series(start + pd.to_timedelta(np.where(has_b, cat_boff[c_used], 0), unit="min")).where(has_b)
+    bend = bstart + pd.to_timedelta(cat_bmin[c_used], unit="min")
+    tmpl = catalog["template"].to_numpy()[c_used]
+    sh = pd.DataFrame({
+        "queue": queue,
+        "date": pd.Series(start).dt.normalize().astype("datetime64[ns]"),
+        "template": tmpl.astype(object),
+        "start": pd.Series(start).astype("datetime64[ns]"),
+        "end": pd.Series(end).astype("datetime64[ns]"),
+        "break_start": bstart.astype("datetime64[ns]"),
+        "break_end": bend.astype("datetime64[ns]"),
+        "paid_hours": cat_paid[c_used].astype(float),
+        "count": np.asarray(counts, dtype=np.int64),
+        "tour_id": pd.Series(tour_ids, dtype=object),
+    })
+    sh.insert(0, "shift_id", [
+        f"{queue}-{s:%Y-%m-%d-%H%M}-{t}" + (f"-b{b:%H%M}" if pd.notna(b) else "") + (f"-off-{tid.rsplit('-off-', 1)[1]}" if tid else "")
+        for s, t, b, tid in zip(sh["start"], sh["template"], sh["break_start"], sh["tour_id"])
+    ])
+
+    # Holiday intervals left short (only possible after the fallback to penalised holiday coverage).
+    sched_q = coverage_from_shifts(sh, qr, im)
+    short = demand - sched_q
+    hol_short = np.flatnonzero(hol & (short > 0))
+    if len(hol_short) and sc.holiday_hard_coverage:
+        coverable = np.diff(A.tocsr().indptr) > 0  # some allowed variant covers the interval at all
+        g_all = qr.iloc[hol_short].assign(short=short[hol_short], coverable=coverable[hol_short])
+        limits_text = _describe_conflicts(sol["conflicts"], limits, tc)
+        for (day, cv), g in g_all.groupby(["day", "coverable"]):
+            why = ("no shift window in schedule.templates covers them at all; allow earlier or later starts"
+                   if not cv else
+                   f"hard coverage conflicts with {limits_text}: without it they could be covered" if limits_text else
+                   "the shifts that could cover them start in the previous scheduling window (rolling solve)"
+                   if sol["windows"] > 1 else "the limits on shifts together leave too few agents")
+            messages.append(
+                f"Queue '{queue}', holiday {day:%Y-%m-%d}: {len(g)} intervals between "
+                f"{g['interval_start'].min():%H:%M} and {g['interval_start'].max() + pd.Timedelta(minutes=im):%H:%M} "
+                f"could not be fully covered ({why}); short {int(g['short'].sum())} agent-intervals in all."
+            )
+        for i in hol_short:
+            shortfall_rows.append({"queue": queue, "interval_start": _fmt_ts(qr["interval_start"].iloc[i]),
+                                   "required": int(demand[i]), "scheduled": int(sched_q[i]), "short": int(short[i])})
+    under_ai = int(np.clip(short, 0, None).sum())
+    starts_per_k = pd.Series(sh["count"].to_numpy()).groupby(
+        ((sh["start"] - t0) // pd.Timedelta(minutes=im)).to_numpy()).sum() if len(sh) else pd.Series(dtype=np.int64)
+    max_starts_used = int(starts_per_k.max()) if len(starts_per_k) else 0
+    if under_ai:
+        why = ""
+        if limits[2] is not None and max_starts_used >= limits[2]:
+            why = (f"; schedule.max_starts_per_interval ({limits[2]}) is reached at "
+                   f"{int((starts_per_k >= limits[2]).sum())} start times and may be why")
+        messages.append(f"Queue '{queue}': {under_ai} agent-intervals of the requirement are not covered "
+                        f"({int((short > 0).sum())} intervals short){why}.")
+    for n in sol["notes"]:
+        messages.append(f"Queue '{queue}': {n}.")
+
+    req_h = float(demand.sum()) * im / 60.0
+    on_h = float(sched_q.sum()) * im / 60.0
+    qsum = {
+        "queue": queue,
+        "solver": sol["solver"],
+        "status": sol["status"],
+        "proven_optimal": bool(sol["proven_optimal"]),
+        "within_gap": bool(sol["within_gap"]),
+        "objective": _r(sol["objective"]),
+        "best_bound": _r(sol["best_bound"]),
+        "bound_source": sol["bound_source"],
+        "gap": _r(sol["gap"], 6),
+        "windows": int(sol["windows"]),
+        "runtime_s": round(sol["runtime_s"], 3),
+        "build_s": round(sol["build_s"], 3),
+        "variables": int(sol["variables"]),
+        "constraints": int(sol["constraints"]),
+        "shift_variants": int(len(ci)),
+        "shifts": int(sh["count"].sum()),
+        "paid_hours": round(float((sh["paid_hours"] * sh["count"]).sum()), 4),
+        "shift_cost_base_h": round(float(costs[:n_z] @ res_x), 4),
+        "required_agent_hours": round(req_h, 4),
+        "scheduled_agent_hours": round(on_h, 4),
+        "efficiency": round(on_h / req_h, 6) if req_h > 0 else None,
+        "under_covered_agent_intervals": under_ai,
+        "holiday_coverage": holiday_mode,
+        "holiday_short_agent_intervals": int(short[hol_short].sum()) if len(hol_short) else 0,
+        "holiday_conflicts": sol["conflicts"],
+        "part_time_share": _pt_share(sh, catalog),
+        "min_part_time_share": limits[0],
+        "max_part_time_share": limits[1],
+        "max_starts_per_interval": limits[2],
+        "max_starts_used": max_starts_used,
+    }
+    if tm is not None:
+        y = y_link
+        meta = tm["meta"]
+        qsum["tours"] = {
+            "agents": int(y.sum()),
+            "tour_ids": int(sh.loc[sh["tour_id"] != "", "tour_id"].nunique()),
+            "split_days_off_agents": int(y[meta["split"].to_numpy(bool)].sum()),
+            "tour_columns": int(len(meta)),
+        }
+    tell(f"{queue}: {qsum['shifts']} shifts, {sol['solver']} {sol['status']}"
+         + (f", gap {sol['gap']:.2%}" if sol["gap"] is not None else ""))
+    return sh, qsum, messages, shortfall_rows
+
+
+def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto", agents: pd.DataFrame | None = None,
+             backend=None) -> ScheduleResult:
     """Least-cost shifts covering ``requirements`` (see the module docstring for the model).
 
     ``requirements``: ``queue, interval_start`` (on the ``cfg.interval_minutes`` grid), ``scheduled_required``
@@ -1117,7 +1320,9 @@ def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto",
     None (one model for the whole horizon) or a number of days per window. ``agents``: the agent list; when
     given, shifts of a template with a ``contract`` are limited to the head count, working days and hours of
     the agents holding that contract (see :func:`contract_capacity`), so the roster can staff them.
-    Raises InputError for a malformed requirement, ConfigError for a template off the grid, SolverError when
+    ``backend``: a :mod:`wfm.parallel` backend; with two or more workers and queues, the queues are solved in
+    parallel (each queue's model is independent; shared head counts are split before, by
+    :func:`contract_capacity`). Raises InputError for a malformed requirement, ConfigError for a template off the grid, SolverError when
     the solver returns no schedule at all.
     """
     im = cfg.interval_minutes
@@ -1151,200 +1356,22 @@ def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto",
     per_day = len(catalog)
     tc = sc.tours
 
-    shift_frames, queue_sums, messages, shortfall_rows = [], [], [], []
-    for queue in sorted(req["queue"].unique()):
-        qr = req.loc[req["queue"] == queue].sort_values("interval_start").reset_index(drop=True)
-        days = pd.date_range(qr["day"].min(), qr["day"].max(), freq="D")
-        t0 = days[0]
-        n_days = len(days)
-        tell(f"{queue}: building {n_days * per_day:,} shift variants over {n_days} days")
-
-        # Variants: day-major, catalog order within a day (sorted, so the model is the same every run).
-        day_idx = np.repeat(np.arange(n_days), per_day)
-        ci = np.tile(np.arange(per_day), n_days)
-        abs_start = day_idx * 1440 + cat_start[ci]  # minutes after t0
-        # Pay rules: each paid hour at the multiplier of the calendar date it falls on, plus the night premium.
-        m_day = day_mult.reindex(days.append(pd.DatetimeIndex([days[-1] + pd.Timedelta(days=1)]))).to_numpy(float)
-        costs = cat_d0[ci] * m_day[day_idx] + cat_d1[ci] * m_day[day_idx + 1] + cat_night[ci] * float(cfg.pay.night_premium)
-        n_z = len(ci)
-
-        # Requirement rows on the interval index k = minutes after t0 / interval.
-        k_req = ((qr["interval_start"] - t0) // pd.Timedelta(minutes=im)).to_numpy(np.int64)
-        horizon_k = n_days * 1440 // im
-        row_of_k = np.full(horizon_k + 1, -1, dtype=np.int64)
-        row_of_k[k_req] = np.arange(len(qr))
-
-        # Coverage pairs (row, column): interval k of variant v is on the phone when inside the shift and
-        # outside its break.
-        cols, ks = [], []
-        for length in np.unique(cat_len[ci]):
-            sel = np.flatnonzero(cat_len[ci] == length)
-            n_k = int(length) // im
-            kk = (abs_start[sel] // im)[:, None] + np.arange(n_k)[None, :]
-            off = np.arange(n_k)[None, :] * im
-            b0 = cat_boff[ci[sel]][:, None]
-            on = (b0 < 0) | (off < b0) | (off >= b0 + cat_bmin[ci[sel]][:, None])
-            cols.append(np.broadcast_to(sel[:, None], kk.shape)[on])
-            ks.append(kk[on])
-        cols_a, ks_a = np.concatenate(cols), np.concatenate(ks)
-        inside = ks_a < horizon_k
-        rows_a = np.full(len(ks_a), -1, dtype=np.int64)
-        rows_a[inside] = row_of_k[ks_a[inside]]
-        keep = rows_a >= 0
-        A = csc_matrix((np.ones(int(keep.sum())), (rows_a[keep], cols_a[keep])), shape=(len(qr), len(ci)))
-
-        demand = qr["scheduled_required"].to_numpy(np.int64)
-        hol = qr["is_holiday"].to_numpy(bool)
-        qday = ((qr["day"] - t0) // pd.Timedelta(days=1)).to_numpy(np.int64)
-        qmin = ((qr["interval_start"] - qr["day"]) // pd.Timedelta(minutes=1)).to_numpy(np.int64)
-        spill = int(max(0, (cat_start + cat_len).max() - 1440))  # minutes a shift can run into the next day
-        limits = sc.limits(queue)
-        if cap is not None and limits[0] and cap.get((queue, "part_time"), {}).get("agents", 0) == 0:
-            raise ConfigError(f"schedule.min_part_time_share is {limits[0]:.0%} for queue '{queue}' but the agent list has "
-                              f"no part-time agent skilled for '{queue}': no schedule can meet it. Lower the share or "
-                              "add part-time agents.")
-        side = [c + ("<=", "capacity") for c in _capacity_constraints(cap, queue, catalog, ci, day_idx, days, cat_paid)] \
-            if cap is not None else []
-        side += _limit_constraints(catalog, ci, day_idx, days, abs_start, im, limits)
-        tm = None
-        if not tc.enabled:
-            sol = _solve_queue(queue, A, demand, hol, costs, day_idx, cat_start[ci], qday, qmin, n_days, spill, sc,
-                               window_days, tell, side=side)
-            res_x, holiday_mode = sol["x"], sol["holiday_mode"]
-        else:
-            tm = _tour_model(catalog, days, tc)
-            sol, res_x, y_link = _solve_tours(queue, tm, A, demand, hol, costs, day_idx, cat_start[ci], qday, qmin,
-                                              n_days, per_day, side, cap, catalog, days, sc, tc, window_days, tell)
-            holiday_mode = sol["holiday_mode"]
-            costs = np.concatenate([costs, tm["meta"]["cost"].to_numpy(float)])
-
-        # Shift rows from the solution: one per shift variant used (and per tour, with tours).
-        if tm is not None:
-            pieces = _split_tours(res_x, y_link, tm, per_day)
-            in_tour = np.zeros(n_z, dtype=bool)
-            in_tour[[p[0] for p in pieces]] = True
-            free = np.flatnonzero((res_x > 0) & ~in_tour)
-            meta = tm["meta"]
-            labels = {}
-            for i in sorted({p[1] for p in pieces}):
-                r = meta.loc[i]
-                wd = [int(tm["weekday"][d]) for d in tm["week_days"][r["week"]]]
-                labels[i] = (f"{queue}-{r['week'].replace('-', '')}-{r['template']}-{r['start_min'] // 60:02d}"
-                             f"{r['start_min'] % 60:02d}-{_tour_label(int(r['mask']), wd)}")
-            used = np.concatenate([free, np.array([p[0] for p in pieces], dtype=np.int64)])
-            counts = np.concatenate([res_x[free], np.array([p[2] for p in pieces], dtype=np.int64)])
-            tour_ids = [""] * len(free) + [labels[p[1]] for p in pieces]
-        else:
-            used = np.flatnonzero(res_x > 0)
-            counts = res_x[used]
-            tour_ids = [""] * len(used)
-        c_used = ci[used]
-        start = t0 + pd.to_timedelta(abs_start[used], unit="min")
-        end = start + pd.to_timedelta(cat_len[c_used], unit="min")
-        has_b = cat_boff[c_used] >= 0
-        bstart = pd.Series(start + pd.to_timedelta(np.where(has_b, cat_boff[c_used], 0), unit="min")).where(has_b)
-        bend = bstart + pd.to_timedelta(cat_bmin[c_used], unit="min")
-        tmpl = catalog["template"].to_numpy()[c_used]
-        sh = pd.DataFrame({
-            "queue": queue,
-            "date": pd.Series(start).dt.normalize().astype("datetime64[ns]"),
-            "template": tmpl.astype(object),
-            "start": pd.Series(start).astype("datetime64[ns]"),
-            "end": pd.Series(end).astype("datetime64[ns]"),
-            "break_start": bstart.astype("datetime64[ns]"),
-            "break_end": bend.astype("datetime64[ns]"),
-            "paid_hours": cat_paid[c_used].astype(float),
-            "count": np.asarray(counts, dtype=np.int64),
-            "tour_id": pd.Series(tour_ids, dtype=object),
-        })
-        sh.insert(0, "shift_id", [
-            f"{queue}-{s:%Y-%m-%d-%H%M}-{t}" + (f"-b{b:%H%M}" if pd.notna(b) else "") + (f"-off-{tid.rsplit('-off-', 1)[1]}" if tid else "")
-            for s, t, b, tid in zip(sh["start"], sh["template"], sh["break_start"], sh["tour_id"])
-        ])
-        shift_frames.append(sh)
-
-        # Holiday intervals left short (only possible after the fallback to penalised holiday coverage).
-        sched_q = coverage_from_shifts(sh, qr, im)
-        short = demand - sched_q
-        hol_short = np.flatnonzero(hol & (short > 0))
-        if len(hol_short) and sc.holiday_hard_coverage:
-            coverable = np.diff(A.tocsr().indptr) > 0  # some allowed variant covers the interval at all
-            g_all = qr.iloc[hol_short].assign(short=short[hol_short], coverable=coverable[hol_short])
-            limits_text = _describe_conflicts(sol["conflicts"], limits, tc)
-            for (day, cv), g in g_all.groupby(["day", "coverable"]):
-                why = ("no shift window in schedule.templates covers them at all; allow earlier or later starts"
-                       if not cv else
-                       f"hard coverage conflicts with {limits_text}: without it they could be covered" if limits_text else
-                       "the shifts that could cover them start in the previous scheduling window (rolling solve)"
-                       if sol["windows"] > 1 else "the limits on shifts together leave too few agents")
-                messages.append(
-                    f"Queue '{queue}', holiday {day:%Y-%m-%d}: {len(g)} intervals between "
-                    f"{g['interval_start'].min():%H:%M} and {g['interval_start'].max() + pd.Timedelta(minutes=im):%H:%M} "
-                    f"could not be fully covered ({why}); short {int(g['short'].sum())} agent-intervals in all."
-                )
-            for i in hol_short:
-                shortfall_rows.append({"queue": queue, "interval_start": _fmt_ts(qr["interval_start"].iloc[i]),
-                                       "required": int(demand[i]), "scheduled": int(sched_q[i]), "short": int(short[i])})
-        under_ai = int(np.clip(short, 0, None).sum())
-        starts_per_k = pd.Series(sh["count"].to_numpy()).groupby(
-            ((sh["start"] - t0) // pd.Timedelta(minutes=im)).to_numpy()).sum() if len(sh) else pd.Series(dtype=np.int64)
-        max_starts_used = int(starts_per_k.max()) if len(starts_per_k) else 0
-        if under_ai:
-            why = ""
-            if limits[2] is not None and max_starts_used >= limits[2]:
-                why = (f"; schedule.max_starts_per_interval ({limits[2]}) is reached at "
-                       f"{int((starts_per_k >= limits[2]).sum())} start times and may be why")
-            messages.append(f"Queue '{queue}': {under_ai} agent-intervals of the requirement are not covered "
-                            f"({int((short > 0).sum())} intervals short){why}.")
-        for n in sol["notes"]:
-            messages.append(f"Queue '{queue}': {n}.")
-
-        req_h = float(demand.sum()) * im / 60.0
-        on_h = float(sched_q.sum()) * im / 60.0
-        qsum = {
-            "queue": queue,
-            "solver": sol["solver"],
-            "status": sol["status"],
-            "proven_optimal": bool(sol["proven_optimal"]),
-            "within_gap": bool(sol["within_gap"]),
-            "objective": _r(sol["objective"]),
-            "best_bound": _r(sol["best_bound"]),
-            "bound_source": sol["bound_source"],
-            "gap": _r(sol["gap"], 6),
-            "windows": int(sol["windows"]),
-            "runtime_s": round(sol["runtime_s"], 3),
-            "build_s": round(sol["build_s"], 3),
-            "variables": int(sol["variables"]),
-            "constraints": int(sol["constraints"]),
-            "shift_variants": int(len(ci)),
-            "shifts": int(sh["count"].sum()),
-            "paid_hours": round(float((sh["paid_hours"] * sh["count"]).sum()), 4),
-            "shift_cost_base_h": round(float(costs[:n_z] @ res_x), 4),
-            "required_agent_hours": round(req_h, 4),
-            "scheduled_agent_hours": round(on_h, 4),
-            "efficiency": round(on_h / req_h, 6) if req_h > 0 else None,
-            "under_covered_agent_intervals": under_ai,
-            "holiday_coverage": holiday_mode,
-            "holiday_short_agent_intervals": int(short[hol_short].sum()) if len(hol_short) else 0,
-            "holiday_conflicts": sol["conflicts"],
-            "part_time_share": _pt_share(sh, catalog),
-            "min_part_time_share": limits[0],
-            "max_part_time_share": limits[1],
-            "max_starts_per_interval": limits[2],
-            "max_starts_used": max_starts_used,
-        }
-        if tm is not None:
-            y = y_link
-            meta = tm["meta"]
-            qsum["tours"] = {
-                "agents": int(y.sum()),
-                "tour_ids": int(sh.loc[sh["tour_id"] != "", "tour_id"].nunique()),
-                "split_days_off_agents": int(y[meta["split"].to_numpy(bool)].sum()),
-                "tour_columns": int(len(meta)),
-            }
-        queue_sums.append(qsum)
-        tell(f"{queue}: {qsum['shifts']} shifts, {sol['solver']} {sol['status']}"
-             + (f", gap {sol['gap']:.2%}" if sol["gap"] is not None else ""))
+    ctx = {"im": im, "sc": sc, "tc": tc, "cfg": cfg, "catalog": catalog, "cap": cap, "day_mult": day_mult,
+           "cat_start": cat_start, "cat_len": cat_len, "cat_boff": cat_boff, "cat_bmin": cat_bmin,
+           "cat_paid": cat_paid, "cat_d0": cat_d0, "cat_d1": cat_d1, "cat_night": cat_night, "per_day": per_day,
+           "window_days": window_days}
+    queues = sorted(req["queue"].unique())
+    parts = [req.loc[req["queue"] == q].sort_values("interval_start").reset_index(drop=True) for q in queues]
+    if backend is None or len(queues) < 2:
+        results = [_schedule_queue(q, qr, ctx, tell) for q, qr in zip(queues, parts)]
+    else:
+        tell(f"scheduling {len(queues)} queues on {backend.describe()}")
+        results = backend.map(_schedule_queue, list(zip(queues, parts)), kwargs={"ctx": ctx},
+                              labels=[f"schedule {q}" for q in queues], progress=tell)
+    shift_frames = [r[0] for r in results]
+    queue_sums = [r[1] for r in results]
+    messages = [m for r in results for m in r[2]]
+    shortfall_rows = [row for r in results for row in r[3]]
 
     shifts = pd.concat(shift_frames, ignore_index=True) if shift_frames else pd.DataFrame(columns=SHIFT_COLUMNS)
     shifts = shifts.sort_values(["queue", "start", "template", "break_start", "tour_id"], na_position="first", kind="mergesort")
