@@ -54,6 +54,13 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         named = [f.strip() for f in last.removeprefix("figures:").split(";")]
         assert named == FIGURES[path.name]
         assert len(images) >= len(named)
+    if path.name == "01_history_and_forecast.ipynb":
+        if HAS_BANK:
+            m = re.search(r"bank: forecast calls on closed intervals: ([\d.]+) of (\d+) in the week; open (\S+)-(\S+)", text)
+            assert float(m.group(1)) == 0 and int(m.group(2)) > 1000  # closed means zero, open means calls
+            assert m.group(3) == "07:00" and m.group(4) >= "21:00"  # the opening hours learned from the file
+        else:
+            assert "bank part is skipped" in text
     if path.name == "02_forecast_accuracy.ipynb":
         best = re.search(r"lowest mean WAPE on the demo data: (\w+)", text).group(1)
         assert best != "seasonal_naive"  # the models must beat repeating last week on a calendar with holidays
