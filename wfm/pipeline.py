@@ -213,7 +213,6 @@ def run_pipeline(
     from .report import build_report, report_patience, write_forecast_backtest
     from .roster import build_roster
     from .scheduling import schedule
-    from .staffing import requirements
 
     def tell(msg: str) -> None:
         if stage:

@@ -1203,9 +1203,10 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
                 prob += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintLE,
                                           f"consec_{a}_{st - wk_day0 + M}", max(0, M - fixed))
 
-        # Holiday fairness
+        # Holiday fairness. hol_load: each agent's holiday duty before this week (ledger + earlier weeks).
+        hol_load = {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}
         if hol_rows and hol_eligible:
-            load = {a: int(base_hol[a] + hol_so_far[a]) for a in hol_eligible}
+            load = {a: hol_load[a] for a in hol_eligible}
             b0 = min(load.values())
             hmax = _var(prob, "hol_max", 0)
             obj_terms.append((hmax, W_HOL_MAX))
@@ -1227,10 +1228,9 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         prob += pulp.LpAffineExpression(cover_terms + obj_terms)
         n_vars, n_cons = prob.numVariables(), prob.numConstraints()
         lp, offset, lp_secs = _lp_values(prob, x, cover_terms, cfg)
-        start = _greedy_week(
-            w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days, a_max,
-            need_w, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, lp,
-        )
+        week_state = (w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days,
+                      a_max, need_w, worked_days, M, hol_load)
+        start = _greedy_week(*week_state, lp)
         for key, v in x.items():
             v.setInitialValue(1 if key in start else 0)
         info = _solve(prob, cfg, max(1.0, float(rcfg.time_limit_s) - lp_secs), offset)
@@ -1247,10 +1247,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         # Read the assignment, improve its start-time stability by swaps, and carry the state.
         week_pairs = [(a, g) for (a, g), v in x.items() if v.varValue is not None and v.varValue > 0.5]
         # A MIP stopped at its gap (or time limit) may leave a contracted hour short that a move would fix.
-        week_pairs = sorted(_greedy_week(
-            w_rows, by_agent, count, req_hol, is_hol, start_t, end_t, rest_t, day_idx, paid, a_days, a_max,
-            need_w, worked_days, M, {a: int(base_hol[a] + hol_so_far[a]) for a in range(n_a)}, None,
-            initial=week_pairs))
+        week_pairs = sorted(_greedy_week(*week_state, None, initial=week_pairs))
         week_pairs, n_swaps = _stabilise(week_pairs, x, a_pref, start_key, start_t, end_t, rest_t, day_idx, paid,
                                          float(wts.stable_start))
         info["stability_swaps"] = n_swaps
