@@ -4,6 +4,7 @@ Skipped where no Chromium is installed (Debian package `chromium`); the HTML its
 tests/test_report.py on every machine.
 """
 
+import os
 import shutil
 import subprocess
 
@@ -15,6 +16,8 @@ from wfm.report import build_report
 from test_report import fixture_config, make_run_dir
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+if CHROMIUM is None and os.environ.get("WFM_REQUIRE_BROWSER"):
+    raise RuntimeError("WFM_REQUIRE_BROWSER is set (.ci/run) but no Chromium is installed")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
