@@ -1446,12 +1446,14 @@ def _results(s, ag, led, assigned, shortfall, hol_so_far, weeks_info, cfg, hol_o
         if not w["proven_optimal"]:
             gap = f", gap {w['gap']:.1%}" if w.get("gap") is not None else ""
             msgs.append(f"The roster for the week from {w['week_start']} is the best found in the time limit, "
-                        f"not proven optimal ({w['status']}{gap})")
+                        f"not proven optimal ({w['status']}{gap}); it depends on the machine's speed (raise "
+                        "roster.time_limit_s for one that is the same everywhere)")
 
     summary = {
         "status": "optimal" if weeks_info and all(w["proven_optimal"] for w in weeks_info)
         else ("feasible" if weeks_info else "empty"),
         "proven_optimal": bool(weeks_info) and all(w["proven_optimal"] for w in weeks_info),
+        "time_limit_decided": [str(w["week_start"]) for w in weeks_info if not w["proven_optimal"]],
         "weeks": [{k: v for k, v in w.items() if k != "has_solution"} for w in weeks_info],
         "seconds": round(sum(w["seconds"] for w in weeks_info), 2),
         "assigned_shifts": int(len(ros)),

@@ -1261,6 +1261,12 @@ def _schedule_queue(queue: str, qr: pd.DataFrame, ctx: dict, tell=None):
                         f"({int((short > 0).sum())} intervals short){why}.")
     for n in sol["notes"]:
         messages.append(f"Queue '{queue}': {n}.")
+    if not sol["within_gap"]:
+        # A run that stops on its gap gives the same shifts on any machine; one stopped by the clock may not.
+        gap = f" at a gap of {sol['gap']:.2%}" if sol["gap"] is not None else ""
+        messages.append(f"Queue '{queue}': the schedule solver stopped at its time limit{gap} before reaching "
+                        "schedule.mip_gap, so this schedule depends on the machine's speed; raise "
+                        "schedule.time_limit_s for one that is the same everywhere.")
 
     req_h = float(demand.sum()) * im / 60.0
     on_h = float(sched_q.sum()) * im / 60.0
@@ -1441,6 +1447,7 @@ def _overall(qs: list[dict], coverage: pd.DataFrame, shifts: pd.DataFrame, im: i
         "status": statuses[0] if len(statuses) == 1 else "; ".join(f"{q['queue']}: {q['status']}" for q in qs),
         "proven_optimal": all(q["proven_optimal"] for q in qs),
         "within_gap": all(q["within_gap"] for q in qs),
+        "time_limit_decided": sorted(str(q["queue"]) for q in qs if not q["within_gap"]),
         "objective": _r(obj),
         "best_bound": _r(bound),
         "gap": _r(gap, 6),
