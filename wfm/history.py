@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .io import read_table
+from .io import MAX_AHT_S, MAX_CALLS, parse_number_column, read_table, row_numbers
+from .timestamps import parse_timestamps
 
 REQUIRED = ("queue", "interval_start", "offered")
 OPTIONAL = ("handled", "abandoned", "aht_s")
@@ -75,35 +76,6 @@ class History:
         )
 
 
-def _line(idx: int) -> int:
-    # Row numbers as a user sees them in the file: the header is line 1.
-    return int(idx) + 2
-
-
-def _parse_numbers(raw: pd.Series, column: str, source: str, allow_empty: bool) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(raw):
-        values = raw.astype(float)
-        empty = values.isna()
-    else:
-        text = raw.astype(str).str.strip()
-        empty = text.isin(["", "nan", "NaN", "None", "NA"])
-        values = pd.to_numeric(text.where(~empty), errors="coerce").astype(float)
-    bad = values.isna() & ~(empty & allow_empty)
-    if bad.any():
-        i = bad.idxmax()
-        shown = raw.loc[i] if not empty.loc[i] else "(empty)"
-        raise InputError(f"'{shown}' is not a number", file=source, row=_line(i), column=column)
-    neg = values < 0
-    if neg.any():
-        i = neg.idxmax()
-        raise InputError(f"negative value {values.loc[i]:g}; counts and times must be >= 0", file=source, row=_line(i), column=column)
-    inf = np.isinf(values)
-    if inf.any():
-        i = inf.idxmax()
-        raise InputError("value is not finite", file=source, row=_line(i), column=column)
-    return values
-
-
 def infer_interval_minutes(ts: pd.Series, queues: pd.Series) -> int:
     """Most common step between consecutive intervals of a queue [min]."""
     df = pd.DataFrame({"q": queues.to_numpy(), "t": ts.to_numpy()}).sort_values(["q", "t"])
@@ -119,12 +91,19 @@ def validate_history(
     source: str = "history",
     interval_minutes: int | None = None,
     fill_gaps: bool = False,
+    *,
+    date_format: str | None = None,
+    timezone: str | None = None,
 ) -> History:
     """Validate a raw history frame (strings or typed values) and return a History.
 
-    Checks: required columns; parseable timestamps on the interval grid; no duplicate (queue, interval);
-    numeric, non-negative counts; interval length known (given or inferred, one of 5/10/15/30/60 min).
-    Errors raise InputError naming the file, row (header = row 1) and column.
+    Checks: required columns; timestamps parsed by :func:`wfm.timestamps.parse_timestamps` (``date_format``:
+    None to detect, ``"dayfirst"``/``"monthfirst"`` or a strptime format; ``timezone``: IANA zone that
+    offset-aware values are converted to) and on the interval grid; one interval length per file; no
+    duplicate (queue, interval) except the hour repeated when clocks go back (merged, when ``timezone`` is
+    set); counts 0 to MAX_CALLS calls per interval, ``aht_s`` 0 to MAX_AHT_S seconds; interval length known
+    (given or inferred, one of 5/10/15/30/60 min). Errors raise InputError naming the file, row (header =
+    row 1) and column.
     """
     df = df.rename(columns={c: ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) for c in df.columns})
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -135,70 +114,83 @@ def validate_history(
     if len(df) == 0:
         raise InputError("the file has no data rows", file=source)
     df = df.reset_index(drop=True)
+    lines = row_numbers(df)
 
-    queue = df["queue"].astype(str).str.strip()
+    def line(i) -> int:
+        return int(lines[int(i)])
+
+    queue = df["queue"].astype(object).where(df["queue"].notna(), "").astype(str).str.strip()
     blank = queue.isin(["", "nan", "None"])
     if blank.any():
-        raise InputError("queue name is empty", file=source, row=_line(blank.idxmax()), column="queue")
+        raise InputError("queue name is empty", file=source, row=line(blank.idxmax()), column="queue")
 
-    raw_ts = df["interval_start"]
-    ts = pd.to_datetime(raw_ts, errors="coerce", format="mixed") if not pd.api.types.is_datetime64_any_dtype(raw_ts) else raw_ts
-    if getattr(ts.dt, "tz", None) is not None:
-        ts = ts.dt.tz_localize(None)
-    bad = ts.isna()
-    if bad.any():
-        i = bad.idxmax()
+    ts = parse_timestamps(df["interval_start"], source, "interval_start", required=True, fmt=date_format,
+                          timezone=timezone)
+    out = pd.DataFrame({"queue": queue, "interval_start": ts})
+    out["offered"] = parse_number_column(df["offered"], source, "offered", minimum=0.0, maximum=MAX_CALLS)
+    for col in OPTIONAL:
+        if col in df.columns:
+            out[col] = parse_number_column(df[col], source, col, minimum=0.0,
+                                           maximum=MAX_AHT_S if col == "aht_s" else MAX_CALLS, allow_empty=True)
+    warnings: list[str] = []
+    if timezone:
+        out = _merge_repeated_hour(out, timezone, source, warnings)
+
+    dup = out.duplicated(["queue", "interval_start"], keep=False)
+    if dup.any():
+        first = out.index[dup][0]
+        q, t = out.loc[first, "queue"], out.loc[first, "interval_start"]
+        twin = out.index[dup & (out["queue"] == q) & (out["interval_start"] == t)][1]
+        hint = (" (if this is the hour repeated when clocks go back, set site.timezone so it is merged)"
+                if not timezone and t.hour < 4 else "")
         raise InputError(
-            f"'{raw_ts.loc[i]}' is not a date-time (expected e.g. 2026-03-02 08:15:00)",
-            file=source, row=_line(i), column="interval_start",
+            f"queue '{q}' has interval {t} twice (rows {line(first)} and {line(twin)}){hint}",
+            file=source, row=line(twin), column="interval_start",
         )
-    ts = ts.astype("datetime64[ns]")
 
+    seen, shortest = _interval_length(out, source, line)
     if interval_minutes is None:
-        interval_minutes = infer_interval_minutes(ts, queue)
+        interval_minutes = seen or infer_interval_minutes(out["interval_start"], out["queue"])
+    elif seen and seen != interval_minutes or not seen and shortest and shortest > interval_minutes:
+        # No two rows are ever interval_minutes apart: the data are coarser than asked for.
+        seen = seen or int(shortest)
+        raise InputError(
+            f"the file has {seen}-minute intervals but {interval_minutes}-minute intervals were asked for: set "
+            f"interval_minutes: {seen} in the config (or --interval {seen} on check-history)",
+            file=source, column="interval_start",
+        )
     if interval_minutes not in ALLOWED_INTERVALS:
         raise InputError(
             f"interval length {interval_minutes} min is not supported (use one of {', '.join(map(str, ALLOWED_INTERVALS))})",
             file=source, column="interval_start",
         )
     step = pd.Timedelta(minutes=interval_minutes)
-    off = (ts - ts.dt.normalize()) % step != pd.Timedelta(0)
+    t = out["interval_start"]
+    off = (t - t.dt.normalize()) % step != pd.Timedelta(0)
     if off.any():
         i = off.idxmax()
         raise InputError(
-            f"{ts.loc[i]} is not on the {interval_minutes}-minute grid (intervals start at :00"
+            f"{out.loc[i, 'interval_start']} is not on the {interval_minutes}-minute grid (intervals start at :00"
             + ("".join(f", :{m:02d}" for m in range(interval_minutes, 60, interval_minutes)) if interval_minutes < 60 else "")
             + ")",
-            file=source, row=_line(i), column="interval_start",
+            file=source, row=line(i), column="interval_start",
         )
 
-    out = pd.DataFrame({"queue": queue, "interval_start": ts})
-    dup = out.duplicated(["queue", "interval_start"], keep=False)
-    if dup.any():
-        rows = out.index[dup]
-        first = rows[0]
-        twin = out.index[dup & (out["queue"] == out.loc[first, "queue"]) & (out["interval_start"] == out.loc[first, "interval_start"])][1]
-        raise InputError(
-            f"queue '{out.loc[first, 'queue']}' has interval {out.loc[first, 'interval_start']} twice "
-            f"(rows {_line(first)} and {_line(twin)})",
-            file=source, row=_line(twin), column="interval_start",
-        )
-
-    out["offered"] = _parse_numbers(df["offered"], "offered", source, allow_empty=False)
-    for col in OPTIONAL:
-        if col in df.columns:
-            out[col] = _parse_numbers(df[col], col, source, allow_empty=True)
-    warnings: list[str] = []
     for col in ("handled", "abandoned"):
         if col in out:
             over = out[col] > out["offered"] + 1e-9
             if over.any():
                 warnings.append(
-                    f"{source}: {int(over.sum())} row(s) have {col} > offered (first: row {_line(over.idxmax())}); kept as is"
+                    f"{source}: {int(over.sum())} row(s) have {col} > offered (first: row {line(over.idxmax())}); kept as is"
                 )
 
     out = out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     gaps = find_gaps(out, interval_minutes)
+    if timezone and len(gaps):
+        # The local hour skipped when clocks go forward never existed: not a gap.
+        local = gaps["interval_start"].dt.tz_localize(timezone, ambiguous=np.zeros(len(gaps), dtype=bool),
+                                                      nonexistent="NaT")
+        gaps = gaps[local.notna().to_numpy()].reset_index(drop=True)
     if len(gaps):
         if fill_gaps:
             fill = gaps.assign(offered=0.0)
@@ -215,6 +207,99 @@ def validate_history(
                 "left as missing (use --fill-gaps to count them as zero calls)"
             )
     return History(frame=out, interval_minutes=interval_minutes, gaps=gaps, source=source, warnings=tuple(warnings))
+
+
+def _merge_repeated_hour(out: pd.DataFrame, timezone: str, source: str, warnings: list[str]) -> pd.DataFrame:
+    """Merge the two rows of each interval in the local hour repeated when clocks go back (calls summed,
+    ``aht_s`` weighted by handled calls, else offered); the first row's index is kept."""
+    dup = out.duplicated(["queue", "interval_start"], keep=False)
+    if not dup.any():
+        return out
+    t = out.loc[dup, "interval_start"]
+    ambiguous = t.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="shift_forward").isna()
+    fold = out.loc[ambiguous[ambiguous].index]
+    if fold.empty:
+        return out
+    size = fold.groupby(["queue", "interval_start"])["offered"].transform("size")
+    fold = fold[size == 2]  # three or more copies are an error for the duplicate check below
+    if fold.empty:
+        return out
+    keys = ["queue", "interval_start"]
+    merged = fold.groupby(keys, sort=False).agg(
+        **{c: (c, lambda v: v.sum(min_count=1)) for c in ("offered", "handled", "abandoned") if c in fold})
+    if "aht_s" in fold:
+        w = (fold["handled"] if "handled" in fold else fold["offered"]).fillna(0.0)
+        has = fold["aht_s"].notna()
+        num = (fold["aht_s"].fillna(0.0) * w).groupby([fold["queue"], fold["interval_start"]], sort=False).sum()
+        den = w.where(has, 0.0).groupby([fold["queue"], fold["interval_start"]], sort=False).sum()
+        plain = fold["aht_s"].groupby([fold["queue"], fold["interval_start"]], sort=False).mean()
+        merged["aht_s"] = (num / den).where(den > 0, plain)
+    keep = fold.reset_index().groupby(keys, sort=False)["index"].min()
+    first = keep.loc[merged.index].to_numpy()
+    merged = merged.reset_index()
+    merged.index = first
+    result = pd.concat([out.drop(index=fold.index), merged[out.columns]])
+    days = sorted({f"{d:%Y-%m-%d}" for d in fold["interval_start"]})
+    warnings.append(
+        f"{source}: the hour repeated when clocks went back ({', '.join(days)}) appears twice; merged each pair of "
+        "intervals into one (calls summed, aht_s weighted by handled calls)"
+    )
+    return result.sort_index()
+
+
+def _interval_length(out: pd.DataFrame, source: str, line) -> tuple[int | None, float | None]:
+    """The interval length [min] of the file's dense days (None when no day is dense), and the shortest
+    step between two intervals of a queue on one day [min] (None when there is none).
+
+    A dense day has >= 6 steps between its consecutive intervals and >= 75% of them equal its shortest step:
+    closed nights, closed days and scattered missing intervals never make a day dense at a longer step, a
+    file that switches from 30- to 15-minute rows does. InputError when a queue's dense days disagree or
+    two queues differ.
+    """
+    d = out[["queue", "interval_start"]].sort_values(["queue", "interval_start"], kind="stable")
+    day = d["interval_start"].dt.normalize()
+    same = (d["queue"] == d["queue"].shift()) & (day == day.shift())
+    step = ((d["interval_start"] - d["interval_start"].shift()) / pd.Timedelta(minutes=1)).where(same)
+    st = pd.DataFrame({"queue": d["queue"], "day": day, "step": step, "row": d.index})
+    st = st[st["step"].notna()]
+    if st.empty:
+        return None, None
+    st["shortest"] = st.groupby(["queue", "day"])["step"].transform("min")
+    st["at"] = st["step"] == st["shortest"]
+    per_day = st.groupby(["queue", "day"], sort=True).agg(n=("step", "size"), at=("at", "sum"),
+                                                          shortest=("shortest", "first"))
+    dense = per_day[(per_day["n"] >= 6) & (per_day["at"] >= 0.75 * per_day["n"])].reset_index()
+    shortest = float(st["step"].min())
+    if dense.empty:
+        return None, shortest
+    found: dict[str, float] = {}
+    for q, g in dense.groupby("queue", sort=False):
+        s0 = g["shortest"].iloc[0]
+        other = g[g["shortest"] != s0]
+        if len(other):
+            s1, when = other["shortest"].iloc[0], other["day"].iloc[0]
+            last_s0 = g.loc[(g["shortest"] == s0) & (g["day"] < when), "day"].max()
+            later = st[(st["queue"] == q) & (st["day"] > last_s0) & (st["step"] == s1)]
+            if pd.isna(last_s0) or later.empty:
+                later = st[(st["queue"] == q) & (st["day"] == when)]
+            r = later["row"].iloc[0]
+            raise InputError(
+                f"queue '{q}' changes from {s0:g}-minute to {s1:g}-minute intervals on "
+                f"{out.loc[r, 'interval_start']:%Y-%m-%d}; wfm needs one interval length per file",
+                file=source, row=line(r), column="interval_start",
+            )
+        found[q] = s0
+    if len(set(found.values())) > 1:
+        order = sorted(found, key=lambda q: out.index[out["queue"] == q].min())
+        a = order[0]
+        b = next(q for q in order if found[q] != found[a])
+        r = out.index[out["queue"] == b].min()
+        raise InputError(
+            f"queue '{b}' has {found[b]:g}-minute intervals but queue '{a}' has {found[a]:g}-minute intervals; "
+            "wfm needs one interval length per file",
+            file=source, row=line(r), column="interval_start",
+        )
+    return int(next(iter(found.values()))), shortest
 
 
 def find_gaps(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
@@ -244,7 +329,9 @@ def find_gaps(frame: pd.DataFrame, interval_minutes: int) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True).sort_values(["queue", "interval_start"]).reset_index(drop=True)
 
 
-def load_history(path: str | Path, interval_minutes: int | None = None, fill_gaps: bool = False) -> History:
+def load_history(path: str | Path, interval_minutes: int | None = None, fill_gaps: bool = False, *,
+                 date_format: str | None = None, timezone: str | None = None) -> History:
     """Read a CSV or Parquet history file and validate it (see validate_history)."""
     df = read_table(path)
-    return validate_history(df, source=str(path), interval_minutes=interval_minutes, fill_gaps=fill_gaps)
+    return validate_history(df, source=str(path), interval_minutes=interval_minutes, fill_gaps=fill_gaps,
+                            date_format=date_format, timezone=timezone)
