@@ -48,7 +48,7 @@ def test_parsers_read_planner_notation():
     ("leave", "2026-10-05..2026-10-01", "ends before"),
     ("preferred_start", "25:00", "time of day"),
     ("preferred_days_off", "Weekend", "not a weekday"),
-    ("seniority", "-2", "number >= 0"),
+    ("seniority", "-2", "negative"),
 ])
 def test_bad_optional_cells_name_row_and_column(col, value, match):
     rows = [agent("A1", "sales"), agent("A2", "sales")]

@@ -13,6 +13,7 @@ import pandas as pd
 from .calendar import day_calendar
 from .config import Config
 from .errors import InputError
+from .io import parse_number_column
 
 COST_COLUMNS = [
     "agent_id", "name", "team", "queue", "date", "day_type", "paid_hours", "regular_hours", "overtime_hours",
@@ -81,27 +82,20 @@ def _paid_pieces(start, end, brk_start, brk_end, paid_h: float, night: tuple[flo
 
 
 def parse_timestamps(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.Series:
-    """Column ``col`` as timestamps; empty cells are NaT unless ``required``. InputError names the row."""
-    raw = df[col] if col in df else pd.Series([pd.NaT] * len(df), index=df.index)
-    if not pd.api.types.is_datetime64_any_dtype(raw):
-        raw = raw.mask(raw.isna() | (raw.astype(str).str.strip() == ""))
-    out = pd.to_datetime(raw, errors="coerce")
-    bad = out.isna() & (raw.notna() | required)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"not a timestamp: {raw.iloc[i]!r}", file=source, row=i + 2, column=col)
-    return out
+    """Column ``col`` as timestamps (wfm.timestamps); empty cells (or an absent column) NaT unless
+    ``required``. InputError names the row."""
+    from .timestamps import parse_timestamps as parse
+
+    raw = df[col] if col in df else pd.Series([pd.NaT] * len(df), index=df.index, dtype="datetime64[ns]")
+    if required and col not in df:
+        raise InputError("missing column", file=source, column=col)
+    return parse(raw, source, col, required=required)
 
 
 def parse_numbers(df: pd.DataFrame, col: str, source: str, minimum: float | None = 0.0) -> pd.Series:
-    """Column ``col`` as floats (>= ``minimum`` unless None). InputError names the first bad row."""
-    out = pd.to_numeric(df[col], errors="coerce")
-    bad = out.isna() | ~np.isfinite(out) | ((out < minimum) if minimum is not None else False)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        want = "a number" if minimum is None else f"a number >= {minimum:g}"
-        raise InputError(f"expected {want}, found {df[col].iloc[i]!r}", file=source, row=i + 2, column=col)
-    return out.astype(float)
+    """Column ``col`` as finite floats (>= ``minimum`` unless None): wfm.io.parse_number_column.
+    InputError names the first bad row."""
+    return parse_number_column(df[col], source, col, minimum=minimum)
 
 
 def _split_over(cum_after: np.ndarray, hours: np.ndarray, threshold: float | None) -> np.ndarray:

@@ -64,7 +64,6 @@ the usual relative gap and the gap HiGHS stopped on.
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from collections import defaultdict
@@ -77,7 +76,8 @@ import pulp
 
 from .calendar import day_calendar, week_working_share
 from .errors import InputError, SolverError
-from .io import read_table
+from .io import (FALSE_WORDS, MAX_AGENTS, TRUE_WORDS, parse_number_cell, parse_number_column, read_table,
+                 row_numbers)
 
 AGENT_COLUMNS = (
     "agent_id", "name", "team", "queues", "contract", "min_hours_week", "max_hours_week", "max_days_week",
@@ -98,8 +98,8 @@ SUMMARY_COLUMNS = [
 ]
 LEDGER_COLUMNS = ["agent_id", "holiday_shifts", "last_holiday"]  # last_holiday optional on input
 
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+_TRUE = set(TRUE_WORDS)
+_FALSE = set(FALSE_WORDS)
 
 # --- Objective weights (all per unit named; the ratios are what matter) --------------------------------
 # An empty seat on a public holiday (within holiday_min_share) costs more than anything else the model can
@@ -144,33 +144,9 @@ class RosterResult:
 
 
 def _read_csv_with_lines(path: Path) -> tuple[pd.DataFrame, list[int]]:
-    """Read a CSV as strings, remembering the line each data row starts on (header = line 1)."""
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, skipinitialspace=True)
-            header = None
-            rows, lines = [], []
-            start = 1
-            for rec in reader:
-                line = start
-                start = reader.line_num + 1
-                if not rec or all(not c.strip() for c in rec):
-                    continue  # a blank line is not a row
-                if header is None:
-                    header = [c.strip() for c in rec]
-                    continue
-                rows.append(rec)
-                lines.append(line)
-    except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise InputError(f"cannot read the file: {err}", file=str(path)) from None
-    if header is None:
-        raise InputError("the file is empty (no header row)", file=str(path))
-    n = len(header)
-    for rec, line in zip(rows, lines):
-        if len(rec) > n and any(c.strip() for c in rec[n:]):
-            raise InputError(f"{len(rec)} fields but the header has {n}", file=str(path), row=line)
-    data = [[(rec[i].strip() if i < len(rec) else "") for i in range(n)] for rec in rows]
-    return pd.DataFrame(data, columns=header, dtype=object), lines
+    """Read a CSV as strings (wfm.io.read_table), with the line each data row starts on (header = line 1)."""
+    df = read_table(path)
+    return df, [int(x) for x in row_numbers(df)]
 
 
 def load_agents(path: str | Path) -> pd.DataFrame:
@@ -246,16 +222,7 @@ def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int
             fail(f"unknown contract '{rec['contract']}'; use one of {', '.join(CONTRACTS)}", "contract")
         nums = {}
         for col in ("min_hours_week", "max_hours_week", "max_days_week", "hourly_rate"):
-            text = rec[col]
-            try:
-                v = float(text)
-            except ValueError:
-                v = float("nan")
-            if not text or not math.isfinite(v):
-                fail(f"'{text}' is not a number", col)
-            if v < 0:
-                fail(f"{text} is negative", col)
-            nums[col] = v
+            nums[col] = float(parse_number_cell(rec[col], source, line, col))
         if nums["max_hours_week"] > 168:
             fail(f"{rec['max_hours_week']} hours is more than a week holds (168)", "max_hours_week")
         if nums["min_hours_week"] > nums["max_hours_week"]:
@@ -288,12 +255,7 @@ def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int
                 fail(str(err), col)
             opt[col].append(text)
         text = _cell(df["seniority"].iloc[pos]) if "seniority" in df.columns else ""
-        try:
-            sen = float(text) if text else 0.0
-        except ValueError:
-            sen = float("nan")
-        if not math.isfinite(sen) or sen < 0:
-            fail(f"'{text}' is not a number >= 0 (years of service or a rank)", "seniority")
+        sen = float(parse_number_cell(text, source, line, "seniority")) if text else 0.0
         opt["seniority"].append(sen)
     res = pd.DataFrame(out)
     for col in OPTIONAL_AGENT_COLUMNS:
@@ -474,13 +436,8 @@ def ledger_from_frame(df: pd.DataFrame | None, source: str = "ledger", _lines: l
             raise InputError(f"duplicate agent_id '{aid}' (first on row {seen[aid]})", file=source,
                              row=lines[pos], column="agent_id")
         seen[aid] = lines[pos]
-        try:
-            v = float(text)
-        except ValueError:
-            v = float("nan")
-        if not math.isfinite(v) or v < 0 or not v.is_integer():
-            raise InputError(f"'{text}' is not a whole number >= 0", file=source, row=lines[pos],
-                             column="holiday_shifts")
+        v = parse_number_cell(text, source, lines[pos], "holiday_shifts", integer=True, maximum=100_000,
+                              unit="holiday shifts")
         raw = df["last_holiday"].iloc[pos] if "last_holiday" in df.columns else ""
         last = "" if raw is pd.NaT else _cell(raw)
         try:
@@ -504,9 +461,10 @@ def ledger_from_frame(df: pd.DataFrame | None, source: str = "ledger", _lines: l
 
 
 def _prepare_shifts(shifts: pd.DataFrame) -> pd.DataFrame:
+    src = shifts.attrs.get("source") or "shifts"  # the file's path when the frame was read by wfm.io
     missing = [c for c in SHIFT_COLUMNS if c not in shifts.columns]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(missing)}", file="shifts", row=1, column=missing[0])
+        raise InputError(f"missing column(s) {', '.join(missing)}", file=src, row=1, column=missing[0])
     s = shifts.copy().reset_index(drop=True)
     s["_row"] = np.arange(len(s)) + 2
     for c in ("break_start", "break_end"):
@@ -522,35 +480,26 @@ def _prepare_shifts(shifts: pd.DataFrame) -> pd.DataFrame:
                 bad = bad | blank
             if bad.any():
                 i = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"'{raw.iloc[i]}' is not a date-time", file="shifts", row=i + 2, column=c)
+                raise InputError(f"'{raw.iloc[i]}' is not a date-time", file=src, row=i + 2, column=c)
             s[c] = parsed
         s[c] = s[c].astype("datetime64[ns]")
-    for c in ("paid_hours", "count"):
-        v = pd.to_numeric(s[c], errors="coerce")
-        if v.isna().any():
-            i = int(np.flatnonzero(v.isna().to_numpy())[0])
-            raise InputError(f"'{s[c].iloc[i]}' is not a number", file="shifts", row=i + 2, column=c)
-        s[c] = v
-    if (s["count"] < 0).any() or (s["count"] % 1 != 0).any():
-        i = int(np.flatnonzero(((s["count"] < 0) | (s["count"] % 1 != 0)).to_numpy())[0])
-        raise InputError(f"'{s['count'].iloc[i]}' is not a whole number >= 0", file="shifts", row=i + 2, column="count")
-    s["count"] = s["count"].astype(int)
-    s["paid_hours"] = s["paid_hours"].astype(float)
+    s["paid_hours"] = parse_number_column(s["paid_hours"], src, "paid_hours", maximum=24)
+    s["count"] = parse_number_column(s["count"], src, "count", integer=True, maximum=MAX_AGENTS, unit="agents")
     for c in ("shift_id", "queue", "template"):
         s[c] = s[c].astype(str)
     dup = s["shift_id"].duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(f"duplicate shift_id '{s['shift_id'].iloc[i]}'", file="shifts", row=i + 2, column="shift_id")
+        raise InputError(f"duplicate shift_id '{s['shift_id'].iloc[i]}'", file=src, row=i + 2, column="shift_id")
     bad = s["end"] <= s["start"]
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError("the shift ends before it starts", file="shifts", row=i + 2, column="end")
+        raise InputError("the shift ends before it starts", file=src, row=i + 2, column="end")
     s["date"] = s["date"].dt.normalize()
     bad = s["start"].dt.normalize() != s["date"]
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError("date is not the day the shift starts", file="shifts", row=i + 2, column="date")
+        raise InputError("date is not the day the shift starts", file=src, row=i + 2, column="date")
     s = s.loc[s["count"] > 0]
     return s.sort_values(["start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
 
@@ -951,7 +900,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         hol_dates = set()
     s["is_holiday"] = s["date"].isin(hol_dates).astype(bool)
     s["_night"] = _touches_night(s["start"], s["end"], pay.night_start_h, pay.night_end_h)
-    t_contract = {t.name: t.contract for t in cfg.schedule.templates}
+    t_contract = {t.name: t.contract for t in cfg.require("schedule").templates}
     s["_contract"] = s["template"].map(t_contract).fillna("any")
     s["_week"] = s["date"] - pd.to_timedelta(s["date"].dt.day_of_week, unit="D")
     epoch = s["date"].min() if n_s else pd.Timestamp("2000-01-01")

@@ -44,7 +44,8 @@ import pandas as pd
 
 from .calendar import day_calendar, week_working_share
 from .errors import InputError
-from .io import read_table
+from .io import parse_bool_column, parse_number_column, read_table
+from .timestamps import parse_timestamps
 from .roster import agents_from_frame, parse_availability, parse_leave
 
 ROSTER_COLUMNS = [
@@ -77,29 +78,9 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         if c not in df:
             df[c] = ""
     for c in _TIMES:
-        raw = df[c].astype(str).str.strip()
-        blank = raw == ""
-        parsed = pd.to_datetime(raw.where(~blank), errors="coerce", format="mixed")
-        bad = parsed.isna() & ~blank
-        if c in ("date", "shift_start", "shift_end"):
-            bad |= blank
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"'{df[c].iloc[i]}' is not a date-time", file=str(p), row=i + 2, column=c)
-        df[c] = parsed.astype("datetime64[ns]")
-    hours = pd.to_numeric(df["paid_hours"], errors="coerce")
-    bad = hours.isna() | (hours < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"'{df['paid_hours'].iloc[i]}' is not a number of hours >= 0", file=str(p), row=i + 2,
-                         column="paid_hours")
-    df["paid_hours"] = hours.astype(float)
-    text = df["is_holiday"].astype(str).str.strip().str.lower()
-    ok = text.isin(["true", "false", "1", "0", "yes", "no", ""])
-    if not ok.all():
-        i = int(np.flatnonzero((~ok).to_numpy())[0])
-        raise InputError(f"'{df['is_holiday'].iloc[i]}' is not a boolean", file=str(p), row=i + 2, column="is_holiday")
-    df["is_holiday"] = text.isin(["true", "1", "yes"])
+        df[c] = parse_timestamps(df[c], str(p), c, required=c in ("date", "shift_start", "shift_end"))
+    df["paid_hours"] = parse_number_column(df["paid_hours"], str(p), "paid_hours", maximum=24)
+    df["is_holiday"] = parse_bool_column(df["is_holiday"], str(p), "is_holiday", default=False)
     for c in ("agent_id", "name", "team", "queue", "shift_id", "template"):
         df[c] = df[c].astype(str).str.strip()
     bad = df["agent_id"] == ""
@@ -158,7 +139,7 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
     def add(rule, agent, day, detail):
         out.append(Violation(rule, agent, None if day is None else pd.Timestamp(day).normalize(), detail))
 
-    templates = {t.name: t.contract for t in cfg.schedule.templates}
+    templates = {t.name: t.contract for t in cfg.require("schedule").templates}
     rest_h = float(rc.min_rest_h)
 
     # Row-level rules
