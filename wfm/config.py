@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
 
@@ -27,18 +27,88 @@ class SiteConfig(_Strict):
     country: str = Field("CN", description="ISO 3166 country code for the `holidays` calendar")
     subdivision: str | None = Field(None, description="state/province code for regional holidays")
     currency: str = "CNY"
+    date_format: str | None = Field(
+        None, description="how history timestamps are written: 'dayfirst', 'monthfirst' or a strptime format such as "
+        "'%d/%m/%Y %H:%M'; default: detected, and refused when ambiguous")
+    timezone: str | None = Field(
+        None, description="IANA zone of the site, e.g. 'Asia/Shanghai': timestamps with an offset are converted to it")
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, v):
+        if v is None or v in ("dayfirst", "monthfirst"):
+            return v
+        codes = set(re.findall(r"%(.)", v.replace("%%", "")))
+        if not {"d", "m"} <= codes or not codes & {"Y", "y"}:
+            raise ValueError(f"'{v}' must be 'dayfirst', 'monthfirst' or a strptime format with %d, %m and %Y (or %y), "
+                             "e.g. '%d/%m/%Y %H:%M'")
+        from datetime import datetime
+
+        probe = datetime(2026, 3, 14, 9, 30, 15)
+        try:
+            ok = datetime.strptime(probe.strftime(v), v).date() == probe.date()
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"'{v}' is not a strptime format that reads its own dates back (see docs/config.md)")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v):
+        if v is None:
+            return v
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            raise ValueError(f"'{v}' is not an IANA time-zone name such as 'Asia/Shanghai' or 'Europe/London'") from None
+        return v
+
+
+def _model_names() -> list[str]:
+    """Forecast models the config accepts: the forecasters' registry, then 'auto'."""
+    from .forecast import MODELS  # here, not at the top: wfm.forecast is heavy and must stay free to import wfm.config
+
+    return [*sorted(MODELS), "auto"]
 
 
 class ForecastConfig(_Strict):
     weeks: int = Field(4, ge=1, le=52, description="horizon in weeks")
     start: str | None = Field(None, description="first forecast day (YYYY-MM-DD); default: the day after history ends")
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start(cls, v):
+        import datetime as dt
+
+        if v is None or isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return None if v is None else v.isoformat()  # YAML and TOML read an unquoted date as a date
+        text = str(v).strip()
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"must be a real date written YYYY-MM-DD, got '{v}'") from None
+
     prediction_level: float = Field(0.8, gt=0, lt=1, description="coverage of the prediction interval")
     profile_weeks: int = Field(8, ge=1, le=52, description="recent weeks used for intraday and AHT profiles")
     fill_gaps: bool = Field(False, description="count missing history intervals as zero calls")
     default_aht_s: float | None = Field(None, gt=0, description="handle time [s] to use when history has no aht_s")
-    model: Literal["calendar", "seasonal_naive", "auto"] = Field(
-        "calendar", description="forecast model; 'auto' picks per queue by rolling-origin backtest"
+    model: str = Field(
+        "calendar", description="forecast model (wfm.forecast.MODELS) or 'auto', which picks per queue by "
+        "rolling-origin backtest"
     )
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        names = _model_names()
+        if v not in names:
+            raise ValueError(f"'{v}' must be one of {', '.join(names)}")
+        return v
     events_file: str | None = Field(None, description="CSV of special days: date, name, effect (multiplier or 'learn')")
     opening_hours: dict[str, str] | None = Field(
         None,
@@ -376,9 +446,18 @@ class Config(_Strict):
     interval_minutes: int = Field(15, description="interval length [min]: 5, 15, 30 or 60")
     forecast: ForecastConfig = ForecastConfig()
     staffing: StaffingConfig = StaffingConfig()
-    schedule: ScheduleConfig
+    schedule: ScheduleConfig | None = Field(
+        None, description="shift templates and solver; needed only by the commands that schedule (see require)")
     roster: RosterConfig = RosterConfig()
     pay: PayConfig = PayConfig()
+    _source: str = PrivateAttr("config")
+
+    def require(self, section: str):
+        """The ``section`` model of a command that cannot run without it; ConfigError naming the file if absent."""
+        value = getattr(self, section)
+        if value is None:
+            raise ConfigError(f"{self._source}: this command needs a '{section}' section (see docs/config.md)")
+        return value
 
     @field_validator("interval_minutes")
     @classmethod
@@ -389,6 +468,8 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _grids(self):
+        if self.schedule is None:
+            return self
         for key in ("start_step_min", "break_step_min"):
             step = getattr(self.schedule, key)
             if step % self.interval_minutes:
@@ -404,7 +485,82 @@ class Config(_Strict):
 DEMO_CONFIG = "demo.yaml"
 
 
-def _format_errors(err: ValidationError, source: str) -> str:
+SECTIONS = ("site", "forecast", "staffing", "schedule", "roster", "pay")
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key, line: int, first: int):
+        super().__init__(f"line {line}: key '{key}' appears twice (first on line {first})")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (tags such as !!python stay refused) that also refuses a key given twice in one mapping
+    (plain YAML keeps the last one silently) and keeps an impossible date such as 2026-13-45 as text, so
+    that the key's own check reports it."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first: dict = {}
+            for key_node, _ in node.value:
+                # keys brought in by a merge (<<: *anchor) may be overridden; only keys written here count
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node)
+                try:
+                    seen = first.get(key)
+                except TypeError:
+                    continue
+                if seen is not None:
+                    raise _DuplicateKey(key, key_node.start_mark.line + 1, seen)
+                first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _kind(v) -> str:
+    """'a list', 'a string', ... for messages about a value of the wrong shape."""
+    import datetime as dt
+
+    if v is None:
+        return "an empty value"
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, (dt.date, dt.time)):
+        return "a date or time"
+    return {list: "a list", tuple: "a list", str: "a string", dict: "a mapping"}.get(type(v), type(v).__name__)
+
+
+def _line_of(node, loc) -> int | None:
+    """1-based line of the YAML key at ``loc`` (or of its nearest parent present in the file)."""
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                    nxt, line = v, k.start_mark.line + 1
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _format_errors(err: ValidationError, source: str, node=None) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
@@ -413,33 +569,127 @@ def _format_errors(err: ValidationError, source: str) -> str:
         named = re.match(r"([A-Za-z_][^\s:]*(?:\.[^\s:]+)+): (.*)", msg, re.S)
         if named and named.group(1).startswith(key + ".") and e["type"] == "value_error":
             key, msg = named.groups()
+        line = _line_of(node, e["loc"]) if node is not None else None
+        where = f"{source}, line {line}" if line else source
+        if e["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            lines.append((line or 0, f"{where}: section '{key}' must be a mapping of keys, found {_kind(e.get('input'))}"))
+            continue
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/config.md)"
-        lines.append(f"{source}: key '{key}': {msg}")
-    return "\n".join(lines)
+        lines.append((line or 0, f"{where}: key '{key}': {' '.join(msg.split())}"))
+    # one line: the first problem in the file, and how many follow it
+    lines.sort(key=lambda t: t[0])
+    more = f" (and {len(lines) - 1} more problem{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+    return lines[0][1] + more
 
 
-def parse_config(data: dict, source: str = "config") -> Config:
-    """Validate a config mapping; raise ConfigError naming each bad key."""
+def parse_config(data: dict, source: str = "config", node=None) -> Config:
+    """Validate a config mapping; raise ConfigError naming each bad key. ``node``: the YAML node tree the
+    mapping was read from, for line numbers in the messages."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: the file must hold a mapping of keys, found {type(data).__name__}")
+        where = f"{source}, line {node.start_mark.line + 1}" if node is not None else source
+        raise ConfigError(f"{where}: the file must hold a mapping of keys (key: value lines), found {_kind(data)}")
+    # an empty section (`forecast:` with nothing under it) means its defaults; for schedule: no section
+    data = {k: v for k, v in data.items() if not (k in SECTIONS and v is None)}
     try:
-        return Config.model_validate(data)
+        cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_format_errors(err, source)) from None
+        raise ConfigError(_printable(_format_errors(err, source, node))) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{source}: nested too deeply to read (a config needs only a few levels)") from None
+    cfg._source = source
+    return cfg
+
+
+def _decode(raw: bytes, p: Path) -> str:
+    """UTF-8 text of a config file (a UTF-8 byte-order mark is fine); ConfigError naming the first bad line."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise ConfigError(f"{p}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); "
+                          "re-save the file as UTF-8 (in most editors: Save as, encoding UTF-8)") from None
+
+
+def _yaml_error(err: yaml.YAMLError, text: str, p: Path) -> str:
+    """One line for a YAML error: file, line, column and the parser's problem, without its caret block."""
+    if isinstance(err, _DuplicateKey):
+        return f"{p}, {err}"
+    if isinstance(err, yaml.reader.ReaderError):
+        line = text[:err.position].count("\n") + 1
+        ch = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "\0")
+        return f"{p}, line {line}: not valid YAML: character #x{ch:04x} is not allowed in YAML text"
+    if isinstance(err, yaml.MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        problem = " ".join(str(err.problem or err.context or "syntax error").split())
+        ctx = ""
+        if err.problem and err.context and err.context_mark is not None:
+            ctx = f" ({' '.join(err.context.split())} on line {err.context_mark.line + 1})"
+        at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        if isinstance(err, yaml.constructor.ConstructorError) and "constructor for the tag" in problem:
+            return f"{p}{at}: {problem}: a config holds plain values only (tags such as !!python are refused)"
+        return f"{p}{at}: not valid YAML: {problem}{ctx}"
+    return f"{p}: not valid YAML: {' '.join(str(err).split())}"
+
+
+def _toml_error(err: Exception, p: Path) -> str:
+    msg = " ".join(str(err).split())
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", msg)
+    if m:
+        return f"{p}, line {m.group(1)}, column {m.group(2)}: not valid TOML: {msg[:m.start()]}"
+    return f"{p}: not valid TOML: {msg}"
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a newline inside a quoted key, a terminal escape) shown escaped,
+    so that an error stays one line and prints as data."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load a YAML or TOML config file; with no path, the demo config shipped in the package."""
+    """Load a YAML or TOML config file; with no path, the demo config shipped in the package.
+
+    Every problem is one ConfigError line naming the file (and the line where known): text that is not
+    UTF-8, a syntax error, a key given twice, a section that is not a mapping, a bad value."""
+    try:
+        return _load(path)
+    except ConfigError as err:
+        raise ConfigError(_printable(str(err))) from None
+
+
+def _load(path: str | Path | None) -> Config:
     if path is None:
         text = resources.files("wfm").joinpath("data", DEMO_CONFIG).read_text(encoding="utf-8")
-        return parse_config(yaml.safe_load(text), source=f"(built-in {DEMO_CONFIG})")
+        return parse_config(yaml.load(text, Loader=_Loader), source=f"(built-in {DEMO_CONFIG})")
     p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a folder, not a config file")
     if not p.is_file():
         raise ConfigError(f"{p}: config file not found")
-    text = p.read_text(encoding="utf-8")
     try:
-        data = tomllib.loads(text) if p.suffix.lower() == ".toml" else yaml.safe_load(text)
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{p}: not valid {'TOML' if p.suffix.lower() == '.toml' else 'YAML'}: {err}") from None
-    return parse_config(data or {}, source=str(p))
+        raw = p.read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{p}: cannot read the config file ({err.strerror or err})") from None
+    text = _decode(raw, p)
+    toml = p.suffix.lower() == ".toml"
+    node = None
+    try:
+        if toml:
+            data = tomllib.loads(text)
+        else:
+            loader = _Loader(text)
+            try:
+                node = loader.get_single_node()
+                data = loader.construct_document(node) if node is not None else None
+            finally:
+                loader.dispose()
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(_toml_error(err, p)) from None
+    except yaml.YAMLError as err:
+        raise ConfigError(_yaml_error(err, text, p)) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(f"{p}: nested too deeply to read (a config needs only a few levels; "
+                          "look for unclosed or repeated brackets)") from None
+    if data is None or data == {}:
+        raise ConfigError(f"{p}: the config file is empty (see docs/config.md for its sections)")
+    return parse_config(data, source=str(p), node=node)

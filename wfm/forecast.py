@@ -29,6 +29,7 @@ from scipy.stats import norm
 from .calendar import day_calendar
 from .errors import InputError
 from .history import History
+from .text import chart_text, plain_text_chart
 
 MIN_HISTORY_DAYS = 28  # four weeks: the least that shows a weekly pattern with some repetition
 YEARLY_FOURIER_K = 3
@@ -664,6 +665,8 @@ class MstlForecaster(QueueForecaster):
 
 MODELS = {"calendar": QueueForecaster, "seasonal_naive": SeasonalNaive, "ets": EtsForecaster, "mstl": MstlForecaster}
 AUTO_ORIGINS = 3  # rolling one-week origins used to choose a model per queue when model='auto'
+# one fixed colour per model, so that a chart shows every model and a model keeps its colour across charts
+MODEL_COLORS = {"calendar": "#1f6fb2", "ets": "#d9822b", "mstl": "#3a9d5d", "seasonal_naive": "#8c4fa3"}
 
 
 def default_start(history: History) -> pd.Timestamp:
@@ -687,21 +690,22 @@ def load_events(path) -> pd.DataFrame:
     """Read a user events file: ``date`` (YYYY-MM-DD), ``name``, ``effect`` (a multiplier on that day's
     calls, e.g. 1.3 for +30%; empty or 'learn' to learn it from past days with the same name).
     Returns ``date, name, effect`` with NaN effect for learned events."""
-    from .io import read_table
+    from .io import parse_number_column, read_table, row_numbers
+    from .timestamps import parse_timestamps
 
     df = read_table(path, ["date", "name", "effect"])
-    dates = pd.to_datetime(df["date"], errors="coerce", format="mixed")
-    for i in df.index[dates.isna()]:
-        raise InputError(f"'{df.loc[i, 'date']}' is not a date (expected YYYY-MM-DD)", file=str(path), row=int(i) + 2, column="date")
+    rows = row_numbers(df)
+    dates = parse_timestamps(df["date"], str(path), "date", required=True)
     name = df["name"].astype(str).str.strip()
-    for i in df.index[name == ""]:
-        raise InputError("event name is empty", file=str(path), row=int(i) + 2, column="name")
+    for i in np.flatnonzero((name == "").to_numpy()):
+        raise InputError("event name is empty", file=str(path), row=int(rows[i]), column="name")
     raw = df["effect"].astype(str).str.strip().str.lower()
     learn = raw.isin(["", "learn", "learned"])
-    eff = pd.to_numeric(raw.where(~learn), errors="coerce")
-    for i in df.index[(~learn) & (eff.isna() | (eff <= 0))]:
-        raise InputError(f"effect '{df.loc[i, 'effect']}' must be a positive multiplier or 'learn'", file=str(path),
-                         row=int(i) + 2, column="effect")
+    eff = parse_number_column(df["effect"].where(~learn, ""), str(path), "effect", minimum=None, maximum=100,
+                              allow_empty=True)
+    for i in np.flatnonzero(((~learn) & (eff <= 0)).to_numpy()):
+        raise InputError(f"effect '{df['effect'].iloc[i]}' must be a positive multiplier or 'learn'", file=str(path),
+                         row=int(rows[i]), column="effect")
     return pd.DataFrame({"date": dates.dt.normalize(), "name": name, "effect": eff.astype(float)})
 
 
@@ -917,6 +921,7 @@ def backtest(
     return BacktestResult(intervals=iv.drop(columns="scale"), metrics=metrics, by_day=by_day)
 
 
+@plain_text_chart
 def plot_backtest(bt: BacktestResult):
     """Matplotlib figure: hourly forecast versus actual over the backtest horizons, per queue, every model."""
     import matplotlib.pyplot as plt
@@ -928,16 +933,18 @@ def plot_backtest(bt: BacktestResult):
         g = iv[iv["queue"] == q]
         act = g.drop_duplicates("interval_start").set_index("interval_start")["actual"].resample("h").sum(min_count=1)
         ax.plot(act.index, act.to_numpy(), color="#222", lw=0.8, label="actual")
-        for name, col in zip(sorted(g["model"].unique()), ["#1f6fb2", "#d9822b", "#3a9d5d"]):
+        for name in sorted(g["model"].unique()):
             f = g[g["model"] == name].groupby("interval_start")["offered"].mean().resample("h").sum(min_count=1)
-            ax.plot(f.index, f.to_numpy(), color=col, lw=0.8, label=name)
-        ax.set_title(f"{q}: calls per hour, backtest", loc="left", fontsize=10)
+            ax.plot(f.index, f.to_numpy(), color=MODEL_COLORS.get(name, "#7f7f7f"), lw=0.8, label=name,
+                    ls="--" if name == "seasonal_naive" else "-")  # the baseline, dashed
+        ax.set_title(f"{chart_text(q)}: calls per hour, backtest", loc="left", fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(loc="upper left", fontsize=8, ncols=4)
+        ax.legend(loc="upper left", fontsize=8, ncols=len(ax.get_lines()))
     fig.tight_layout()
     return fig
 
 
+@plain_text_chart
 def plot_forecast(history: History, fc: pd.DataFrame, days_back: int = 14):
     """Matplotlib figure: the last ``days_back`` days of history and the forecast with its interval, hourly."""
     import matplotlib.pyplot as plt
@@ -956,7 +963,7 @@ def plot_forecast(history: History, fc: pd.DataFrame, days_back: int = 14):
                         lw=0, label="prediction interval (sum of interval bounds)")
         for d in fc.loc[(fc["queue"] == q) & fc["is_holiday"], "interval_start"].dt.normalize().unique():
             ax.axvspan(d, d + pd.Timedelta(days=1), color="#e8a33d", alpha=0.15, lw=0)
-        ax.set_title(f"{q}: calls per hour", loc="left", fontsize=10)
+        ax.set_title(f"{chart_text(q)}: calls per hour", loc="left", fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8, ncols=3)
     fig.tight_layout()
