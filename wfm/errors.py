@@ -29,3 +29,13 @@ class ConfigError(WfmError):
 
 class SolverError(WfmError):
     """The optimiser could not produce a usable answer; the message says why in plain words."""
+
+
+class OutputError(WfmError):
+    """An output cannot be written where asked (a folder that is a file, no permission, an output that is
+    also an input, a folder wfm did not make); the message names the path."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived. A BaseException like KeyboardInterrupt, so that every staged output is cleaned up
+    on the way out and the command ends with exit code 143."""

@@ -5,15 +5,15 @@ Outputs of a run named R under a base directory B:
 ``B/schedules/R/``: requirements.csv, shifts.csv, coverage.csv, roster.csv, unfilled_shifts.csv,
 agent_summary.csv, holiday_ledger.csv, costs.csv, report.html, report.xlsx, agents.csv and config.yaml
 (copies of the inputs used), summary.json.
-Each output directory is built in a temporary directory beside it and swapped in only when complete,
-so a failed run never leaves a half-written run and never damages the previous one.
+Each output directory is built in a temporary directory beside it and both are swapped in together only
+when complete (wfm.outputs), so a failed or interrupted run never leaves a half-written run and never
+damages the previous one; an existing folder is replaced only if it is a run (or forecast) folder wfm made.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -25,28 +25,19 @@ import yaml
 
 from .config import Config
 from .history import History
-from .io import _umask, write_csv, write_text
+from .io import write_csv, write_text
 
 
 @contextmanager
-def staged_dir(final: Path):
-    """Yield a temp directory; on success replace ``final`` with it, on failure remove it."""
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes the folder private; a run folder is an ordinary folder
-    try:
-        yield tmp
-        old = None
-        if final.exists():
-            old = final.parent / f".{final.name}.old-{tmp.name}"
-            final.rename(old)
-        tmp.rename(final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def staged_dir(final: Path, kinds: tuple[str, ...] = ("run", "whatif", "forecast"), protect=()):
+    """Yield a temp directory; on success replace ``final`` with it, on failure (or a signal) remove it.
+
+    ``final`` may exist only as a folder wfm made of one of ``kinds`` that holds none of ``protect``
+    (:func:`wfm.outputs.check_replaceable`); anything else raises OutputError before work starts."""
+    from .outputs import output_set
+
+    with output_set() as st:
+        yield st.dir(final, kinds=kinds, protect=protect)
 
 
 def _dump_json(obj, path: Path) -> None:
@@ -62,10 +53,13 @@ def read_shrinkage_file(path: str | Path) -> pd.DataFrame:
     """Read a shrinkage file (docs/formats.md): key columns ``date`` (YYYY-MM-DD) and/or ``time`` (HH:MM)
     and one column per part with shares in [0, 1); empty cells fall through to less specific rows.
     Raises InputError naming the file, row and column of a bad cell."""
+    import numpy as np
+
     from .errors import InputError
-    from .io import read_table
+    from .io import parse_number_column, read_table, row_numbers
 
     df = read_table(path)
+    rows = row_numbers(df)
     if "date" not in df.columns and "time" not in df.columns:
         raise InputError("a shrinkage file needs a 'date' and/or a 'time' column", file=str(path))
     parts = [c for c in df.columns if c not in ("date", "time")]
@@ -75,21 +69,19 @@ def read_shrinkage_file(path: str | Path) -> pd.DataFrame:
     if "date" in df.columns:
         raw = df["date"].astype(str).str.strip()
         d = pd.to_datetime(raw.where(raw != ""), errors="coerce", format="%Y-%m-%d")
-        for i in df.index[d.isna() & (raw != "")]:
-            raise InputError(f"'{raw[i]}' is not a date (YYYY-MM-DD)", file=str(path), row=int(i) + 2, column="date")
+        for i in np.flatnonzero((d.isna() & (raw != "")).to_numpy()):
+            raise InputError(f"'{raw.iloc[i]}' is not a date (YYYY-MM-DD)", file=str(path), row=int(rows[i]), column="date")
         out["date"] = d
     if "time" in df.columns:
         raw = df["time"].astype(str).str.strip()
         ok = raw.str.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:00)?") | (raw == "")
-        for i in df.index[~ok]:
-            raise InputError(f"'{raw[i]}' is not a time of day (HH:MM)", file=str(path), row=int(i) + 2, column="time")
+        for i in np.flatnonzero((~ok).to_numpy()):
+            raise InputError(f"'{raw.iloc[i]}' is not a time of day (HH:MM)", file=str(path), row=int(rows[i]), column="time")
         out["time"] = raw.where(raw != "")
     for c in parts:
-        raw = df[c].astype(str).str.strip()
-        v = pd.to_numeric(raw.where(raw != ""), errors="coerce")
-        bad = (v.isna() & (raw != "")) | (v < 0) | (v >= 1)
-        for i in df.index[bad]:
-            raise InputError(f"'{raw[i]}' is not a share in [0, 1)", file=str(path), row=int(i) + 2, column=c)
+        v = parse_number_column(df[c], str(path), c, allow_empty=True)
+        for i in np.flatnonzero((v >= 1).to_numpy()):
+            raise InputError(f"'{df[c].iloc[i]}' is not a share in [0, 1)", file=str(path), row=int(rows[i]), column=c)
         out[c] = v.astype(float)
     return out
 
@@ -185,6 +177,26 @@ def staffing_kwargs(cfg: Config, history=None, forecast: pd.DataFrame | None = N
     return kw
 
 
+def run_targets(base: str | Path, name: str, inputs=(), name_source: str | None = None) -> tuple[Path, Path]:
+    """The folders a run named ``name`` writes under ``base``: (``base/forecasts/name``,
+    ``base/schedules/name``). Raises OutputError if the name is not one folder name, a folder would lie
+    outside ``base``, or an existing folder there is not a forecast / run folder wfm made or holds one of
+    ``inputs``. ``name_source`` says where a name the user did not type came from."""
+    from .errors import OutputError
+    from .outputs import check_replaceable, check_run_name, inside
+
+    check_run_name(name, name_source)
+    base = Path(base)
+    if base.exists() and not base.is_dir():
+        raise OutputError(f"{base}: is a file, not a folder")
+    fdir, sdir = base / "forecasts" / name, base / "schedules" / name
+    for d, kind in ((fdir, "forecast"), (sdir, "run")):
+        if not inside(d, base):
+            raise OutputError(f"{d}: lies outside --out {base} (a symbolic link?); wfm writes only inside --out")
+        check_replaceable(d, (kind,), inputs)
+    return fdir, sdir
+
+
 @dataclass
 class RunResult:
     """Where a run wrote its outputs and the headline figures it printed."""
@@ -204,24 +216,30 @@ def run_pipeline(
     ledger: pd.DataFrame | None = None,
     stage=None,
     backend=None,
+    inputs=(),
 ) -> RunResult:
     """Run every stage and write the run's files. ``stage(name)`` is called as each stage starts.
     ``backend`` (from :func:`wfm.parallel.open_backend`; None: serial) runs forecasting, staffing and
-    scheduling per queue."""
+    scheduling per queue. ``inputs``: the input files, which the run must not replace (see
+    :func:`run_targets`, checked before any work). Both folders are swapped in together or not at all."""
     from . import forecast as fc_mod
     from . import parallel
     from .report import build_report, report_patience, write_forecast_backtest
     from .roster import build_roster
     from .scheduling import schedule
+    from .staffing import max_agents_notes
 
     def tell(msg: str) -> None:
         if stage:
             stage(msg)
 
-    base = Path(base)
-    fdir, sdir = base / "forecasts" / name, base / "schedules" / name
+    from .outputs import output_set, run_marker
+
+    fdir, sdir = run_targets(base, name, inputs)
     messages = list(history.warnings)
-    with staged_dir(fdir) as ftmp, staged_dir(sdir) as stmp:
+    with output_set(inputs=inputs) as out:
+        ftmp = out.dir(fdir, kinds=("forecast",))
+        stmp = out.dir(sdir, kinds=("run",))
         tell("forecast")
         fc = parallel.forecast_from_config(history, cfg, backend=backend)
         write_csv(fc, ftmp / "forecast.csv")
@@ -237,11 +255,16 @@ def run_pipeline(
         staffing_info: dict = {}
         req = parallel.requirements(fc, cfg, backend=backend, **staffing_kwargs(cfg, history, fc, info=staffing_info))
         write_csv(req, stmp / "requirements.csv")
+        capped = max_agents_notes(req, cfg.staffing.max_agents)  # said on screen, not only in a CSV column
+        if capped:
+            staffing_info["messages"] = capped
+        messages += capped
 
         tell("schedule")
         sched = schedule(req, cfg, agents=agents, backend=backend)
         write_csv(sched.shifts, stmp / "shifts.csv")
         write_csv(sched.coverage, stmp / "coverage.csv")
+        messages += list(sched.summary.get("messages", []))  # e.g. hard holiday coverage that cannot be met
 
         tell("roster")
         ros = build_roster(sched.shifts, agents, cfg, ledger=ledger)
@@ -258,7 +281,9 @@ def run_pipeline(
                 "history": {"source": history.source, "start": history.start, "end": history.end,
                             "interval_minutes": history.interval_minutes, "queues": history.queues,
                             "gaps": int(len(history.gaps))},
-                "forecast": {"file": str(fdir / "forecast.csv"), "start": fc["interval_start"].min(),
+                "wfm": run_marker("run"),
+                # relative to the run folder, so that the report finds it from any working folder
+                "forecast": {"file": f"../../forecasts/{name}/forecast.csv", "start": fc["interval_start"].min(),
                              "end": fc["interval_start"].max(), "calls": float(fc["offered"].sum()),
                              "models": dict(fc.attrs.get("models") or {}), "backtest": backtest_info},
                 "staffing": staffing_info,
@@ -271,7 +296,8 @@ def run_pipeline(
         )
 
         tell("costs and report")
-        rep = build_report(stmp, cfg, run_name=name)
+        # the forecast this run made (its folder is not in place yet: never one of an earlier run)
+        rep = build_report(stmp, cfg, run_name=name, forecast=ftmp / "forecast.csv")
         meta = json.loads((stmp / "summary.json").read_text(encoding="utf-8"))
         meta["report"] = {k: v for k, v in rep.summary.items() if k != "headline"}
         _dump_json(meta, stmp / "summary.json")
@@ -289,13 +315,33 @@ class WhatIfResult:
     messages: list[str] = field(default_factory=list)
 
 
+def whatif_target(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
+    """The folder a what-if of ``run_dir`` writes to (default ``<run>-whatif`` beside the run). Raises
+    OutputError if it is the run, lies inside it or holds it, or exists as anything but a what-if folder
+    wfm made (:func:`wfm.outputs.check_replaceable`)."""
+    from .errors import OutputError
+    from .outputs import check_replaceable, inside
+
+    run_dir = Path(run_dir)
+    out = Path(out_dir) if out_dir else run_dir.parent / f"{run_dir.name}-whatif"
+    if inside(out, run_dir):
+        why = "is the base run" if inside(run_dir, out) else "lies inside the base run"
+        raise OutputError(f"--out {out}: {why} {run_dir}; a what-if never modifies its run: "
+                          "write it to a folder beside the run")
+    if inside(run_dir, out):
+        raise OutputError(f"--out {out}: holds the base run {run_dir}; a what-if never replaces its run: "
+                          "write it to a folder beside the run")
+    check_replaceable(out, ("whatif",), (run_dir,))
+    return out
+
+
 def _headline_figures(run_dir: Path, cfg: Config, name: str) -> dict:
     """The report's figures for a finished run, computed in a scratch copy so the run is never touched."""
     from .report import build_report
 
     with tempfile.TemporaryDirectory(prefix="wfm_base_") as tmp:
         copy = Path(tmp) / name
-        shutil.copytree(run_dir, copy)
+        shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns(".*"))  # not staging debris
         return dict(build_report(copy, cfg, run_name=name).summary)
 
 
@@ -333,11 +379,12 @@ def run_whatif(
     """
     from .config import load_config, parse_config
     from .errors import InputError
-    from .io import read_table
+    from .io import read_frame
+    from .outputs import run_marker
     from .report import build_report
     from .roster import load_agents
     from .scheduling import schedule
-    from .staffing import requirements
+    from .staffing import max_agents_notes, requirements
 
     def tell(msg: str) -> None:
         if stage:
@@ -347,6 +394,7 @@ def run_whatif(
     for need in ("config.yaml", "agents.csv", "requirements.csv"):
         if not (run_dir / need).is_file():
             raise InputError(f"{need} not found: a what-if starts from a finished run folder", file=str(run_dir))
+    out = whatif_target(run_dir, out_dir)
     base_cfg = load_config(run_dir / "config.yaml")
     data = base_cfg.model_dump(mode="json", by_alias=True)
     if sl is not None:
@@ -355,30 +403,34 @@ def run_whatif(
         data["staffing"]["shrinkage"] = shrinkage
     cfg = parse_config(data, source="what-if")
     agents = load_agents(run_dir / "agents.csv")
-    raw = read_table(run_dir / "requirements.csv", ["queue", "interval_start", "offered", "aht_s"])
+    # a user may have edited the file: one line naming the file, row and column of a bad cell
+    raw = read_frame(run_dir / "requirements.csv", ["queue", "interval_start", "offered", "aht_s"],
+                     times=["interval_start"], numbers=["offered", "aht_s", "scheduled_required"],
+                     bools=["is_holiday"])
     fc = pd.DataFrame({
         "queue": raw["queue"],
-        "interval_start": pd.to_datetime(raw["interval_start"]),
-        "offered": pd.to_numeric(raw["offered"]) * (1 + volume),
-        "aht_s": pd.to_numeric(raw["aht_s"]) * (1 + aht),
+        "interval_start": raw["interval_start"],
+        "offered": raw["offered"] * (1 + volume),
+        "aht_s": raw["aht_s"] * (1 + aht),
     })
     if "is_holiday" in raw:
-        fc["is_holiday"] = raw["is_holiday"].str.lower().isin(["true", "1"])
-    out = Path(out_dir) if out_dir else run_dir.parent / f"{run_dir.name}-whatif"
-    if out.resolve() == run_dir.resolve():
-        raise InputError("the what-if must be written to another folder than the run", file=str(out))
+        fc["is_holiday"] = raw["is_holiday"].astype(bool)
 
     tell("base figures")
     base = _headline_figures(run_dir, base_cfg, run_dir.name)
-    with staged_dir(out) as tmp:
+    with staged_dir(out, kinds=("whatif",), protect=(run_dir,)) as tmp:
         tell("staffing")
         info: dict = {}
         req = requirements(fc, cfg, **staffing_kwargs(cfg, None, fc, info=info))
         write_csv(req, tmp / "requirements.csv")
+        notes = max_agents_notes(req, cfg.staffing.max_agents)
+        if notes:
+            info["messages"] = list(notes)
         tell("schedule")
         sched = schedule(req, cfg, agents=agents)
         write_csv(sched.shifts, tmp / "shifts.csv")
         write_csv(sched.coverage, tmp / "coverage.csv")
+        notes += list(sched.summary.get("messages", []))
         tell("roster")
         ros = build_roster_for_whatif(sched.shifts, agents, cfg)
         write_csv(ros.roster, tmp / "roster.csv")
@@ -390,12 +442,13 @@ def run_whatif(
                     "base_run": str(run_dir)}
         base_meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")) if (run_dir / "summary.json").is_file() else {}
         keep = {k: base_meta[k] for k in ("service_projection",) if isinstance(base_meta.get(k), dict)}  # same patience
-        _dump_json({"whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info, **keep},
+        _dump_json({"wfm": run_marker("whatif"), "whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info, **keep},
                    tmp / "summary.json")
         tell("costs and report")
-        new = dict(build_report(tmp, cfg, run_name=out.name).summary)
+        # the scenario's forecast is the base run's, scaled: shown as such, never looked up by name
+        new = dict(build_report(tmp, cfg, run_name=out.name, forecast=fc).summary)
         interval_h = base_cfg.interval_minutes / 60.0
-        base_req_h = float(pd.to_numeric(raw["scheduled_required"]).sum()) * interval_h if "scheduled_required" in raw else None
+        base_req_h = float(raw["scheduled_required"].sum()) * interval_h if "scheduled_required" in raw else None
         rows = []
         for label, key in WHATIF_METRICS:
             b = base_req_h if key is None else base.get(key)
@@ -405,7 +458,7 @@ def run_whatif(
             rows.append({"metric": label, "base": b, "scenario": s, "change": change, "change_pct": pct})
         comparison = pd.DataFrame(rows)
         write_csv(comparison, tmp / "whatif.csv")
-    return WhatIfResult(run_dir=out, comparison=comparison, messages=list(ros.summary.get("messages", [])))
+    return WhatIfResult(run_dir=out, comparison=comparison, messages=notes + list(ros.summary.get("messages", [])))
 
 
 def build_roster_for_whatif(shifts, agents, cfg):
