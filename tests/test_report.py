@@ -295,17 +295,20 @@ def test_workbook_sheets_formats_and_totals(built):
             for c in row:
                 assert c.data_type != "f", (s.title, c.coordinate, c.value)
     col = {c.value: c.column_letter for c in r[1]}
-    names = [c.value for c in r[col["name"]]]
-    assert "'" + FORMULA in names and FORMULA not in names
-    teams = [c.value for c in r[col["team"]]]
-    assert "'@team" in teams
+    # formula-like text is shown unchanged: a string cell with the quotePrefix style, no visible apostrophe
+    hits = [c for c in r[col["name"]] if c.value == FORMULA]
+    assert hits and all(c.data_type == "s" and c.quotePrefix for c in hits)
+    assert "'" + FORMULA not in [c.value for c in r[col["name"]]]
+    teams = [c for c in r[col["team"]] if c.value == "@team"]
+    assert teams and all(c.quotePrefix for c in teams)
+    plain = [c for c in r[col["name"]][1:] if isinstance(c.value, str) and not c.value.startswith(("=", "+", "-", "@"))]
+    assert plain and not any(c.quotePrefix for c in plain)
     assert pd.Timestamp(wb.properties.created) == pd.Timestamp("2026-09-28")
 
 
 def test_excel_safe():
-    assert excel_safe("=1+2") == "'=1+2"
-    assert excel_safe("+86 21 5555") == "'+86 21 5555"
-    assert excel_safe("-x") == "'-x" and excel_safe("@SUM(A1)") == "'@SUM(A1)"
+    # text is kept as typed (the quotePrefix style, set where the cell is written, keeps it from running)
+    assert excel_safe("=1+2") == "=1+2" and excel_safe("+86 21 5555") == "+86 21 5555"
     assert excel_safe("Li Na") == "Li Na" and excel_safe("a=b") == "a=b"
     assert excel_safe("bad\x01char") == "badchar"
     assert excel_safe(float("inf")) is None and excel_safe(np.int64(3)) == 3 and excel_safe(-2.5) == -2.5

@@ -5,6 +5,7 @@ Library errors (WfmError) become one line on stderr and exit code 2; nothing hal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -17,8 +18,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .errors import WfmError
+from .text import markup_safe as _esc
+from .text import printable
 
 app = typer.Typer(
     add_completion=False,
@@ -49,37 +53,170 @@ def _backend(workers: Optional[int], scheduler: Optional[str], queues: int, quie
     def cm():
         with open_backend(workers, scheduler, queues=queues) as be:
             if be.split and not quiet:
-                console.print(f"{queues} queues on {be.describe()}", highlight=False)
+                console.print(f"{queues} queues on {_esc(be.describe())}", highlight=False, soft_wrap=True)
             yield be
 
     return cm()
 
 
+def _say(con: Console, label: str, style: str, msg) -> None:
+    """One line ``label msg``; ``msg`` is data: shown as plain text (no markup, control codes escaped)."""
+    line = Text.assemble((label, style), " ", printable(msg))
+    try:
+        con.print(line, highlight=False, soft_wrap=True)
+    except Exception:  # a console that cannot encode the text must not hide the message itself
+        stream = con.file
+        stream.write((line.plain + "\n").encode("ascii", "backslashreplace").decode("ascii"))
+        stream.flush()
+
+
+def _cell(value) -> Text:
+    """A Rich Table cell holding data (a str cell would be parsed as markup)."""
+    return Text(printable(value))
+
+
+def _note(msg, con: Console | None = None) -> None:
+    _say(con or out, "note:", "yellow", msg)
+
+
+def _warn(msg, con: Console | None = None) -> None:
+    _say(con or console, "warning:", "yellow", msg)
+
+
 def _fail(msg: str, code: int = 2) -> None:
-    console.print(f"[bold red]error:[/] {msg}", highlight=False, markup=True, soft_wrap=True)
+    """``error: msg`` as one line on stderr (``msg`` is plain text, never markup), then exit ``code``."""
+    _say(console, "error:", "bold red", msg)
     raise typer.Exit(code)
 
 
+def _os_error(err: OSError) -> str:
+    """'cannot write <path>: <reason>' (or read/open/access) for a failed file operation."""
+    import errno
+
+    reason = err.strerror or str(err) or type(err).__name__
+    reason = reason[:1].lower() + reason[1:]
+    if err.filename is None:
+        if isinstance(err, (ConnectionError, TimeoutError)) or "connect" in reason.lower():
+            return f"cannot connect: {reason}"
+        return f"input/output error: {reason}"
+    path = os.fsdecode(err.filename)
+    target = os.fsdecode(err.filename2) if err.filename2 is not None else path  # rename(src, dst): dst
+    writes = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EEXIST, errno.ENOTEMPTY, errno.EXDEV,
+              errno.ENOTDIR)
+    if err.errno in writes:
+        return f"cannot write {target}: {reason}"
+    if isinstance(err, PermissionError):
+        unreadable = os.path.exists(path) and not os.path.isdir(path) and not os.access(path, os.R_OK)
+        return f"cannot {'read' if unreadable else 'write'} {path if unreadable else target}: {reason}"
+    if isinstance(err, (FileNotFoundError, IsADirectoryError)):
+        return f"cannot open {path}: {reason}"
+    return f"cannot access {path}: {reason}"
+
+
+# Warnings that say nothing about the user's data: how a library wants to be called, font glyphs (the
+# charts escape characters their fonts lack), statsmodels' remark that an index has no frequency.
+_NOISE_CATEGORIES = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning", "ResourceWarning",
+                     "ImportWarning", "PerformanceWarning", "ValueWarning")
+
+
+def _noise(category: type, message: str) -> bool:
+    names = {c.__name__ for c in category.__mro__}
+    return bool(names & set(_NOISE_CATEGORIES)) or message.startswith("Glyph ") and "missing from" in message
+
+
+@contextlib.contextmanager
+def _library_warnings(quiet: bool):
+    """Collect Python warnings raised while a command runs: noise is dropped, the rest become ONE short
+    deduplicated ``warning:`` line after the command succeeds (none with --quiet, none after an error, so an
+    error stays one line). WFM_DEBUG=1 shows every warning as Python would."""
+    import warnings
+
+    if os.environ.get("WFM_DEBUG"):
+        yield
+        return
+    seen: dict[tuple[str, str], int] = {}
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if _noise(category, text):
+            return
+        key = (category.__name__, text)
+        if key in seen or len(seen) < 100:
+            seen[key] = seen.get(key, 0) + 1
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+    if seen and not quiet:
+        (cat, text), n = next(iter(seen)), len(seen)
+        first = " ".join(text.split())
+        first = first if len(first) <= 120 else first[:119] + "…"
+        more = f"{n} different warnings from the libraries, first " if n > 1 else ""
+        _warn(f"{more}{cat}: {first} (WFM_DEBUG=1 shows them all)")
+
+
 def _guard(fn):
-    """Turn library errors into one clean line and a non-zero exit (a traceback only with WFM_DEBUG=1)."""
+    """Turn library errors into one clean line and a non-zero exit (a traceback only with WFM_DEBUG=1):
+    bad input and file-system errors exit 2, a bug exits 1; library warnings become one short line."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except WfmError as err:
-            _fail(str(err).replace("[", r"\["))
-        except typer.Exit:
-            raise
-        except KeyboardInterrupt:
-            _fail("interrupted; no output was changed", 130)
-        except Exception as err:  # a bug, not bad input: say so plainly
-            if os.environ.get("WFM_DEBUG"):
+        from . import errors
+
+        debug = bool(os.environ.get("WFM_DEBUG"))
+        with _library_warnings(bool(kwargs.get("quiet"))):
+            try:
+                return fn(*args, **kwargs)
+            except WfmError as err:
+                _fail(str(err))
+            except typer.Exit:
                 raise
-            _fail(f"internal error ({type(err).__name__}: {err}); run with WFM_DEBUG=1 for details", 1)
+            except KeyboardInterrupt:
+                _fail("interrupted; no output was changed", 130)
+            except RecursionError:
+                if debug:
+                    raise
+                _fail("the input is nested too deeply to read (Python's recursion limit); simplify it")
+            except MemoryError:
+                if debug:
+                    raise
+                _fail("out of memory: the input or the requested horizon is too large for this machine")
+            except OSError as err:
+                if debug:
+                    raise
+                _fail(_os_error(err))
+            except Exception as err:  # a bug, not bad input: say so plainly
+                if debug:
+                    raise
+                _fail(f"internal error ({type(err).__name__}: {err}); run with WFM_DEBUG=1 for details", 1)
+            except errors.Terminated:  # SIGTERM, raised once staged outputs are cleaned up
+                _fail("terminated; no output was changed", 143)
 
     return wrapper
+
+
+def _staged(fn):
+    """Delete what a command staged and did not commit (wfm.outputs), however it ends: an error, Ctrl-C,
+    SIGTERM. Goes below @_guard."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .outputs import command_scope
+
+        with command_scope():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _outputs(files, folder: Optional[Path] = None, inputs=()):
+    """The command's output files as one staged set (wfm.outputs.OutputSet), checked now, before any work:
+    write each to ``.path(name)``, then ``.commit()``."""
+    from .outputs import OutputSet
+
+    return OutputSet(folder, files=files, inputs=inputs)
 
 
 def _config(path: Optional[Path]):
@@ -123,17 +260,19 @@ def _print_summary(res, elapsed: float, as_json: bool) -> None:
     fig = res.figures
     if as_json:
         out.print_json(json.dumps({"run_dir": str(res.run_dir), "forecast_dir": str(res.forecast_dir),
-                                   "seconds": round(elapsed, 1), **fig}, default=str))
+                                   "seconds": round(elapsed, 1), **fig, "messages": list(res.messages)},
+                                  default=str), ensure_ascii=True)
         return
     t = Table(title="Run summary", show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column(justify="right")
     for label, value in fig.get("headline", {}).items():
-        t.add_row(label, str(value))
+        t.add_row(Text(printable(label)), Text(printable(value)))  # Table cells given as str are markup
     out.print(t)
     for m in res.messages:
-        out.print(f"[yellow]note:[/] {m}", highlight=False)
-    out.print(f"Report: [bold]{res.run_dir / 'report.html'}[/] (and report.xlsx); forecast in {res.forecast_dir}")
+        _note(m)
+    out.print(f"Report: [bold]{_esc(res.run_dir / 'report.html')}[/] (and report.xlsx); forecast in "
+              f"{_esc(res.forecast_dir)}", soft_wrap=True)
     out.print(f"Finished in {elapsed:.0f} s.")
 
 
@@ -156,8 +295,9 @@ def demo(
     from .config import load_config
     from .demo import demo_history
     from .history import validate_history
-    from .pipeline import run_pipeline
+    from .pipeline import run_pipeline, run_targets
 
+    run_targets(out_dir, name)  # before any work: a bad name or a folder wfm did not make
     t0 = time.perf_counter()
     cfg = load_config(None)
     progress, stage, done = _stages(quiet, ["history", "forecast", "staffing", "schedule", "roster", "costs and report"])
@@ -193,19 +333,23 @@ def run(
     Example: wfm run --config center.yaml --history calls.csv --agents agents.csv --out . --name 2026-w40
     """
     from .history import load_history
-    from .pipeline import run_pipeline
+    from .pipeline import run_pipeline, run_targets
 
+    run_name = name if name is not None else history.stem
+    inputs = [history, agents, config, ledger]
+    run_targets(out_dir, run_name, inputs, name_source=None if name is not None else f"the history file's name {history.name}")
     t0 = time.perf_counter()
     cfg = _config(config)
+    cfg.require("schedule")
     progress, stage, done = _stages(quiet, ["history", "forecast", "staffing", "schedule", "roster", "costs and report"])
     with progress:
         stage("history")
-        hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+        hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
         ag = _load_agents(agents)
         led = _read_ledger(ledger) if ledger else None
         with _backend(workers, scheduler, len(hist.queues), quiet) as be:
-            res = run_pipeline(hist, ag, cfg, base=out_dir, name=name or history.stem, ledger=led, stage=stage,
-                               backend=be)
+            res = run_pipeline(hist, ag, cfg, base=out_dir, name=run_name, ledger=led, stage=stage,
+                               backend=be, inputs=inputs)
         done()
     _print_summary(res, time.perf_counter() - t0, as_json)
 
@@ -221,6 +365,8 @@ def _read_ledger(path: Path) -> pd.DataFrame:
 def check_history(
     history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
     interval: Optional[int] = typer.Option(None, help="Interval length [min]; default: inferred."),
+    date_format: Optional[str] = typer.Option(None, "--date-format", help="dayfirst, monthfirst or a strptime format such as '%d/%m/%Y %H:%M' (site.date_format); default: detected."),
+    timezone: Optional[str] = typer.Option(None, "--timezone", help="IANA zone, e.g. Asia/Jerusalem, that timestamps with a UTC offset are converted to (site.timezone)."),
 ):
     """Validate a history file and report its queues, span and gaps.
 
@@ -228,14 +374,15 @@ def check_history(
     """
     from .history import load_history
 
-    h = load_history(history, interval_minutes=interval)
-    out.print(repr(h), highlight=False)
+    h = load_history(history, interval_minutes=interval, date_format=date_format, timezone=timezone)
+    out.print(_esc(repr(h)), highlight=False, soft_wrap=True)
     for w in h.warnings:
-        out.print(f"[yellow]warning:[/] {w}", highlight=False)
+        _warn(w, out)
 
 
 @app.command()
 @_guard
+@_staged
 def forecast(
     history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
     out_file: Path = typer.Option(..., "--out", "-o", help="Forecast CSV to write (a chart is written beside it as .png)."),
@@ -254,12 +401,22 @@ def forecast(
     from .forecast import aggregate_forecast, apply_opening_hours, load_events, plot_forecast
     from .parallel import forecast as run_forecast
     from .history import load_history
-    from .io import atomic_path, write_csv
+    from .io import write_csv
 
     cfg = _config(config)
-    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+    chart = out_file.with_suffix(".png")
+    if out_file.suffix.lower() == ".png":
+        _fail(f"--out {out_file}: the forecast CSV and its chart would be the same file; give a name ending in .csv")
+    outs = _outputs([out_file, chart], inputs=[history, config, cfg.forecast.events_file])
+    weeks = _option("forecast", "weeks", weeks, "--weeks")
+    start = _option("forecast", "start", start, "--start")
+    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    _start_option(start, cfg, h)
+    if aggregate is not None and (aggregate not in (10, 15, 30, 60) or aggregate % h.interval_minutes
+                                  or aggregate <= h.interval_minutes):
+        _fail(f"--aggregate {aggregate}: must be 10, 15, 30 or 60 and a multiple of the history's {h.interval_minutes} min")
     for w in h.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        _warn(w)
     f = cfg.forecast
     with _backend(workers, scheduler, len(h.queues)) as be:
         fc = run_forecast(h, backend=be, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
@@ -270,23 +427,23 @@ def forecast(
     fc = apply_opening_hours(fc, f.opening_hours, h.interval_minutes)
     for q, days in fc.attrs.get("outliers", {}).items():
         if days:
-            console.print(f"[yellow]note:[/] queue '{q}': outlier day(s) fitted as missing: {', '.join(days)}", highlight=False)
-    if aggregate:
-        if aggregate % h.interval_minutes or aggregate not in (10, 15, 30, 60) or aggregate <= h.interval_minutes:
-            _fail(f"--aggregate {aggregate}: must be 10, 15, 30 or 60 and a multiple of the history's {h.interval_minutes} min")
+            _note(f"queue '{q}': outlier day(s) fitted as missing: {', '.join(days)}", console)
+    if aggregate is not None:
         fc = aggregate_forecast(fc, aggregate)
-    write_csv(fc, out_file)
+    write_csv(fc, outs.path(out_file))
     fig = plot_forecast(h, fc)
-    with atomic_path(out_file.with_suffix(".png")) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(outs.path(chart), format="png", dpi=110, metadata={"Software": None})
+    outs.commit()  # the CSV and the chart together, once both are complete
     by_q = fc.groupby("queue")["offered"].sum()
     for q, v in by_q.items():
-        out.print(f"{q}: {v:,.0f} calls forecast from {fc['interval_start'].min():%Y-%m-%d} to {fc['interval_start'].max():%Y-%m-%d}")
-    out.print(f"Wrote {out_file}")
+        out.print(f"{_esc(q)}: {v:,.0f} calls forecast from {fc['interval_start'].min():%Y-%m-%d} to "
+                  f"{fc['interval_start'].max():%Y-%m-%d}", soft_wrap=True)
+    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 
 
 @app.command()
 @_guard
+@_staged
 def backtest(
     history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for backtest.csv, backtest_by_day.csv, backtest.png."),
@@ -299,29 +456,37 @@ def backtest(
 
     Example: wfm backtest --history calls.csv --origins 8 --weeks 1 --out forecasts/backtest
     """
-    from .forecast import MODELS, plot_backtest
+    from .forecast import MODELS, load_events, plot_backtest
     from .forecast import backtest as run_backtest
     from .history import load_history
-    from .io import atomic_path, write_csv
+    from .io import write_csv
 
     cfg = _config(config)
-    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps)
+    outs = _outputs(["backtest.csv", "backtest_by_day.csv", "backtest.png"], out_dir,
+                    inputs=[history, config, cfg.forecast.events_file])
+    if not 1 <= origins <= MAX_ORIGINS:
+        _fail(f"--origins {origins}: must be between 1 and {MAX_ORIGINS} weekly origins")
+    _option("forecast", "weeks", weeks, "--weeks")
+    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
     f = cfg.forecast
     bt = run_backtest(h, origins=origins, weeks=weeks, models=tuple(MODELS), country=cfg.site.country,
                       subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
-                      default_aht_s=f.default_aht_s)
-    write_csv(bt.metrics, out_dir / "backtest.csv")
-    write_csv(bt.by_day, out_dir / "backtest_by_day.csv")
+                      default_aht_s=f.default_aht_s, events=load_events(f.events_file) if f.events_file else None,
+                      clean_outliers=f.clean_outliers)
+    write_csv(bt.metrics, outs.path("backtest.csv"))
+    write_csv(bt.by_day, outs.path("backtest_by_day.csv"))
     fig = plot_backtest(bt)
-    with atomic_path(out_dir / "backtest.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(outs.path("backtest.png"), format="png", dpi=110, metadata={"Software": None})
+    outs.commit()
     t = Table(title=f"Backtest: {origins} origin(s) x {weeks} week(s)", title_justify="left")
     for c in ("model", "queue", "WAPE", "MAPE", "MASE", "bias", f"coverage ({f.prediction_level:.0%} PI)"):
         t.add_column(c, justify="right" if c not in ("model", "queue") else "left")
     for r in bt.metrics.itertuples():
-        t.add_row(r.model, r.queue, f"{r.wape:.3f}", f"{r.mape:.3f}", f"{r.mase:.3f}", f"{r.bias:+.3f}", f"{r.coverage:.3f}")
+        t.add_row(_cell(r.model), _cell(r.queue), f"{r.wape:.3f}", f"{r.mape:.3f}", f"{r.mase:.3f}", f"{r.bias:+.3f}",
+                  f"{r.coverage:.3f}")
     out.print(t)
-    out.print(f"Wrote {out_dir / 'backtest.csv'}, {out_dir / 'backtest_by_day.csv'}, {out_dir / 'backtest.png'}")
+    out.print(f"Wrote {_esc(out_dir / 'backtest.csv')}, {_esc(out_dir / 'backtest_by_day.csv')}, "
+              f"{_esc(out_dir / 'backtest.png')}", soft_wrap=True)
 
 
 def _change(text: Optional[str], option: str) -> float:
@@ -333,6 +498,63 @@ def _change(text: Optional[str], option: str) -> float:
         return float(t[:-1]) / 100.0 if t.endswith("%") else float(t)
     except ValueError:
         _fail(f"{option} {text!r}: expected a change such as +10% or -5%")
+
+
+def _range_text(field) -> str:
+    """'must be between 1 and 52', 'must be > 0 and < 1', ... from a pydantic field's bounds."""
+    b = {op: getattr(m, op) for m in field.metadata for op in ("gt", "ge", "lt", "le") if getattr(m, op, None) is not None}
+    if "ge" in b and "le" in b:
+        return f"must be between {b['ge']:g} and {b['le']:g}"
+    signs = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    return "must be " + " and ".join(f"{signs[op]} {v:g}" for op, v in b.items())
+
+
+def _option(section: str, key: str, value, option: str, shown=None):
+    """``value`` of command-line ``option``, which stands for the config key ``section.key``, checked by that
+    key's own rules (the limits a config file gets); ConfigError naming the option and the key otherwise."""
+    import math
+
+    from pydantic import ValidationError
+
+    from .config import Config
+    from .errors import ConfigError
+
+    if value is None:
+        return None
+    model = type(Config.model_fields[section].default)
+    field = model.model_fields[key]
+    head = f"{option} {value if shown is None else shown}"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{head}: must be a finite number ({section}.{key})")
+    try:
+        model.model_validate({key: value})
+    except ValidationError as err:
+        e = err.errors()[0]
+        bound = e["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+        msg = _range_text(field) if bound else e["msg"].removeprefix("Value error, ").split(", got ")[0]
+        raise ConfigError(f"{head}: {msg} ({section}.{key})") from None
+    return value
+
+
+def _start_option(start: Optional[str], cfg, h, option: str = "--start") -> None:
+    """The first forecast day must fall after the history and at most 52 weeks after it ends."""
+    from .errors import ConfigError
+
+    text = start if start is not None else cfg.forecast.start
+    if text is None:
+        return
+    label = f"{option} {start}" if start is not None else f"{cfg._source}: key 'forecast.start' ({text})"
+    day, last = pd.Timestamp(text).normalize(), h.end.normalize()
+    if day <= last:
+        raise ConfigError(f"{label}: must be after the history's last day ({last:%Y-%m-%d})")
+    if day > last + pd.Timedelta(weeks=MAX_START_WEEKS):
+        raise ConfigError(f"{label}: more than {MAX_START_WEEKS} weeks after the history's last day "
+                          f"({last:%Y-%m-%d}); the forecast's trend would be extrapolated that far")
+
+
+MAX_START_WEEKS = 52
+MAX_ORIGINS = 104  # two years of weekly origins; each fits every model for every queue
+MAX_CHANGE = 10.0  # what-if changes of volume or handle time up to +1000%
 
 
 @app.command()
@@ -351,6 +573,7 @@ def whatif(
 
     Example: wfm whatif --run schedules/demo --volume +10% --aht -5% --sl 0.9/20 --shrinkage 0.35
     """
+    from .errors import ConfigError
     from .pipeline import run_whatif
 
     target = None
@@ -361,15 +584,23 @@ def whatif(
         except ValueError:
             _fail(f"--sl {sl!r}: expected SHARE/SECONDS, e.g. 0.9/20")
     vol, ah = _change(volume, "--volume"), _change(aht, "--aht")
+    for option, text, v in (("--volume", volume, vol), ("--aht", aht, ah)):
+        if not -1 < v <= MAX_CHANGE:  # also refuses nan and inf
+            raise ConfigError(f"{option} {text}: must be a change above -100% and at most +{MAX_CHANGE:.0%}")
+    if target is not None:
+        _option("staffing", "sl_target", target[0], "--sl", shown=sl)
+        _option("staffing", "sl_seconds", target[1], "--sl", shown=sl)
+    _option("staffing", "shrinkage", shrinkage, "--shrinkage")
     progress, stage, done = _stages(quiet, ["base figures", "staffing", "schedule", "roster", "costs and report"])
     with progress:
         res = run_whatif(run_dir, volume=vol, aht=ah, sl=target, shrinkage=shrinkage, out_dir=out_dir, stage=stage)
         done()
     cmp_ = res.comparison
     if as_json:
-        out.print_json(json.dumps({"run_dir": str(res.run_dir), "comparison": cmp_.to_dict("records")}, default=str))
+        out.print_json(json.dumps({"run_dir": str(res.run_dir), "comparison": cmp_.to_dict("records"),
+                                   "messages": list(res.messages)}, default=str), ensure_ascii=True)
         return
-    t = Table(title=f"What-if against {run_dir}", title_justify="left")
+    t = Table(title=f"What-if against {_esc(run_dir)}", title_justify="left")
     for c in ("metric", "base", "scenario", "change"):
         t.add_column(c, justify="left" if c == "metric" else "right")
 
@@ -386,42 +617,38 @@ def whatif(
         t.add_row(r.metric, f(r.base, r.metric), f(r.scenario, r.metric), ch)
     out.print(t)
     for m in res.messages:
-        out.print(f"[yellow]note:[/] {m}", highlight=False)
-    out.print(f"Scenario written to {res.run_dir} (report.html, whatif.csv)")
+        _note(m)
+    out.print(f"Scenario written to {_esc(res.run_dir)} (report.html, whatif.csv)", soft_wrap=True)
 
 
 def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
-    """Read one of wfm's own CSV outputs back, with clear errors on missing columns or bad timestamps."""
-    from .errors import InputError
-    from .io import read_table
+    """Read one of wfm's own CSV outputs back (wfm.io.read_frame): required columns, timestamps."""
+    from .io import read_frame
 
-    df = read_table(path, required)
-    for c in times:
-        if c in df:
-            raw = df[c]
-            parsed = pd.to_datetime(raw.where(raw != ""), errors="coerce", format="mixed")
-            bad = parsed.isna() & (raw != "")
-            if bad.any():
-                i = bad.idxmax()
-                raise InputError(f"'{raw.loc[i]}' is not a date-time", file=str(path), row=int(i) + 2, column=c)
-            df[c] = parsed
-    return df
+    return read_frame(path, required, times=times)
+
+
+def _number_limits() -> dict:
+    from .io import MAX_AGENTS, MAX_AHT_S, MAX_CALLS
+
+    calls = {"maximum": MAX_CALLS}
+    return {"scheduled_required": {"integer": True, "maximum": MAX_AGENTS, "unit": "agents"},
+            "count": {"integer": True, "maximum": MAX_AGENTS, "unit": "agents"},
+            "offered": calls, "offered_lo": calls, "offered_hi": calls, "aht_s": {"maximum": MAX_AHT_S},
+            "agents": {"maximum": MAX_AGENTS}, "paid_hours": {"maximum": 24}}
 
 
 def _numbers(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
-    from .errors import InputError
+    """Number columns with the shared parser and documented ceilings (docs/formats.md); booleans too."""
+    from .io import parse_bool_column, parse_number_column
 
+    limits = _number_limits()
     for c in cols:
         if c in df:
-            v = pd.to_numeric(df[c], errors="coerce")
-            bad = v.isna()
-            if bad.any():
-                i = bad.idxmax()
-                raise InputError(f"'{df[c].loc[i]}' is not a number", file=str(path), row=int(i) + 2, column=c)
-            df[c] = v
+            df[c] = parse_number_column(df[c], str(path), c, **limits.get(c, {}))
     for c in ("is_holiday", "target_met"):
-        if c in df and df[c].dtype != bool:
-            df[c] = df[c].astype(str).str.lower().isin(["true", "1", "yes"])
+        if c in df:
+            df[c] = parse_bool_column(df[c], str(path), c, default=False)
     return df
 
 
@@ -442,6 +669,7 @@ def _patience_value(text: Optional[str]):
 
 @app.command()
 @_guard
+@_staged
 def staff(
     forecast_file: Path = typer.Option(..., "--forecast", "-f", help="Forecast CSV from `wfm forecast`."),
     out_file: Path = typer.Option(..., "--out", "-o", help="Requirements CSV to write."),
@@ -469,6 +697,7 @@ def staff(
     from .pipeline import staffing_kwargs
 
     cfg = _config(config)
+    outs = _outputs([out_file], inputs=[forecast_file, config, shrinkage_file, history, cfg.staffing.shrinkage_file])
     over = {k: v for k, v in (("model", model), ("patience_s", _patience_value(patience)), ("max_abandon", max_abandon),
                               ("shrinkage_file", str(shrinkage_file) if shrinkage_file else None)) if v is not None}
     if over:
@@ -480,13 +709,14 @@ def staff(
     if wants and history is None:
         what = "--patience estimate" if over.get("patience_s") == "estimate" else "staffing.patience_s 'estimate'"
         _fail(f"{what} needs --history (an interval history with abandoned calls)")
-    hist = load_history(history, interval_minutes=cfg.interval_minutes) if history else None
+    hist = load_history(history, interval_minutes=cfg.interval_minutes, date_format=cfg.site.date_format, timezone=cfg.site.timezone) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
     info: dict = {}
     with _backend(workers, scheduler, int(fc["queue"].nunique())) as be:
         req = requirements(fc, cfg, backend=be, **staffing_kwargs(cfg, hist, fc, info=info))
-    write_csv(req, out_file)
+    write_csv(req, outs.path(out_file))
+    outs.commit()
     st = cfg.staffing
     shrink = (f"shrinkage by interval from {st.shrinkage_file}" if st.shrinkage_file
               else f"shrinkage {st.total_shrinkage:.0%}")
@@ -498,16 +728,21 @@ def staff(
         if g["abandon_rate"].notna().any() and g["offered"].sum() > 0:
             ab = float((g["abandon_rate"].fillna(0) * g["offered"]).sum() / g["offered"].sum())
             extra = f", {ab:.1%} abandoned"
-        out.print(f"{q}: peak {g['scheduled_required'].max()} agents scheduled ({st.sl_target:.0%} in "
-                  f"{st.sl_seconds:g} s, {how}, {shrink}{extra})", highlight=False)
+        out.print(f"{_esc(q)}: peak {g['scheduled_required'].max()} agents scheduled ({st.sl_target:.0%} in "
+                  f"{st.sl_seconds:g} s, {how}, {_esc(shrink)}{extra})", highlight=False, soft_wrap=True)
     if est:
         out.print("Patience estimated from the history assuming each interval was staffed at the Erlang C "
                   "requirement (see `wfm patience`).", highlight=False)
-    out.print(f"Wrote {out_file}")
+    from .staffing import max_agents_notes
+
+    for m in max_agents_notes(req, st.max_agents):
+        _note(m)
+    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 
 
 @app.command()
 @_guard
+@_staged
 def patience(
     history: Path = typer.Option(..., "--history", "-H", help="Interval history with offered and abandoned calls."),
     config: Optional[Path] = ConfigOpt,
@@ -523,15 +758,17 @@ def patience(
     from .staffing import estimate_patience
 
     cfg = _config(config)
-    h = load_history(history, interval_minutes=None)
+    outs = _outputs([out_file], inputs=[history, config]) if out_file else None
+    h = load_history(history, interval_minutes=None, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
     if "abandoned" not in h.frame.columns or h.frame["abandoned"].isna().all():
         raise InputError("estimating patience needs an 'abandoned' column (calls abandoned per interval)",
                          file=str(history), column="abandoned")
     st = cfg.staffing
     est = estimate_patience(h.frame, h.interval_minutes * 60, st.sl_target, st.sl_seconds, st.max_occupancy,
                             default_aht_s=cfg.forecast.default_aht_s)
-    if out_file:
-        write_csv(est, out_file)
+    if outs is not None:
+        write_csv(est, outs.path(out_file))
+        outs.commit()
 
     def sec(v) -> str:
         return "" if pd.isna(v) else ("inf" if v == float("inf") else f"{v:.0f}")
@@ -541,19 +778,20 @@ def patience(
         t.add_column(c, justify="left" if c in ("queue", "note") else "right")
     for r in est.itertuples():
         span = f"{sec(r.patience_lo_s)}-{sec(r.patience_hi_s)}" if r.identified else ""
-        t.add_row(str(r.queue), sec(r.patience_s), span, f"{r.offered:,.0f}",
+        t.add_row(_cell(r.queue), sec(r.patience_s), span, f"{r.offered:,.0f}",
                   f"{r.abandoned:,.0f} ({r.abandon_rate:.1%})" if r.offered > 0 else "0",
-                  "" if r.identified else r.note)
+                  "" if r.identified else _cell(r.note))
     out.print(t)
     out.print(f"Assumption: each interval was staffed at the Erlang C requirement for {st.sl_target:.0%} answered "
               f"in {st.sl_seconds:g} s (occupancy at most {st.max_occupancy:.0%}); a center that ran short of that "
               "shows as impatient callers, so the estimate is then too short.", highlight=False)
     if out_file:
-        out.print(f"Wrote {out_file}")
+        out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 
 
 @app.command()
 @_guard
+@_staged
 def tradeoff(
     calls: float = typer.Option(..., "--calls", help="Calls offered in the interval."),
     aht: float = typer.Option(..., "--aht", help="Mean handle time [s]."),
@@ -570,7 +808,7 @@ def tradeoff(
     """
     import re
 
-    from .io import atomic_path, write_csv
+    from .io import write_csv
     from .staffing import plot_tradeoff
     from .staffing import tradeoff as run_tradeoff
 
@@ -590,16 +828,17 @@ def tradeoff(
         _fail(f"--interval-min {interval_min:g}: must be > 0")
     if patience_s is not None and not patience_s > 0:
         _fail(f"--patience {patience_s:g}: must be > 0 seconds")
+    outs = _outputs([out_file])
     df = run_tradeoff(calls, aht, interval_min * 60, sl_seconds, range(lo, hi + 1), hourly_cost, patience_s)
     if suffix == ".csv":
-        write_csv(df, out_file)
+        write_csv(df, outs.path(out_file))
     else:
         import matplotlib.pyplot as plt
 
         fig = plot_tradeoff(df)
-        with atomic_path(out_file) as tmp:
-            fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
+        fig.savefig(outs.path(out_file), format="png", dpi=110, metadata={"Software": None})
         plt.close(fig)
+    outs.commit()
     model = f"Erlang A, patience {patience_s:g} s" if patience_s is not None else "Erlang C"
     t = Table(title=f"{calls:g} calls, AHT {aht:g} s, {interval_min:g}-min interval ({model})", title_justify="left")
     for c in ("agents", f"answered in {sl_seconds:g} s", r"ASA \[s]", "occupancy", "abandoned", "cost per hour"):
@@ -609,11 +848,12 @@ def tradeoff(
                   f"{r.occupancy:.1%}", "" if pd.isna(r.abandon_rate) else f"{r.abandon_rate:.1%}",
                   f"{r.cost_per_hour:,.2f}")
     out.print(t)
-    out.print(f"Wrote {out_file}")
+    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 
 
 @app.command()
 @_guard
+@_staged
 def schedule(
     requirements_file: Path = typer.Option(..., "--requirements", "-r", help="Requirements CSV from `wfm staff`."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for shifts.csv, coverage.csv, schedule_summary.json."),
@@ -628,28 +868,38 @@ def schedule(
     from .scheduling import schedule as run_schedule
 
     cfg = _config(config)
+    # schedule does not write requirements.csv: --requirements X/requirements.csv --out X is fine
+    outs = _outputs(["shifts.csv", "coverage.csv", "schedule_summary.json"], out_dir, inputs=[requirements_file, config])
+    cfg.require("schedule")
     req = _numbers(_read_frame(requirements_file, ["queue", "interval_start", "scheduled_required"], ["interval_start"]),
                    ["scheduled_required", "offered", "aht_s", "agents"], requirements_file)
-    req["scheduled_required"] = req["scheduled_required"].astype(int)
     res = run_schedule(req, cfg)
-    write_csv(res.shifts, out_dir / "shifts.csv")
-    write_csv(res.coverage, out_dir / "coverage.csv")
-    _dump_json(res.summary, out_dir / "schedule_summary.json")
+    write_csv(res.shifts, outs.path("shifts.csv"))
+    write_csv(res.coverage, outs.path("coverage.csv"))
+    _dump_json(res.summary, outs.path("schedule_summary.json"))
+    outs.commit()
     s = res.summary
-    out.print(json.dumps({k: s[k] for k in s if not isinstance(s[k], (dict, list))}, default=str, indent=1))
-    out.print(f"Wrote {out_dir / 'shifts.csv'} and {out_dir / 'coverage.csv'}")
+    out.print(json.dumps({k: s[k] for k in s if not isinstance(s[k], (dict, list))}, default=str, indent=1),
+              markup=False, highlight=False)
+    for m in s.get("messages", []):  # e.g. hard holiday coverage that could not be met (exit 0, but said)
+        _note(m)
+    out.print(f"Wrote {_esc(out_dir / 'shifts.csv')} and {_esc(out_dir / 'coverage.csv')}", soft_wrap=True)
 
 
 def _read_shifts(path: Path) -> pd.DataFrame:
-    df = _read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],
-                     ["date", "start", "end", "break_start", "break_end"])
-    df = _numbers(df, ["paid_hours", "count"], path)
-    df["count"] = df["count"].astype(int)
-    return df
+    from .io import read_frame
+
+    limits = _number_limits()
+    return read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],
+                      times=["date", "start", "end", "break_start", "break_end"], required_times=["date", "start", "end"],
+                      numbers=["paid_hours"], integers=["count"],
+                      maximum={"count": limits["count"]["maximum"], "paid_hours": limits["paid_hours"]["maximum"]},
+                      units={"count": "agents"})
 
 
 @app.command()
 @_guard
+@_staged
 def roster(
     shifts_file: Path = typer.Option(..., "--shifts", "-s", help="shifts.csv from `wfm schedule`."),
     agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV."),
@@ -662,19 +912,28 @@ def roster(
     Example: wfm roster --shifts schedules/w40/shifts.csv --agents agents.csv --out schedules/w40
     """
     from .io import write_csv
+    from .outputs import same_file
     from .roster import build_roster
 
     cfg = _config(config)
+    # --agents X/agents.csv --out X (re-rostering a run): that file already is the copy of the agents used,
+    # left byte for byte as it is; any other output that is an input is refused
+    copy_agents = not same_file(agents, out_dir / "agents.csv")
+    outs = _outputs(["roster.csv", "unfilled_shifts.csv", "agent_summary.csv", "holiday_ledger.csv",
+                     *(["agents.csv"] if copy_agents else [])], out_dir, inputs=[shifts_file, agents, config, ledger])
+    cfg.require("schedule")
     sh = _read_shifts(shifts_file)
     ag = _load_agents(agents)
     res = build_roster(sh, ag, cfg, ledger=_read_ledger(ledger) if ledger else None)
-    write_csv(res.roster, out_dir / "roster.csv")
-    write_csv(res.unfilled, out_dir / "unfilled_shifts.csv")
-    write_csv(res.agent_summary, out_dir / "agent_summary.csv")
-    write_csv(res.ledger, out_dir / "holiday_ledger.csv")
-    write_csv(ag, out_dir / "agents.csv")
+    write_csv(res.roster, outs.path("roster.csv"))
+    write_csv(res.unfilled, outs.path("unfilled_shifts.csv"))
+    write_csv(res.agent_summary, outs.path("agent_summary.csv"))
+    write_csv(res.ledger, outs.path("holiday_ledger.csv"))
+    if copy_agents:
+        write_csv(ag, outs.path("agents.csv"))
+    outs.commit()
     for m in res.summary.get("messages", []):
-        out.print(f"[yellow]note:[/] {m}", highlight=False)
+        _note(m)
     sm = res.summary
     fair = []
     if sm.get("holiday_spread") is not None:
@@ -684,9 +943,9 @@ def roster(
     if sm.get("preferred_days_off_worked") is not None:
         fair.append(f"{sm['preferred_days_off_worked']} shifts on a preferred day off")
     if fair:
-        out.print("Fairness: " + "; ".join(fair) + ".", highlight=False)
+        out.print(_esc("Fairness: " + "; ".join(fair) + "."), highlight=False, soft_wrap=True)
     out.print(f"{len(res.roster)} shifts assigned, {int(res.unfilled['missing'].sum()) if len(res.unfilled) else 0} unfilled. "
-              f"Wrote {out_dir / 'roster.csv'}")
+              f"Wrote {_esc(out_dir / 'roster.csv')}", soft_wrap=True)
 
 
 @app.command()
@@ -700,15 +959,18 @@ def report(
     Example: wfm report --run schedules/demo
     """
     from .config import load_config
-    from .report import build_report
+    from .outputs import check_outputs
+    from .report import REPORT_FILES, build_report
 
     if not run_dir.is_dir():
         _fail(f"{run_dir}: run folder not found")
+    check_outputs([run_dir / f for f in REPORT_FILES], inputs=[config])
     cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
     rep = build_report(run_dir, cfg)
     for label, value in rep.summary.get("headline", {}).items():
-        out.print(f"{label}: {value}")
-    out.print(f"Wrote {run_dir / 'report.html'}, {run_dir / 'report.xlsx'}, {run_dir / 'costs.csv'}")
+        out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
+    out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'report.xlsx')}, {_esc(run_dir / 'costs.csv')}",
+              soft_wrap=True)
 
 
 @app.command()
@@ -726,6 +988,7 @@ def validate(
     from .validate import read_roster, validate_roster
 
     cfg = _config(config)
+    cfg.require("schedule")
     ros = read_roster(roster_file)
     ag = _load_agents(agents)
     shifts_file = shifts_file or (roster_file.parent / "shifts.csv")
@@ -738,7 +1001,7 @@ def validate(
     for c in ("rule", "agent", "date", "detail"):
         t.add_column(c)
     for v in found:
-        t.add_row(v.rule, str(v.agent_id), str(v.date)[:10] if v.date is not None else "", v.detail)
+        t.add_row(_cell(v.rule), _cell(v.agent_id), str(v.date)[:10] if v.date is not None else "", _cell(v.detail))
     out.print(t)
     raise typer.Exit(1)
 
@@ -747,6 +1010,12 @@ def main() -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # the command line only writes image files; never open a window
+    if not os.environ.get("WFM_DEBUG"):
+        # Dask worker processes inherit this: their library warnings would reach the terminal raw
+        os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    from .outputs import install_signal_handlers
+
+    install_signal_handlers()
     app()
 
 

@@ -26,8 +26,9 @@ from .calendar import day_calendar, holiday_family
 from .config import Config, load_config
 from .costs import MONEY_COLUMNS, PREMIUM_COLUMNS, cost_roster, cost_summary, parse_numbers, parse_timestamps
 from .errors import InputError
-from .io import atomic_path, read_table, write_csv, write_text
+from .io import MAX_AGENTS, atomic_path, parse_bool_column, parse_number_column, read_table, write_csv, write_text
 from .scheduling import coverage_from_shifts
+from .text import chart_rc, chart_text
 
 REQUIREMENTS_COLUMNS = ("queue", "interval_start", "offered", "aht_s", "scheduled_required")
 COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "gap")
@@ -69,12 +70,13 @@ class RunData:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _bools(s: pd.Series) -> pd.Series:
-    return s.astype(str).str.strip().str.lower().isin(["true", "1", "yes", "t", "y"])
+def _bools(s: pd.Series, file: str | None = None, column: str | None = None) -> pd.Series:
+    """The shared boolean vocabulary (wfm.io.parse_bool_column); an empty cell is false."""
+    return parse_bool_column(s, file, column or str(s.name), default=False)
 
 
 def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbers=(), signed=(), bools=(),
-          optional_numbers=(), may_be_missing=False) -> pd.DataFrame:
+          optional_numbers=(), may_be_missing=False, whole=()) -> pd.DataFrame:
     path = run_dir / name
     if may_be_missing and (not path.is_file() or path.stat().st_size == 0):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in required})
@@ -86,6 +88,8 @@ def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbe
         df[c] = parse_timestamps(df, c, False, src).astype("datetime64[ns]")
     for c in numbers:
         df[c] = parse_numbers(df, c, src)
+    for c in whole:  # agent counts: whole numbers, kept as floats for the arithmetic below
+        df[c] = parse_number_column(df[c], src, c, integer=True, maximum=MAX_AGENTS, unit="agents").astype(float)
     for c in signed:
         df[c] = parse_numbers(df, c, src, minimum=None)
     for c in optional_numbers:  # informative columns: converted when they are numbers ('inf' allowed)
@@ -95,7 +99,7 @@ def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbe
                 df[c] = num.astype(float)
     for c in bools:
         if c in df:
-            df[c] = _bools(df[c])
+            df[c] = _bools(df[c], src, c)
     for c in ("queue", "agent_id", "name", "team"):
         if c in df:
             df[c] = df[c].astype(str)
@@ -106,14 +110,14 @@ def read_run(run_dir: str | Path) -> RunData:
     """Read the CSVs of a run folder (see docs/formats.md); InputError names the file, row and column."""
     d = Path(run_dir)
     req = _read(d, "requirements.csv", REQUIREMENTS_COLUMNS, times=["interval_start"],
-                numbers=["offered", "aht_s", "scheduled_required"], bools=["is_holiday", "target_met"],
+                numbers=["offered", "aht_s"], whole=["scheduled_required"], bools=["is_holiday", "target_met"],
                 optional_numbers=["agents", "service_level", "asa_s", "occupancy"])
     cov = _read(d, "coverage.csv", COVERAGE_COLUMNS, times=["interval_start"], numbers=["required", "scheduled"],
                 signed=["gap"])
     ros = _read(d, "roster.csv", ROSTER_COLUMNS, times=["date", "shift_start", "shift_end"],
                 optional_times=["break_start", "break_end"], numbers=["paid_hours"], bools=["is_holiday"])
     unf = _read(d, "unfilled_shifts.csv", UNFILLED_COLUMNS, times=["date", "shift_start", "shift_end"],
-                numbers=["missing"], bools=["is_holiday"], may_be_missing=True)
+                whole=["missing"], bools=["is_holiday"], may_be_missing=True)
     ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
     meta = {}
     sj = d / "summary.json"
@@ -633,18 +637,15 @@ def fmt_hm(ts: pd.Timestamp, day: pd.Timestamp | None = None) -> str:
 
 
 def excel_safe(value):
-    """A value safe to write into a spreadsheet cell.
+    """A value safe to write into a spreadsheet cell (with :func:`_put`, which keeps text text).
 
-    Text starting with ``=``, ``+``, ``-``, ``@`` (or tab/CR) would be run as a formula by Excel or
-    LibreOffice (CSV/formula injection): it gets a leading single quote so it stays text. Characters XML
-    cannot hold are dropped. Non-finite floats and NaT become empty cells; numpy scalars and Timestamps
-    become Python values.
+    Text is kept as it is, except characters XML cannot hold, which are dropped. Non-finite floats and NaT
+    become empty cells; numpy scalars and Timestamps become Python values.
     """
     if value is None:
         return None
     if isinstance(value, str):
-        value = _ILLEGAL_XML.sub("", value)
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return _ILLEGAL_XML.sub("", value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, pd.Timestamp):
@@ -662,9 +663,15 @@ def excel_safe(value):
 # Charts (Agg, PNG, no timestamps: byte-identical across runs)
 # ----------------------------------------------------------------------------------------------------------
 
+# text.parse_math off: a queue or holiday named "$x$" is drawn as typed, never as mathtext
 _RC = {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "wfm", "axes.spines.top": False,
        "axes.spines.right": False, "axes.edgecolor": "#9aa5b1", "axes.labelcolor": "#334155",
-       "xtick.color": "#475569", "ytick.color": "#475569", "path.simplify": False}
+       "xtick.color": "#475569", "ytick.color": "#475569", "path.simplify": False, "text.parse_math": False}
+
+
+def _rc() -> dict:
+    """:data:`_RC` with the chart font list (DejaVu Sans, then installed fonts for other scripts)."""
+    return {**_RC, **chart_rc()}
 C_REQ, C_SCHED, C_ROS, C_SHORT, C_HOL, C_REST = "#111827", "#64748b", "#3b82f6", "#dc2626", "#fde68a", "#f1f5f9"
 
 
@@ -683,7 +690,7 @@ def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> li
     step = pd.Timedelta(minutes=cfg.interval_minutes)
     kind = cal.set_index("date")
     charts = []
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_rc()):
         for q, s in service.groupby("queue", sort=True):
             s = s.sort_values("interval_start")
             mondays = sorted(set(s["interval_start"].dt.normalize() - pd.to_timedelta(s["interval_start"].dt.day_of_week, unit="D")))
@@ -698,7 +705,7 @@ def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> li
                         hol = kind.loc[d, "day_type"] == "holiday"
                         ax.axvspan(d, d + pd.Timedelta(days=1), color=C_HOL if hol else C_REST, alpha=0.55 if hol else 1, lw=0, zorder=0)
                         if hol:
-                            ax.text(d + pd.Timedelta(hours=1), ymax * 1.1, str(kind.loc[d, "holiday_name"])[:22], fontsize=7,
+                            ax.text(d + pd.Timedelta(hours=1), ymax * 1.1, chart_text(str(kind.loc[d, "holiday_name"])[:22]), fontsize=7,
                                     color="#92400e", va="top")
                 x = list(w["interval_start"]) + ([w["interval_start"].iloc[-1] + step] if len(w) else [])
 
@@ -729,7 +736,7 @@ def coverage_charts(service: pd.DataFrame, cal: pd.DataFrame, cfg: Config) -> li
             uniq = dict(zip(labels, handles))
             if uniq:
                 fig.legend(uniq.values(), uniq.keys(), loc="outside upper right", ncols=4, frameon=False, fontsize=8)
-            fig.suptitle(f"Queue {q}: agents on shift and not on break", x=0.01, ha="left", fontsize=10, fontweight="bold")
+            fig.suptitle(f"Queue {chart_text(q)}: agents on shift and not on break", x=0.01, ha="left", fontsize=10, fontweight="bold")
             charts.append({"queue": q, "uri": _png_uri(fig)})
     return charts
 
@@ -755,7 +762,7 @@ def gap_heatmaps(service: pd.DataFrame, cal: pd.DataFrame) -> list[dict]:
 
     kind = cal.set_index("date") if len(cal) else pd.DataFrame(columns=["day_type", "holiday_name"])
     out = []
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_rc()):
         for q in sorted(set(service["queue"])):
             g = gap_matrix(service, q)
             if g.empty:
@@ -770,7 +777,7 @@ def gap_heatmaps(service: pd.DataFrame, cal: pd.DataFrame) -> list[dict]:
             for d in g.index:
                 h = d in kind.index and kind.loc[d, "day_type"] == "holiday"
                 hol.append(h)
-                labels.append(f"{d:%a %d %b}" + (f"  ★ {str(kind.loc[d, 'holiday_name'])[:22]}" if h else ""))
+                labels.append(f"{d:%a %d %b}" + (f"  ★ {chart_text(str(kind.loc[d, 'holiday_name'])[:22])}" if h else ""))
             ax.set_yticks(np.arange(len(g)), labels, fontsize=7 if len(g) > 14 else 8)
             for lab, h in zip(ax.get_yticklabels(), hol):
                 if h:
@@ -783,7 +790,7 @@ def gap_heatmaps(service: pd.DataFrame, cal: pd.DataFrame) -> list[dict]:
             ax.spines[["left", "bottom"]].set_visible(False)
             cb = fig.colorbar(im, ax=ax, shrink=0.9, pad=0.01)
             cb.set_label("rostered − required agents")
-            fig.suptitle(f"Queue {q}: coverage gap (red: fewer agents than required, blue: more; ★ holiday)", x=0.01,
+            fig.suptitle(f"Queue {chart_text(q)}: coverage gap (red: fewer agents than required, blue: more; ★ holiday)", x=0.01,
                          ha="left", fontsize=10, fontweight="bold")
             out.append({"queue": q, "uri": _png_uri(fig)})
     return out
@@ -799,7 +806,7 @@ def cost_chart(by_day: pd.DataFrame, currency: str) -> str:
     import matplotlib
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(11, 3.0), layout="constrained")
         ax = fig.subplots()
         x = np.arange(len(by_day))
@@ -817,7 +824,7 @@ def cost_chart(by_day: pd.DataFrame, currency: str) -> str:
             if t == "holiday":
                 ax.get_xticklabels()[i].set_color("#b45309")
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
-        ax.set_ylabel(currency)
+        ax.set_ylabel(chart_text(currency))
         ax.grid(axis="y", color="#e2e8f0", lw=0.5)
         ax.set_axisbelow(True)
         ax.set_xlim(-0.6, len(x) - 0.4)
@@ -845,8 +852,10 @@ def find_forecast(run_dir: Path, meta: dict, name: str) -> Path | None:
     return None
 
 
-def forecast_section(path: Path | None) -> dict:
+def forecast_section(path: Path | pd.DataFrame | None) -> dict:
     """Forecast calls per hour and queue with the sum of the interval bounds, and totals per queue.
+
+    ``path``: a forecast.csv, or a forecast frame (queue, interval_start, offered[, offered_lo, offered_hi]).
 
     Returns ``{"found": False, "note": why}`` or ``{"found": True, "hourly": frame (queue, hour, offered,
     offered_lo, offered_hi), "totals": frame (queue, start, end, intervals, offered, offered_lo,
@@ -854,8 +863,13 @@ def forecast_section(path: Path | None) -> dict:
     if path is None:
         return {"found": False, "note": "No forecast file found for this run (summary.json forecast.file, "
                                         "../../forecasts/<run>/forecast.csv)."}
+    frame = path if isinstance(path, pd.DataFrame) else None
+    if frame is not None:  # a forecast in hand (a what-if's scaled one): read as its CSV would be
+        path = Path("forecast")
+        frame = frame.assign(interval_start=pd.to_datetime(frame["interval_start"]).dt.strftime("%Y-%m-%d %H:%M:%S"))
+        frame = frame.astype({c: str for c in frame.columns})
     try:
-        df = read_table(path, required=["queue", "interval_start", "offered"])
+        df = frame if frame is not None else read_table(path, required=["queue", "interval_start", "offered"])
         src = str(path)
         df["interval_start"] = parse_timestamps(df, "interval_start", True, src).astype("datetime64[ns]")
         df["offered"] = parse_numbers(df, "offered", src)
@@ -880,7 +894,7 @@ def forecast_chart(hourly: pd.DataFrame, has_bounds: bool) -> str:
     from matplotlib.figure import Figure
 
     queues = sorted(set(hourly["queue"]))
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(11, 0.6 + 2.1 * max(len(queues), 1)), layout="constrained")
         axes = np.atleast_1d(fig.subplots(max(len(queues), 1), 1, sharex=True, squeeze=False)[:, 0])
         for ax, q in zip(axes, queues):
@@ -890,7 +904,7 @@ def forecast_chart(hourly: pd.DataFrame, has_bounds: bool) -> str:
                                 label="prediction interval (sum of the intervals' bounds)")
             ax.step(h["hour"], h["offered"], where="post", color=C_REQ, lw=1.0, label="forecast calls")
             ax.set_ylabel("calls per hour")
-            ax.set_title(f"Queue {q}", loc="left", fontsize=9, fontweight="bold")
+            ax.set_title(f"Queue {chart_text(q)}", loc="left", fontsize=9, fontweight="bold")
             ax.grid(axis="y", color="#e2e8f0", lw=0.5)
             ax.set_ylim(bottom=0)
             ax.set_axisbelow(True)
@@ -964,7 +978,7 @@ def write_forecast_backtest(history, cfg: Config, forecast: pd.DataFrame | None,
         table = forecast_backtest(history, cfg, used or None)
     except (InputError, ValueError) as err:
         return {"note": f"No forecast backtest: {err}"}
-    write_csv(table, Path(run_dir) / BACKTEST_FILE, float_format="%.10g")
+    write_csv(table, Path(run_dir) / BACKTEST_FILE)
     return {"file": BACKTEST_FILE, "origins": BACKTEST_ORIGINS, "weeks": BACKTEST_WEEKS,
             "seconds": round(time.perf_counter() - t0, 1)}
 
@@ -997,7 +1011,7 @@ def backtest_section(run_dir: Path, meta: dict) -> dict:
             b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
         for c in ("first_origin", "last_origin"):
             b[c] = parse_timestamps(b, c, True, src).astype("datetime64[ns]")
-        b["used"] = _bools(b["used"])
+        b["used"] = _bools(b["used"], src, "used")
         b["queue"] = b["queue"].astype(str)
     except (InputError, OSError, ValueError) as err:
         return {"found": False, "note": f"{BACKTEST_FILE} could not be read: {err}"}
@@ -1150,6 +1164,18 @@ def _col_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
     return None
 
 
+def _put(ws, row: int, column: int, value):
+    """Write ``excel_safe(value)`` into a cell; text that Excel or LibreOffice would run as a formula (it
+    starts with ``= + - @``, tab or CR) is stored as a string with the quotePrefix style, so the cell shows
+    the text unchanged and never evaluates it (formula injection)."""
+    v = excel_safe(value)
+    cell = ws.cell(row=row, column=column, value=v)
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        cell.data_type = "s"  # openpyxl types any text starting with '=' as a formula
+        cell.quotePrefix = True
+    return cell
+
+
 def _sheet(wb, title: str, df: pd.DataFrame, money_fmt: str, start_row: int = 1, freeze: bool = True):
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -1157,13 +1183,13 @@ def _sheet(wb, title: str, df: pd.DataFrame, money_fmt: str, start_row: int = 1,
     ws = wb[title] if title in wb.sheetnames else wb.create_sheet(title)
     head_font, head_fill = Font(bold=True, color="1F2937"), PatternFill("solid", fgColor="E5E7EB")
     for j, c in enumerate(df.columns, start=1):
-        cell = ws.cell(row=start_row, column=j, value=excel_safe(str(c)))
+        cell = _put(ws, start_row, j, str(c))
         cell.font, cell.fill = head_font, head_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     fmts = [_col_format(str(c), df[c], money_fmt) for c in df.columns]
     for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
         for j, v in enumerate(row, start=1):
-            cell = ws.cell(row=i, column=j, value=excel_safe(v))
+            cell = _put(ws, i, j, v)
             if fmts[j - 1] and cell.value is not None and not isinstance(cell.value, (str, bool)):
                 cell.number_format = fmts[j - 1]
     for j, c in enumerate(df.columns, start=1):
@@ -1206,8 +1232,7 @@ def write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]], summary_r
     ws.column_dimensions["A"].width = 38
     ws.column_dimensions["B"].width = 30
     for i, (label, value, f) in enumerate(summary_rows, start=1):
-        a = ws.cell(row=i, column=1, value=excel_safe(label))
-        b = ws.cell(row=i, column=2, value=excel_safe(value))
+        a, b = _put(ws, i, 1, label), _put(ws, i, 2, value)
         if i == 1:
             a.font = Font(bold=True, size=13)
         if f and b.value is not None and not isinstance(b.value, str):
@@ -1247,21 +1272,52 @@ def _env():
     return env
 
 
-def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None) -> ReportResult:
-    """Cost a run and write ``costs.csv``, ``report.html`` and ``report.xlsx`` into ``run_dir``.
+REPORT_FILES = ("costs.csv", "report.html", "report.xlsx")
+
+
+def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None,
+                 forecast: Path | pd.DataFrame | None = None) -> ReportResult:
+    """Cost a run and write ``costs.csv``, ``report.html`` and ``report.xlsx`` into ``run_dir``, all three
+    or none (:mod:`wfm.outputs`: an error or a signal leaves the earlier report as it was).
 
     ``cfg``: the run's config (default: ``run_dir/config.yaml``, else the built-in demo config).
-    ``run_name``: shown in the report header (default: the folder's name). Returns the paths and the
-    headline figures. Raises InputError naming the file, row and column of bad input.
+    ``run_name``: shown in the report header (default: the folder's name). ``forecast``: the run's
+    forecast (a forecast.csv or a frame); default: found from ``summary.json`` (:func:`find_forecast`).
+    Returns the paths and the headline figures. Raises InputError naming the file, row and column of bad
+    input, OutputError when the folder cannot be written.
     """
+    from .outputs import output_set
+
     run_dir = Path(run_dir)
+    with output_set(run_dir, files=REPORT_FILES) as st:
+        res = _build_report(run_dir, cfg, run_name, forecast, st)
+    return ReportResult(html=run_dir / "report.html", xlsx=run_dir / "report.xlsx", costs=run_dir / "costs.csv",
+                        summary=res.summary)
+
+
+def _forecast_mismatch(fc: dict, meta: dict, path) -> str | None:
+    """Why a forecast found by lookup is not this run's (its span differs from summary.json's), else None."""
+    m = meta.get("forecast") if isinstance(meta.get("forecast"), dict) else {}
+    try:
+        start, end = pd.Timestamp(m["start"]), pd.Timestamp(m["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    got_start, got_end = fc["totals"]["start"].min(), fc["totals"]["end"].max()
+    if got_start == start and got_end == end:
+        return None
+    return (f"The forecast file found ({Path(path).name}) runs {got_start:%Y-%m-%d %H:%M} to {got_end:%Y-%m-%d %H:%M}, "
+            f"not this run's {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}: it belongs to another run.")
+
+
+def _build_report(run_dir: Path, cfg: Config | None, run_name: str | None, forecast, staged) -> ReportResult:
+    """:func:`build_report` writing into the staged set ``staged`` (:class:`wfm.outputs.OutputSet`)."""
     if cfg is None:
         cfg = load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else load_config(None)
     name = run_name or _run_name(run_dir)
     run = read_run(run_dir)
 
     costs = cost_roster(run.roster, run.agents, cfg)
-    costs_path = write_csv(costs, run_dir / "costs.csv", float_format="%.10g")
+    costs_path = write_csv(costs, staged.path("costs.csv"))
     patience = projection_patience(cfg, run.meta, run.requirements["queue"].unique())
     service = service_projection(run, cfg, patience)
     horizon = pooled_service(service)
@@ -1364,7 +1420,13 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
 
     grids, legend = _roster_grids(run, cal)
     weeks, teams = cost_by_week(costs), cost_by_team(costs)
-    fc = forecast_section(find_forecast(run_dir, run.meta, name))
+    if forecast is not None:
+        fc = forecast_section(forecast)
+    else:
+        found = find_forecast(run_dir, run.meta, name)
+        fc = forecast_section(found)
+        if fc["found"] and (why := _forecast_mismatch(fc, run.meta, found)):
+            fc = {"found": False, "note": why}
     if fc["found"]:
         fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
         fc["rows"] = fc["totals"].to_dict("records")
@@ -1396,7 +1458,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         "cap": cap, "proj": proj, "backtest": bt, "horizon": horizon,
     }
     html = _env().get_template("report.html.j2").render(**ctx)
-    html_path = write_text(html, run_dir / "report.html")
+    html_path = write_text(html, staged.path("report.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
     summary_rows = [
@@ -1436,7 +1498,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         ("", sim_sheet_note(patience), None),
     ]
     xlsx_path = write_workbook(
-        run_dir / "report.xlsx",
+        staged.path("report.xlsx"),
         [("Daily", daily), ("Costs", costs), ("Cost by queue", queues), ("Roster", run.roster),
          ("Coverage", service), ("Requirements", run.requirements), ("Unfilled", run.unfilled),
          *([("Forecast", fc["totals"])] if fc["found"] else []),

@@ -490,7 +490,7 @@ def shift_catalog(cfg) -> pd.DataFrame:
     ``paid_hours``, ``contract``; and for the pay rules ``paid_h_day0`` / ``paid_h_day1`` (paid hours on the
     start day and the next day) and ``night_paid_h`` (paid hours in the night window). Raises ConfigError
     when a template is off the interval grid or allows no start."""
-    sc = cfg.schedule
+    sc = cfg.require("schedule")
     im = cfg.interval_minutes
     names = [t.name for t in sc.templates]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -549,7 +549,7 @@ class ScheduleResult:
 
 
 def _check_requirements(req: pd.DataFrame, im: int) -> pd.DataFrame:
-    src = "requirements"
+    src = req.attrs.get("source") or "requirements"  # the file's path when the frame was read by wfm.io
     missing = [c for c in ("queue", "interval_start", "scheduled_required") if c not in req.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}; found {', '.join(map(str, req.columns))}", file=src)
@@ -1332,7 +1332,7 @@ def schedule(requirements: pd.DataFrame, cfg, progress=None, window_days="auto",
     the solver returns no schedule at all.
     """
     im = cfg.interval_minutes
-    sc = cfg.schedule
+    sc = cfg.require("schedule")
     req = _check_requirements(requirements, im)
     catalog = shift_catalog(cfg)
     catalog.attrs["templates"] = list(cfg.schedule.templates)

@@ -30,11 +30,12 @@ from scipy import optimize, stats
 from . import erlang
 from .config import Config
 from .errors import InputError
+from .text import plain_text_chart
 
 __all__ = [
     "REQUIREMENT_COLUMNS", "StaffingOptions", "requirements", "projected_service", "daily_service",
     "combine_shrinkage", "shrinkage_frame", "shrinkage_series", "deferred_workload", "estimate_patience",
-    "tradeoff", "plot_tradeoff",
+    "tradeoff", "plot_tradeoff", "max_agents_notes",
 ]
 
 REQUIREMENT_COLUMNS = [
@@ -222,12 +223,13 @@ def requirements(
                            response_window_h=response_window_h, max_abandon=max_abandon).check()
     per_queue = {q: o.check() for q, o in (queue_options or {}).items()}
     need = ["queue", "interval_start", "offered", "aht_s"]
+    src = forecast.attrs.get("source") or "forecast"  # the file's path when the frame was read by wfm.io
     missing = [c for c in need if c not in forecast.columns]
     if missing:
-        raise InputError(f"the forecast has no column(s) {', '.join(missing)}", file="forecast", column=missing[0])
+        raise InputError(f"the forecast has no column(s) {', '.join(missing)}", file=src, column=missing[0])
     df = forecast.reset_index(drop=True)
-    offered = _numbers(df, "offered")
-    aht = _numbers(df, "aht_s")
+    offered = _numbers(df, "offered", src)
+    aht = _numbers(df, "aht_s", src)
     shrink = _shrinkage_per_row(shrinkage, cfg, df)
     iv = float(cfg.interval_s)
 
@@ -274,6 +276,24 @@ def requirements(
     if shrink.size and np.ptp(shrink) > 0:
         out["shrinkage"] = shrink
     return out
+
+
+def max_agents_notes(req: pd.DataFrame, max_agents: int) -> list[str]:
+    """One line per queue whose requirement hit ``staffing.max_agents`` (``target_met`` False in a
+    :func:`requirements` frame): how many intervals and the first one. Staffing there stops at the cap, so
+    the service target is not met; a run says so instead of planning the shortfall silently."""
+    if "target_met" not in req.columns or not len(req):
+        return []
+    met = req["target_met"]
+    if met.dtype != bool:
+        met = met.astype(str).str.strip().str.lower().isin(["true", "1", "yes"])
+    notes = []
+    capped = req.loc[~met.to_numpy(bool)]
+    for q, g in capped.groupby("queue", sort=True):
+        first = pd.to_datetime(g["interval_start"]).min()
+        notes.append(f"queue '{q}' needs more than staffing.max_agents = {int(max_agents)} agents in {len(g)} "
+                     f"interval(s) (first {first:%Y-%m-%d %H:%M}); staffed at the cap, service target not met there")
+    return notes
 
 
 def projected_service(offered, aht_s, scheduled, interval_s, sl_seconds, shrinkage) -> pd.DataFrame:
@@ -719,6 +739,7 @@ def tradeoff(calls, aht_s, interval_s, sl_seconds, agents_range, hourly_cost, pa
     return df
 
 
+@plain_text_chart
 def plot_tradeoff(df: pd.DataFrame, sl_target: float | None = None):
     """Matplotlib figure of a :func:`tradeoff` table: service level and abandonment (top) and ASA [s]
     (bottom) against agents, with the hourly cost on a second axis when it is known; ``sl_target`` draws
