@@ -234,7 +234,7 @@ def _stages(quiet: bool, names: list[str]):
         TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(),
         console=console,
-        disable=quiet,
+        disable=quiet or not console.is_terminal,  # no spinner frames in a log or a pipe
         transient=False,
     )
     task = progress.add_task("starting", total=len(names))
@@ -248,6 +248,12 @@ def _stages(quiet: bool, names: list[str]):
         progress.update(task, description="done", completed=len(names))
 
     return progress, stage, done
+
+
+def _check_skills(queues, agents, path: Path) -> None:
+    from .roster import check_skills
+
+    check_skills(queues, agents, str(path))
 
 
 def _load_agents(path: Path):
@@ -346,6 +352,7 @@ def run(
         stage("history")
         hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
         ag = _load_agents(agents)
+        _check_skills(hist.queues, ag, agents)
         led = _read_ledger(ledger) if ledger else None
         with _backend(workers, scheduler, len(hist.queues), quiet) as be:
             res = run_pipeline(hist, ag, cfg, base=out_dir, name=run_name, ledger=led, stage=stage,
@@ -374,6 +381,18 @@ def check_history(
     """
     from .history import load_history
 
+    if date_format is not None or timezone is not None:  # the same checks as site.date_format / site.timezone
+        from pydantic import ValidationError
+
+        from .config import SiteConfig
+        from .errors import ConfigError
+
+        try:
+            SiteConfig(date_format=date_format, timezone=timezone)
+        except ValidationError as err:
+            e = err.errors()[0]
+            option = "--date-format" if e["loc"][0] == "date_format" else "--timezone"
+            raise ConfigError(f"{option}: {e['msg'].removeprefix('Value error, ')}") from None
     h = load_history(history, interval_minutes=interval, date_format=date_format, timezone=timezone)
     out.print(_esc(repr(h)), highlight=False, soft_wrap=True)
     for w in h.warnings:
@@ -924,6 +943,7 @@ def roster(
     cfg.require("schedule")
     sh = _read_shifts(shifts_file)
     ag = _load_agents(agents)
+    _check_skills(sh["queue"].unique(), ag, agents)
     res = build_roster(sh, ag, cfg, ledger=_read_ledger(ledger) if ledger else None)
     write_csv(res.roster, outs.path("roster.csv"))
     write_csv(res.unfilled, outs.path("unfilled_shifts.csv"))
@@ -1016,7 +1036,23 @@ def main() -> None:
     from .outputs import install_signal_handlers
 
     install_signal_handlers()
-    app()
+    import importlib
+
+    # typer carries its own copy of click: its exceptions live beside typer.BadParameter
+    click_errors = importlib.import_module(typer.BadParameter.__module__)
+    try:
+        rc = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as err:  # plain `wfm` or `wfm CMD`: the help, as before
+        out.print(err.ctx.get_help(), markup=False, highlight=False)
+        sys.exit(2)
+    except click_errors.UsageError as err:  # a mistyped option or value: one line, like every other error
+        where = err.ctx.command_path if err.ctx is not None else "wfm"
+        _say(console, "error:", "bold red", f"{err.format_message()} (see '{where} --help')")
+        sys.exit(2)
+    except typer.Abort:
+        _say(console, "error:", "bold red", "interrupted; no output was changed")
+        sys.exit(130)
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":

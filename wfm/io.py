@@ -158,6 +158,10 @@ def _parse_csv(text: str, path: Path) -> pd.DataFrame:
         if len(rec) > n and any(c.strip() for c in rec[n:]):
             raise InputError(f"{len(rec)} cells but the header has {n} (a cell holding a comma needs quotes)",
                              file=str(path), row=line)
+        if len(rec) < len(keep):
+            # a short row is most often a file cut off (a copy or a save that stopped): never fill it in
+            raise InputError(f"{len(rec)} cell(s) but the header has {n}; the file may be cut off or a "
+                             "separator is missing", file=str(path), row=line)
     data = [[(rec[j].strip() if j < len(rec) else "") for j in keep] for rec in rows]
     df = pd.DataFrame(data, columns=[header[j] for j in keep], dtype=str)
     for c in df.columns:

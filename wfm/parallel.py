@@ -135,6 +135,14 @@ def open_backend(workers: int | None = None, scheduler: str | None = None, queue
     from distributed import Client, LocalCluster
 
     if scheduler:
+        import re
+
+        # Checked before connecting: distributed takes a malformed address for a host name and then times
+        # out (and its half-made Client complains again when garbage-collected).
+        m = re.fullmatch(r"(?:(tcp|tls|ws|wss|inproc|ucx)://)?([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})", scheduler.strip())
+        if not m or not 0 < int(m.group(3)) < 65536:
+            raise InputError(f"--scheduler {scheduler!r}: give the scheduler's address as tcp://HOST:PORT, "
+                             "e.g. tcp://10.0.0.5:8786")
         try:
             client = Client(scheduler, timeout="10s", set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as err:

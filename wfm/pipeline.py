@@ -235,7 +235,10 @@ def run_pipeline(
 
     from .outputs import output_set, run_marker
 
+    from .roster import check_skills
+
     fdir, sdir = run_targets(base, name, inputs)
+    check_skills(history.queues, agents)
     messages = list(history.warnings)
     with output_set(inputs=inputs) as out:
         ftmp = out.dir(fdir, kinds=("forecast",))
@@ -335,6 +338,34 @@ def whatif_target(run_dir: str | Path, out_dir: str | Path | None = None) -> Pat
     return out
 
 
+def _check_against_summary(req: pd.DataFrame, run_dir: Path) -> None:
+    """Refuse a requirements.csv whose horizon or call total differs from what the run's summary.json says
+    it forecast: a file cut off or edited would otherwise re-plan a different problem without a word."""
+    from .errors import InputError
+
+    path = run_dir / "summary.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # an older or hand-made run: nothing to check against
+    fc = meta.get("forecast") if isinstance(meta, dict) else None
+    if not isinstance(fc, dict):
+        return
+    src = str(run_dir / "requirements.csv")
+    try:
+        start, end = pd.Timestamp(fc["start"]), pd.Timestamp(fc["end"])
+    except (KeyError, TypeError, ValueError):
+        return
+    have = (req["interval_start"].min(), req["interval_start"].max())
+    if have != (start, end):
+        raise InputError(f"covers {have[0]} to {have[1]} but the run forecast {start} to {end} (summary.json): "
+                         "the file was cut off or edited; re-run the plan", file=src)
+    calls = fc.get("calls")
+    if isinstance(calls, (int, float)) and abs(float(req["offered"].sum()) - calls) > 0.5 + 1e-6 * abs(calls):
+        raise InputError(f"holds {req['offered'].sum():,.1f} offered calls but the run forecast {calls:,.1f} "
+                         "(summary.json): the file was cut off or edited; re-run the plan", file=src, column="offered")
+
+
 def _headline_figures(run_dir: Path, cfg: Config, name: str) -> dict:
     """The report's figures for a finished run, computed in a scratch copy so the run is never touched."""
     from .report import build_report
@@ -415,6 +446,7 @@ def run_whatif(
     })
     if "is_holiday" in raw:
         fc["is_holiday"] = raw["is_holiday"].astype(bool)
+    _check_against_summary(raw, run_dir)
 
     tell("base figures")
     base = _headline_figures(run_dir, base_cfg, run_dir.name)

@@ -181,6 +181,19 @@ def _parse_bool(text: str) -> bool | None:
     return None
 
 
+def check_skills(queues, agents: pd.DataFrame, source: str | None = None) -> None:
+    """Raise InputError when a queue to be staffed has no agent skilled for it (a misspelt queue in the
+    agents file would otherwise give an empty, zero-cost plan with every interval uncovered)."""
+    skills = sorted({q for cell in agents["queues"].astype(str) for q in cell.split(";") if q})
+    missing = [str(q) for q in sorted(map(str, queues)) if str(q) not in skills]
+    if missing:
+        src = source or agents.attrs.get("source") or "agents"
+        raise InputError(f"no agent is skilled for queue '{missing[0]}'"
+                         + (f" (nor {', '.join(repr(m) for m in missing[1:])})" if len(missing) > 1 else "")
+                         + f"; the agents' queues are {', '.join(repr(k) for k in skills) or 'empty'}",
+                         file=src, column="queues")
+
+
 def agents_from_frame(df: pd.DataFrame, source: str = "agents", _lines: list[int] | None = None) -> pd.DataFrame:
     """Validate an agents frame (strings as read, or already typed) and return it typed.
 

@@ -762,6 +762,13 @@ def _solve_queue(queue, A, demand, hol, costs, day_idx, vmin, qday, qmin, n_days
     return out
 
 
+def _time_limited(status: str) -> bool:
+    """Whether a solver status text (HiGHS's or CBC's, or a rolling solve's list of them) says a time limit
+    stopped a solve."""
+    text = str(status).lower()
+    return "time limit" in text or "stopped on time" in text or "timelimit" in text
+
+
 def _fmt_ts(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%d %H:%M")
 
@@ -1261,11 +1268,12 @@ def _schedule_queue(queue: str, qr: pd.DataFrame, ctx: dict, tell=None):
                         f"({int((short > 0).sum())} intervals short){why}.")
     for n in sol["notes"]:
         messages.append(f"Queue '{queue}': {n}.")
-    if not sol["within_gap"]:
-        # A run that stops on its gap gives the same shifts on any machine; one stopped by the clock may not.
-        gap = f" at a gap of {sol['gap']:.2%}" if sol["gap"] is not None else ""
-        messages.append(f"Queue '{queue}': the schedule solver stopped at its time limit{gap} before reaching "
-                        "schedule.mip_gap, so this schedule depends on the machine's speed; raise "
+    # A solve that stops on its gap gives the same shifts on any machine; one stopped by the clock may not.
+    timed_out = _time_limited(sol["status"])
+    if timed_out:
+        gap = f" (gap {sol['gap']:.2%} against the bound)" if sol["gap"] is not None else ""
+        messages.append(f"Queue '{queue}': the schedule solver stopped at its time limit before reaching "
+                        f"schedule.mip_gap{gap}, so this schedule depends on the machine's speed; raise "
                         "schedule.time_limit_s for one that is the same everywhere.")
 
     req_h = float(demand.sum()) * im / 60.0
@@ -1276,6 +1284,7 @@ def _schedule_queue(queue: str, qr: pd.DataFrame, ctx: dict, tell=None):
         "status": sol["status"],
         "proven_optimal": bool(sol["proven_optimal"]),
         "within_gap": bool(sol["within_gap"]),
+        "time_limit_reached": bool(timed_out),
         "objective": _r(sol["objective"]),
         "best_bound": _r(sol["best_bound"]),
         "bound_source": sol["bound_source"],
@@ -1447,7 +1456,7 @@ def _overall(qs: list[dict], coverage: pd.DataFrame, shifts: pd.DataFrame, im: i
         "status": statuses[0] if len(statuses) == 1 else "; ".join(f"{q['queue']}: {q['status']}" for q in qs),
         "proven_optimal": all(q["proven_optimal"] for q in qs),
         "within_gap": all(q["within_gap"] for q in qs),
-        "time_limit_decided": sorted(str(q["queue"]) for q in qs if not q["within_gap"]),
+        "time_limit_decided": sorted(str(q["queue"]) for q in qs if q.get("time_limit_reached")),
         "objective": _r(obj),
         "best_bound": _r(bound),
         "gap": _r(gap, 6),
