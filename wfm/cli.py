@@ -623,14 +623,17 @@ def whatif(
     for c in ("metric", "base", "scenario", "change"):
         t.add_column(c, justify="left" if c == "metric" else "right")
 
+    def share(metric):  # figures that are shares print as percentages, their changes in points
+        return "service level" in metric or "abandonment" in metric
+
     def f(v, metric):
         if v is None or (isinstance(v, float) and v != v):
             return "-"
-        return f"{v:.1%}" if "service level" in metric else f"{v:,.2f}" if "cost" in metric else f"{v:,.0f}"
+        return f"{v:.1%}" if share(metric) else f"{v:,.2f}" if "cost" in metric else f"{v:,.0f}"
 
     for r in cmp_.itertuples():
         ch = "-" if r.change is None or r.change != r.change else (
-            f"{r.change * 100:+.1f} pts" if "service level" in r.metric else
+            f"{r.change * 100:+.1f} pts" if share(r.metric) else
             (f"{r.change:+,.2f}" if "cost" in r.metric else f"{r.change:+,.0f}")
             + (f" ({r.change_pct:+.1%})" if r.change_pct == r.change_pct and r.change_pct is not None else ""))
         t.add_row(r.metric, f(r.base, r.metric), f(r.scenario, r.metric), ch)
