@@ -5,7 +5,6 @@ Each refusal: exit code 2, one line on stderr, the file (and row) where that app
 outputs byte for byte as before.
 """
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -17,6 +16,8 @@ import pytest
 
 from wfm.demo import demo_history
 
+from hostile import tree
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,17 +26,6 @@ def wfm(*args, cwd=None):
     env = {**os.environ, "COLUMNS": "200"}
     return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=300)
-
-
-def tree(root: Path) -> dict:
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for d in dirnames:
-            out[os.path.relpath(os.path.join(dirpath, d), root)] = None
-        for f in filenames:
-            p = os.path.join(dirpath, f)
-            out[os.path.relpath(p, root)] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
-    return out
 
 
 def refused(r, *words) -> str:

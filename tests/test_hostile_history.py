@@ -4,7 +4,6 @@ Each refusal: exit code 2, one non-empty line naming the file, row and column, i
 byte-for-byte unchanged. Each acceptance: the dates a user meant (March stays March).
 """
 
-import hashlib
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -13,11 +12,14 @@ from typer.testing import CliRunner
 
 from wfm.cli import app
 
+from hostile import digest, refused_cli
+
+
 runner = CliRunner()
 
 
-def _digest(*paths) -> dict:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+def _refused(args, inputs=(), outputs=()):
+    return refused_cli(args, inputs, outputs, width=200)
 
 
 def _csv(tmp_path, rows, header="queue,interval_start,offered", name="calls.csv"):
@@ -37,18 +39,6 @@ def _days(first: str, n_days: int, step: int = 15, fmt: str = "%Y-%m-%d %H:%M", 
             rows.append(f"{queue},{t.strftime(fmt)}{extra}")
             t += timedelta(minutes=step)
     return rows
-
-
-def _refused(args, inputs=(), outputs=()):
-    """Run ``wfm args``; assert exit 2, one non-empty line, inputs and earlier outputs unchanged."""
-    before = _digest(*inputs, *outputs)
-    r = runner.invoke(app, [str(a) for a in args], terminal_width=200)
-    assert r.exit_code == 2, r.output
-    lines = [ln for ln in r.output.splitlines() if ln.strip()]
-    assert len(lines) == 1, r.output
-    assert "Traceback" not in r.output and "internal error" not in r.output
-    assert _digest(*inputs, *outputs) == before
-    return lines[0]
 
 
 def _check_refused(path, *extra, row=None, words=()):
@@ -75,10 +65,10 @@ def _forecast_refused(path, tmp_path, *extra, row=None, words=()):
 
 
 def _accepted(args, inputs=()):
-    before = _digest(*inputs)
+    before = digest(*inputs)
     r = runner.invoke(app, [str(a) for a in args], terminal_width=200)
     assert r.exit_code == 0, r.output
-    assert _digest(*inputs) == before
+    assert digest(*inputs) == before
     return r.output
 
 

@@ -5,7 +5,6 @@ earlier output byte for byte as before, and no hidden debris (staging files or f
 """
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -23,24 +22,10 @@ from typer.testing import CliRunner
 from wfm.cli import app
 from wfm.demo import demo_history
 
+from hostile import hidden, tree
+
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def tree(root: Path) -> dict:
-    """Every file (hash) and folder (None) under ``root``, hidden ones included."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for d in dirnames:
-            out[os.path.relpath(os.path.join(dirpath, d), root)] = None
-        for f in filenames:
-            p = os.path.join(dirpath, f)
-            out[os.path.relpath(p, root)] = hashlib.sha256(Path(p).read_bytes()).hexdigest()
-    return out
-
-
-def hidden(root: Path) -> list[str]:
-    return [k for k in tree(root) if any(part.startswith(".") for part in Path(k).parts)]
 
 
 def lines(r) -> list[str]:
@@ -56,6 +41,14 @@ def refused(r, *words):
     for w in words:
         assert w in ls[0], ls[0]
     return ls[0]
+
+
+def refused_in(folder: Path, args, *words) -> str:
+    """Run ``wfm args``; assert the one-line refusal and that nothing under ``folder`` changed."""
+    before = tree(folder)
+    line = refused(runner.invoke(app, [str(a) for a in args]), *words)
+    assert tree(folder) == before
+    return line
 
 
 @pytest.fixture(scope="module")
@@ -118,19 +111,13 @@ def test_run_name_is_one_folder(site, monkeypatch, name, why):
 
 def test_demo_name_dotdot_refused_before_any_work(site, monkeypatch):
     monkeypatch.chdir(site)
-    before = tree(site)
-    r = runner.invoke(app, ["demo", "--out", "base", "--name", "..", "-q"])
-    refused(r, "--name '..'")
-    assert tree(site) == before
+    refused_in(site, ["demo", "--out", "base", "--name", "..", "-q"], "--name '..'")
 
 
 def test_history_called_dotdot_csv_needs_a_name(site, monkeypatch):
     monkeypatch.chdir(site)
     (site / "..csv").write_bytes((site / "calls.csv").read_bytes())
-    before = tree(site)
-    r = runner.invoke(app, ["run", "-H", "..csv", "-a", "agents.csv", "--out", "base", "-q"])
-    refused(r, "'.'", "..csv", "--name")
-    assert tree(site) == before
+    refused_in(site, ["run", "-H", "..csv", "-a", "agents.csv", "--out", "base", "-q"], "'.'", "..csv", "--name")
 
 
 def test_run_never_replaces_a_folder_wfm_did_not_make(site, monkeypatch):
@@ -138,38 +125,26 @@ def test_run_never_replaces_a_folder_wfm_did_not_make(site, monkeypatch):
     mine = site / "base" / "schedules" / "mine"
     mine.mkdir()
     (mine / "budget.xlsx").write_bytes(b"planner's own file")
-    before = tree(site)
-    r = runner.invoke(app, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "base", "--name", "mine", "-q"])
-    refused(r, "mine", "not a run folder made by wfm")
-    assert tree(site) == before
+    refused_in(site, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "base", "--name", "mine", "-q"], "mine", "not a run folder made by wfm")
 
 
 def test_run_never_replaces_a_forecast_folder_holding_other_files(site, monkeypatch):
     monkeypatch.chdir(site)
     (site / "base" / "forecasts" / "prev" / "notes.txt").write_text("mine")
-    before = tree(site)
-    r = runner.invoke(app, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "base", "--name", "prev", "-q"])
-    refused(r, "forecasts", "not a forecast folder made by wfm")
-    assert tree(site) == before
+    refused_in(site, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "base", "--name", "prev", "-q"], "forecasts", "not a forecast folder made by wfm")
 
 
 def test_run_never_replaces_the_folder_holding_its_input(site, monkeypatch):
     monkeypatch.chdir(site)
     hist = site / "base" / "schedules" / "prev" / "calls.csv"
     hist.write_bytes((site / "calls.csv").read_bytes())
-    before = tree(site)
-    r = runner.invoke(app, ["run", "-H", str(hist), "-a", "agents.csv", "--out", "base", "--name", "prev", "-q"])
-    refused(r, "an input of this command")
-    assert tree(site) == before
+    refused_in(site, ["run", "-H", str(hist), "-a", "agents.csv", "--out", "base", "--name", "prev", "-q"], "an input of this command")
 
 
 def test_run_out_that_is_a_file(site, monkeypatch):
     monkeypatch.chdir(site)
     (site / "plan.txt").write_text("a file")
-    before = tree(site)
-    r = runner.invoke(app, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "plan.txt", "--name", "r", "-q"])
-    refused(r, "plan.txt", "is a file")
-    assert tree(site) == before
+    refused_in(site, ["run", "-H", "calls.csv", "-a", "agents.csv", "--out", "plan.txt", "--name", "r", "-q"], "plan.txt", "is a file")
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -192,10 +167,7 @@ def test_whatif_out_never_replaces_what_is_not_its_own(site, monkeypatch, out, w
     (site / "notes").mkdir()
     (site / "notes" / "a.txt").write_text("mine")
     (site / "plan.txt").write_text("a file")
-    before = tree(site)
-    r = runner.invoke(app, ["whatif", "--run", "base/schedules/prev", "--volume", "+10%", "--out", out, "-q"])
-    refused(r, why)
-    assert tree(site) == before
+    refused_in(site, ["whatif", "--run", "base/schedules/prev", "--volume", "+10%", "--out", out, "-q"], why)
 
 
 def test_whatif_corrupt_requirements_names_file_row_column(tmp_path, monkeypatch):
@@ -211,10 +183,7 @@ def test_whatif_corrupt_requirements_names_file_row_column(tmp_path, monkeypatch
         "queue,interval_start,offered,aht_s,scheduled_required\n"
         "sales,2026-07-13 00:00:00,3.5,300,2\n"
         "sales,2026-07-13 00:15:00,lots,300,2\n")
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["whatif", "--run", str(run), "--volume", "+10%", "-q"])
-    refused(r, "requirements.csv", "row 3", "offered")
-    assert tree(tmp_path) == before
+    refused_in(tmp_path, ["whatif", "--run", str(run), "--volume", "+10%", "-q"], "requirements.csv", "row 3", "offered")
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -226,47 +195,32 @@ def test_whatif_corrupt_requirements_names_file_row_column(tmp_path, monkeypatch
 def test_forecast_out_is_the_history(site, monkeypatch, out):
     monkeypatch.chdir(site)
     (site / "link.csv").symlink_to("calls.csv")
-    before = tree(site)
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", out])
-    refused(r, "is also an input")
-    assert tree(site) == before
+    refused_in(site, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", out], "is also an input")
 
 
 @pytest.mark.parametrize("out", ["fc.png", "fc.PNG"])
 def test_forecast_csv_and_chart_would_be_one_file(site, monkeypatch, out):
     monkeypatch.chdir(site)
-    before = tree(site)
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", out])
-    refused(r, "same file", ".csv")
-    assert tree(site) == before
+    refused_in(site, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", out], "same file", ".csv")
 
 
 def test_forecast_out_is_a_folder(site, monkeypatch):
     monkeypatch.chdir(site)
-    before = tree(site)
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "base"])
-    refused(r, "is a folder")
-    assert tree(site) == before
+    refused_in(site, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "base"], "is a folder")
 
 
 def test_forecast_out_under_a_regular_file(site, monkeypatch):
     # a missing parent that cannot be created (works for root too, unlike chmod)
     monkeypatch.chdir(site)
     (site / "plan.txt").write_text("a file")
-    before = tree(site)
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "plan.txt/w40/fc.csv"])
-    refused(r, "plan.txt", "is a file")
-    assert tree(site) == before
+    refused_in(site, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "plan.txt/w40/fc.csv"], "plan.txt", "is a file")
 
 
 @pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
 def test_forecast_out_in_a_folder_nobody_may_write(site, monkeypatch):
     # sysfs refuses new files even to root: a read-only folder that holds for the CI's root user
     monkeypatch.chdir(site)
-    before = tree(site)
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "/sys/kernel/fc.csv"])
-    refused(r, "/sys/kernel", "cannot write")
-    assert tree(site) == before
+    refused_in(site, ["forecast", "-H", "calls.csv", "--weeks", "1", "-o", "/sys/kernel/fc.csv"], "/sys/kernel", "cannot write")
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores folder permissions")
@@ -288,27 +242,18 @@ def test_schedule_out_read_only_folder(tmp_path):
 def test_staff_out_is_the_forecast(tmp_path):
     fc = tmp_path / "fc.csv"
     fc.write_text("queue,interval_start,offered,aht_s\nsales,2026-07-13 08:00,3,300\n")
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["staff", "-f", str(fc), "-o", str(fc)])
-    refused(r, "is also an input")
-    assert tree(tmp_path) == before
+    refused_in(tmp_path, ["staff", "-f", str(fc), "-o", str(fc)], "is also an input")
 
 
 def test_backtest_out_is_a_file(site, monkeypatch):
     monkeypatch.chdir(site)
     (site / "plan.txt").write_text("a file")
-    before = tree(site)
-    r = runner.invoke(app, ["backtest", "-H", "calls.csv", "-o", "plan.txt"])
-    refused(r, "plan.txt", "is a file")
-    assert tree(site) == before
+    refused_in(site, ["backtest", "-H", "calls.csv", "-o", "plan.txt"], "plan.txt", "is a file")
 
 
 def test_tradeoff_out_is_a_folder(tmp_path):
     (tmp_path / "t.csv").mkdir()
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["tradeoff", "--calls", "100", "--aht", "300", "--agents", "30:35", "-o", str(tmp_path / "t.csv")])
-    refused(r, "is a folder")
-    assert tree(tmp_path) == before
+    refused_in(tmp_path, ["tradeoff", "--calls", "100", "--aht", "300", "--agents", "30:35", "-o", str(tmp_path / "t.csv")], "is a folder")
 
 
 SHIFTS = ("shift_id,queue,date,template,start,end,paid_hours,count\n"
@@ -319,10 +264,7 @@ def test_schedule_out_would_overwrite_its_input(tmp_path):
     x = tmp_path / "X"
     x.mkdir()
     (x / "shifts.csv").write_text("queue,interval_start,offered,aht_s,scheduled_required\nsales,2026-07-13 08:00,3,300,2\n")
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["schedule", "-r", str(x / "shifts.csv"), "-o", str(x)])
-    refused(r, "shifts.csv", "is also an input")
-    assert tree(tmp_path) == before
+    refused_in(tmp_path, ["schedule", "-r", str(x / "shifts.csv"), "-o", str(x)], "shifts.csv", "is also an input")
 
 
 def test_roster_ledger_in_the_out_folder_is_refused(tmp_path):
@@ -396,10 +338,10 @@ def test_schedule_reads_requirements_from_its_out_folder(earlier_schedule):
     assert hidden(x.parent) == []
 
 
-def test_schedule_failing_on_its_second_file_leaves_the_first_untouched(earlier_schedule, monkeypatch):
+def disk_full_on_second_csv(monkeypatch) -> list:
+    """Make the second CSV a command writes fail as on a full disk; returns the paths written to."""
     import wfm.io
 
-    x = earlier_schedule
     real, calls = wfm.io.write_csv, []
 
     def full_disk(df, path, **kw):
@@ -409,6 +351,12 @@ def test_schedule_failing_on_its_second_file_leaves_the_first_untouched(earlier_
         return real(df, path, **kw)
 
     monkeypatch.setattr(wfm.io, "write_csv", full_disk)
+    return calls
+
+
+def test_schedule_failing_on_its_second_file_leaves_the_first_untouched(earlier_schedule, monkeypatch):
+    x = earlier_schedule
+    calls = disk_full_on_second_csv(monkeypatch)
     before = tree(x.parent)
     r = runner.invoke(app, ["schedule", "-r", str(x / "requirements.csv"), "-o", str(x)])
     refused(r, "space")
@@ -435,27 +383,14 @@ def test_a_rename_failing_midway_restores_the_files_already_replaced(earlier_sch
 
 
 def test_roster_failing_on_its_second_file_leaves_the_first_untouched(tmp_path, monkeypatch):
-    import wfm.io
-
     (tmp_path / "shifts.csv").write_text(SHIFTS)
     (tmp_path / "agents.csv").write_text(demo_agents_text())
     out = tmp_path / "out"
     out.mkdir()
     for f in ("roster.csv", "unfilled_shifts.csv", "agents.csv"):
         (out / f).write_text(f"earlier {f}\n")
-    real, calls = wfm.io.write_csv, []
-
-    def full_disk(df, path, **kw):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        return real(df, path, **kw)
-
-    monkeypatch.setattr(wfm.io, "write_csv", full_disk)
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["roster", "-s", str(tmp_path / "shifts.csv"), "-a", str(tmp_path / "agents.csv"), "-o", str(out)])
-    refused(r, "space")
-    assert tree(tmp_path) == before
+    disk_full_on_second_csv(monkeypatch)
+    refused_in(tmp_path, ["roster", "-s", str(tmp_path / "shifts.csv"), "-a", str(tmp_path / "agents.csv"), "-o", str(out)], "space")
 
 
 def test_forecast_into_a_new_folder_that_fails_leaves_no_folder(site, monkeypatch):
@@ -481,10 +416,7 @@ def test_report_failing_on_the_workbook_keeps_the_earlier_report(tmp_path, monke
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setattr(wfm.report, "write_workbook", broken)
-    before = tree(tmp_path)
-    r = runner.invoke(app, ["report", "--run", str(d)])
-    refused(r, "space")
-    assert tree(tmp_path) == before
+    refused_in(tmp_path, ["report", "--run", str(d)], "space")
 
 
 # ------------------------------------------------------------------------------------------------------
