@@ -369,3 +369,19 @@ def test_empty_roster_still_reports(tmp_path, recwarn):
     assert card_value(html, "expected_service_level") == 0  # nobody on the phone while calls are forecast
     assert pd.read_csv(d / "costs.csv").empty
     assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
+def test_solve_times_do_not_change_the_page(tmp_path):
+    # The same plan solved faster or slower must give the same report bytes (times stay in summary.json).
+    pages = []
+    for secs in (1.25, 97.5):
+        d = tmp_path / f"run{len(pages)}" / "run"
+        d.mkdir(parents=True)
+        make_run_dir(d)
+        meta = json.loads((d / "summary.json").read_text())
+        meta["schedule"].update(seconds=secs, runtime_s=secs)
+        meta["roster"] = {"status": "optimal", "weeks": [{"week_start": "2026-10-05", "seconds": secs, "gap": 0.0}]}
+        (d / "summary.json").write_text(json.dumps(meta))
+        pages.append(build_report(d, fixture_config()).html.read_bytes())
+    assert pages[0] == pages[1]
+    assert b"week_start" in pages[0]  # the per-week table is still shown

@@ -1099,16 +1099,20 @@ def _roster_grids(run: RunData, cal: pd.DataFrame) -> tuple[list[dict], list[dic
 
 def _solver_notes(meta: dict) -> list[dict]:
     """Scalar facts of each stage in summary.json (status, gap, ...) and its per-week tables, if any."""
+    # Solve times stay in summary.json: in the page they would make two runs of the same plan differ.
+    timing = {"runtime_s", "build_s", "seconds", "lp_seconds"}
     notes = []
     for stage in ("schedule", "roster"):
         sec = meta.get(stage)
         if not isinstance(sec, dict):
             continue
-        facts = [(k, v) for k, v in sec.items() if isinstance(v, (str, int, float, bool)) or v is None]
+        facts = [(k, v) for k, v in sec.items()
+                 if (isinstance(v, (str, int, float, bool)) or v is None) and k not in timing]
         tables = []
         for k, v in sec.items():
             if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-                cols = list(dict.fromkeys(c for x in v for c in x if not isinstance(x[c], (dict, list))))
+                cols = list(dict.fromkeys(c for x in v for c in x
+                                          if not isinstance(x[c], (dict, list)) and c not in timing))
                 tables.append({"name": k, "cols": cols, "rows": [[x.get(c) for c in cols] for x in v]})
         notes.append({"stage": stage, "facts": facts, "tables": tables})
     return notes
