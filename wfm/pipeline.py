@@ -367,9 +367,17 @@ def _check_against_summary(req: pd.DataFrame, run_dir: Path) -> None:
 
 
 def _headline_figures(run_dir: Path, cfg: Config, name: str) -> dict:
-    """The report's figures for a finished run, computed in a scratch copy so the run is never touched."""
+    """The report's figures for a finished run: those its summary.json recorded when the run was made, else
+    (an older run) computed again in a scratch copy so the run is never touched."""
     from .report import build_report
 
+    try:
+        meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    rep = meta.get("report") if isinstance(meta, dict) else None
+    if isinstance(rep, dict) and all(key in rep for _, key in WHATIF_METRICS if key is not None):
+        return dict(rep)
     with tempfile.TemporaryDirectory(prefix="wfm_base_") as tmp:
         copy = Path(tmp) / name
         shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns(".*"))  # not staging debris
