@@ -338,19 +338,24 @@ def whatif_target(run_dir: str | Path, out_dir: str | Path | None = None) -> Pat
     return out
 
 
-def _check_against_summary(req: pd.DataFrame, run_dir: Path) -> None:
-    """Refuse a requirements.csv whose horizon or call total differs from what the run's summary.json says
-    it forecast: a file cut off or edited would otherwise re-plan a different problem without a word."""
+def _read_summary(run_dir: Path) -> dict:
+    """A finished run's summary.json as a dict; empty for an older or hand-made run without a usable one."""
+    try:
+        meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _check_against_summary(req: pd.DataFrame, meta: dict, run_dir: Path) -> None:
+    """Refuse a requirements.csv whose horizon or call total differs from what the run's summary.json
+    (``meta``) says it forecast: a file cut off or edited would otherwise re-plan a different problem
+    without a word."""
     from .errors import InputError
 
-    path = run_dir / "summary.json"
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return  # an older or hand-made run: nothing to check against
-    fc = meta.get("forecast") if isinstance(meta, dict) else None
+    fc = meta.get("forecast")
     if not isinstance(fc, dict):
-        return
+        return  # an older or hand-made run: nothing to check against
     src = str(run_dir / "requirements.csv")
     try:
         start, end = pd.Timestamp(fc["start"]), pd.Timestamp(fc["end"])
@@ -366,16 +371,12 @@ def _check_against_summary(req: pd.DataFrame, run_dir: Path) -> None:
                          "(summary.json): the file was cut off or edited; re-run the plan", file=src, column="offered")
 
 
-def _headline_figures(run_dir: Path, cfg: Config, name: str) -> dict:
-    """The report's figures for a finished run: those its summary.json recorded when the run was made, else
-    (an older run) computed again in a scratch copy so the run is never touched."""
+def _headline_figures(run_dir: Path, cfg: Config, name: str, meta: dict) -> dict:
+    """The report's figures for a finished run: those its summary.json (``meta``) recorded when the run was
+    made, else (an older run) computed again in a scratch copy so the run is never touched."""
     from .report import build_report
 
-    try:
-        meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        meta = None
-    rep = meta.get("report") if isinstance(meta, dict) else None
+    rep = meta.get("report")
     if isinstance(rep, dict) and all(key in rep for _, key in WHATIF_METRICS if key is not None):
         return dict(rep)
     with tempfile.TemporaryDirectory(prefix="wfm_base_") as tmp:
@@ -454,10 +455,11 @@ def run_whatif(
     })
     if "is_holiday" in raw:
         fc["is_holiday"] = raw["is_holiday"].astype(bool)
-    _check_against_summary(raw, run_dir)
+    base_meta = _read_summary(run_dir)
+    _check_against_summary(raw, base_meta, run_dir)
 
     tell("base figures")
-    base = _headline_figures(run_dir, base_cfg, run_dir.name)
+    base = _headline_figures(run_dir, base_cfg, run_dir.name, base_meta)
     with staged_dir(out, kinds=("whatif",), protect=(run_dir,)) as tmp:
         tell("staffing")
         info: dict = {}
@@ -480,7 +482,6 @@ def run_whatif(
         write_text(config_yaml(cfg), tmp / "config.yaml")
         scenario = {"volume": volume, "aht": aht, "sl": list(sl) if sl else None, "shrinkage": shrinkage,
                     "base_run": str(run_dir)}
-        base_meta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8")) if (run_dir / "summary.json").is_file() else {}
         keep = {k: base_meta[k] for k in ("service_projection",) if isinstance(base_meta.get(k), dict)}  # same patience
         _dump_json({"wfm": run_marker("whatif"), "whatif": scenario, "schedule": sched.summary, "roster": ros.summary, "staffing": info, **keep},
                    tmp / "summary.json")
