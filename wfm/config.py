@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .text import printable  # control characters escaped: an error stays one line
 
 
 class _Strict(BaseModel):
@@ -58,13 +59,13 @@ class SiteConfig(_Strict):
     def _timezone(cls, v):
         if v is None:
             return v
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        from .errors import InputError
+        from .timestamps import check_timezone
 
         try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError, TypeError):
-            raise ValueError(f"'{v}' is not an IANA time-zone name such as 'Asia/Shanghai' or 'Europe/London'") from None
-        return v
+            return check_timezone(v)
+        except InputError as err:
+            raise ValueError(str(err)) from None
 
 
 def _model_names() -> list[str]:
@@ -594,7 +595,7 @@ def parse_config(data: dict, source: str = "config", node=None) -> Config:
     try:
         cfg = Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(_printable(_format_errors(err, source, node))) from None
+        raise ConfigError(printable(_format_errors(err, source, node))) from None
     except (RecursionError, MemoryError):
         raise ConfigError(f"{source}: nested too deeply to read (a config needs only a few levels)") from None
     cfg._source = source
@@ -640,12 +641,6 @@ def _toml_error(err: Exception, p: Path) -> str:
     return f"{p}: not valid TOML: {msg}"
 
 
-def _printable(text: str) -> str:
-    """``text`` with control characters (a newline inside a quoted key, a terminal escape) shown escaped,
-    so that an error stays one line and prints as data."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def load_config(path: str | Path | None = None) -> Config:
     """Load a YAML or TOML config file; with no path, the demo config shipped in the package.
 
@@ -654,7 +649,7 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         return _load(path)
     except ConfigError as err:
-        raise ConfigError(_printable(str(err))) from None
+        raise ConfigError(printable(str(err))) from None
 
 
 def _load(path: str | Path | None) -> Config:

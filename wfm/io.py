@@ -17,7 +17,8 @@ import pandas as pd
 from .errors import InputError
 
 
-def _umask() -> int:
+def current_umask() -> int:
+    """The process's file-creation mask (read without changing it)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -37,7 +38,7 @@ def atomic_path(path: str | Path):
     try:
         yield Path(tmp)
         # mkstemp makes the file private (0600); an output should get the usual permissions for new files.
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -72,7 +73,7 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _unneutralise(text: str) -> str:
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in "=+-@\t\r" else text
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1:].startswith(FORMULA_START) else text
 
 
 def _decode(data: bytes, path: Path) -> str:

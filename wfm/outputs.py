@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import OutputError, Terminated
+from .io import current_umask
 
 MARKER_KEY = "wfm"  # summary.json key marking a folder wfm made: {"kind": "run" | "whatif", "version": ...}
 FORECAST_FILES = frozenset({"forecast.csv", "forecast.png"})
@@ -343,7 +344,7 @@ class OutputSet:
             raise OutputError(f"{final.parent}: cannot write into this folder ({err.strerror or err})") from None
         self._entries[key] = (final, tmp, True, tuple(kinds), protect)
         try:
-            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes the folder private; a run folder is an ordinary one
+            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes the folder private; a run folder is an ordinary one
         except OSError:
             pass
         return tmp
@@ -465,9 +466,3 @@ def command_scope():
         for st in reversed(_OPEN[mark:]):
             st.abort()
         del _OPEN[mark:]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -26,7 +26,7 @@ from .calendar import day_calendar, holiday_family
 from .config import Config, load_config
 from .costs import MONEY_COLUMNS, PREMIUM_COLUMNS, cost_roster, cost_summary, parse_numbers, parse_timestamps
 from .errors import InputError
-from .io import MAX_AGENTS, atomic_path, parse_bool_column, parse_number_column, read_table, write_csv, write_text
+from .io import FORMULA_START, MAX_AGENTS, atomic_path, parse_bool_column, parse_number_column, read_table, write_csv, write_text
 from .scheduling import coverage_from_shifts
 from .text import chart_rc, chart_text
 
@@ -38,7 +38,6 @@ UNFILLED_COLUMNS = ("shift_id", "queue", "date", "shift_start", "shift_end", "mi
 AGENTS_COLUMNS = ("agent_id", "name", "team", "hourly_rate")
 
 DAY_TYPE_LABEL = {"workday": "Workday", "rest_day": "Rest day", "holiday": "Holiday"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -1174,7 +1173,7 @@ def _put(ws, row: int, column: int, value):
     the text unchanged and never evaluates it (formula injection)."""
     v = excel_safe(value)
     cell = ws.cell(row=row, column=column, value=v)
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
+    if isinstance(v, str) and v.startswith(FORMULA_START):
         cell.data_type = "s"  # openpyxl types any text starting with '=' as a formula
         cell.quotePrefix = True
     return cell

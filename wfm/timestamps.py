@@ -43,7 +43,7 @@ def check_timezone(name: str) -> str:
     try:
         zoneinfo.ZoneInfo(str(name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InputError(f"unknown time zone '{name}' (use an IANA name such as Europe/Berlin or Asia/Jerusalem)") from None
+        raise InputError(f"'{name}' is not an IANA time-zone name such as 'Asia/Shanghai' or 'Europe/London'") from None
     return str(name)
 
 
