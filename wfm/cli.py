@@ -250,6 +250,15 @@ def _stages(quiet: bool, names: list[str]):
     return progress, stage, done
 
 
+def _history(path: Path, cfg, interval_minutes: Optional[int], fill_gaps: bool):
+    """The history file read with the config's site.date_format and site.timezone; ``interval_minutes``
+    None: inferred; ``fill_gaps``: missing intervals counted as zero calls."""
+    from .history import load_history
+
+    return load_history(path, interval_minutes=interval_minutes, fill_gaps=fill_gaps,
+                        date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+
+
 def _check_skills(queues, agents, path: Path) -> None:
     from .roster import check_skills
 
@@ -338,7 +347,6 @@ def run(
 
     Example: wfm run --config center.yaml --history calls.csv --agents agents.csv --out . --name 2026-w40
     """
-    from .history import load_history
     from .pipeline import run_pipeline, run_targets
 
     run_name = name if name is not None else history.stem
@@ -350,9 +358,8 @@ def run(
     progress, stage, done = _stages(quiet, ["history", "forecast", "staffing", "schedule", "roster", "costs and report"])
     with progress:
         stage("history")
-        hist = load_history(history, interval_minutes=cfg.interval_minutes, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
-        ag = _load_agents(agents)
-        _check_skills(hist.queues, ag, agents)
+        hist = _history(history, cfg, cfg.interval_minutes, fill_gaps or cfg.forecast.fill_gaps)
+        ag = _load_agents(agents)  # run_pipeline checks that every queue has a skilled agent
         led = _read_ledger(ledger) if ledger else None
         with _backend(workers, scheduler, len(hist.queues), quiet) as be:
             res = run_pipeline(hist, ag, cfg, base=out_dir, name=run_name, ledger=led, stage=stage,
@@ -419,7 +426,6 @@ def forecast(
     """
     from .forecast import aggregate_forecast, apply_opening_hours, load_events, plot_forecast
     from .parallel import forecast as run_forecast
-    from .history import load_history
     from .io import write_csv
 
     cfg = _config(config)
@@ -429,7 +435,7 @@ def forecast(
     outs = _outputs([out_file, chart], inputs=[history, config, cfg.forecast.events_file])
     weeks = _option("forecast", "weeks", weeks, "--weeks")
     start = _option("forecast", "start", start, "--start")
-    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    h = _history(history, cfg, None, fill_gaps or cfg.forecast.fill_gaps)
     _start_option(start, cfg, h)
     if aggregate is not None and (aggregate not in (10, 15, 30, 60) or aggregate % h.interval_minutes
                                   or aggregate <= h.interval_minutes):
@@ -477,7 +483,6 @@ def backtest(
     """
     from .forecast import MODELS, load_events, plot_backtest
     from .forecast import backtest as run_backtest
-    from .history import load_history
     from .io import write_csv
 
     cfg = _config(config)
@@ -486,7 +491,7 @@ def backtest(
     if not 1 <= origins <= MAX_ORIGINS:
         _fail(f"--origins {origins}: must be between 1 and {MAX_ORIGINS} weekly origins")
     _option("forecast", "weeks", weeks, "--weeks")
-    h = load_history(history, interval_minutes=None, fill_gaps=fill_gaps or cfg.forecast.fill_gaps, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    h = _history(history, cfg, None, fill_gaps or cfg.forecast.fill_gaps)
     f = cfg.forecast
     bt = run_backtest(h, origins=origins, weeks=weeks, models=tuple(MODELS), country=cfg.site.country,
                       subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
@@ -713,7 +718,6 @@ def staff(
     Example: wfm staff --forecast forecasts/w40/forecast.csv --model erlang_a --patience 120 --out schedules/w40/requirements.csv
     """
     from .config import parse_config
-    from .history import load_history
     from .io import write_csv
     from .parallel import requirements
     from .pipeline import staffing_kwargs
@@ -731,7 +735,7 @@ def staff(
     if wants and history is None:
         what = "--patience estimate" if over.get("patience_s") == "estimate" else "staffing.patience_s 'estimate'"
         _fail(f"{what} needs --history (an interval history with abandoned calls)")
-    hist = load_history(history, interval_minutes=cfg.interval_minutes, date_format=cfg.site.date_format, timezone=cfg.site.timezone) if history else None
+    hist = _history(history, cfg, cfg.interval_minutes, fill_gaps=False) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
     info: dict = {}
@@ -775,13 +779,12 @@ def patience(
     Example: wfm patience --history calls.csv --config center.yaml
     """
     from .errors import InputError
-    from .history import load_history
     from .io import write_csv
     from .staffing import estimate_patience
 
     cfg = _config(config)
     outs = _outputs([out_file], inputs=[history, config]) if out_file else None
-    h = load_history(history, interval_minutes=None, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    h = _history(history, cfg, None, fill_gaps=False)
     if "abandoned" not in h.frame.columns or h.frame["abandoned"].isna().all():
         raise InputError("estimating patience needs an 'abandoned' column (calls abandoned per interval)",
                          file=str(history), column="abandoned")

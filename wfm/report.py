@@ -863,10 +863,9 @@ def forecast_section(path: Path | pd.DataFrame | None) -> dict:
         return {"found": False, "note": "No forecast file found for this run (summary.json forecast.file, "
                                         "../../forecasts/<run>/forecast.csv)."}
     frame = path if isinstance(path, pd.DataFrame) else None
-    if frame is not None:  # a forecast in hand (a what-if's scaled one): read as its CSV would be
+    if frame is not None:  # a forecast in hand (a what-if's scaled one): the parsers below take typed columns
         path = Path("forecast")
-        frame = frame.assign(interval_start=pd.to_datetime(frame["interval_start"]).dt.strftime("%Y-%m-%d %H:%M:%S"))
-        frame = frame.astype({c: str for c in frame.columns})
+        frame = frame.assign(interval_start=pd.to_datetime(frame["interval_start"]))
     try:
         df = frame if frame is not None else read_table(path, required=["queue", "interval_start", "offered"])
         src = str(path)

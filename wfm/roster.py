@@ -155,15 +155,18 @@ def load_agents(path: str | Path) -> pd.DataFrame:
     Returns ``agent_id, name, team, queues ('a;b'), contract, min_hours_week, max_hours_week (float),
     max_days_week (int), hourly_rate (float), night_ok (bool)`` plus any extra columns, in file order.
     Raises InputError naming the file, the row as a spreadsheet shows it (header = row 1) and the column.
+    ``attrs['source']`` holds the path.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError("file not found", file=str(p))
     if p.suffix.lower() in (".parquet", ".pq"):
-        df = read_table(p)
-        return agents_from_frame(df, source=str(p))
-    df, lines = _read_csv_with_lines(p)
-    return agents_from_frame(df, source=str(p), _lines=lines)
+        agents = agents_from_frame(read_table(p), source=str(p))
+    else:
+        df, lines = _read_csv_with_lines(p)
+        agents = agents_from_frame(df, source=str(p), _lines=lines)
+    agents.attrs["source"] = str(p)  # later checks (check_skills) name the file
+    return agents
 
 
 def _cell(v) -> str:
