@@ -33,11 +33,8 @@ def test_every_command_has_help_with_example(cmd):
 
 
 @pytest.fixture(scope="module")
-def small_history(tmp_path_factory):
-    d = demo_history(start="2026-06-01", end="2026-08-30")
-    p = tmp_path_factory.mktemp("h") / "calls.csv"
-    d.to_csv(p, index=False)
-    return p
+def small_history(demo_history_csv):
+    return demo_history_csv("2026-06-01", "2026-08-30")
 
 
 def test_forecast_command_writes_csv_and_chart(small_history, tmp_path):

@@ -39,10 +39,8 @@ def refused(r, *words) -> str:
 
 
 @pytest.fixture(scope="module")
-def history_csv(tmp_path_factory):
-    p = tmp_path_factory.mktemp("hist") / "calls.csv"
-    demo_history(start="2026-06-01", end="2026-06-28").to_csv(p, index=False)
-    return p
+def history_csv(demo_history_csv):
+    return demo_history_csv("2026-06-01", "2026-06-28")
 
 
 def agents_text() -> str:

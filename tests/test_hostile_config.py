@@ -7,7 +7,6 @@ from typer.testing import CliRunner
 
 from wfm.cli import app
 from wfm.config import load_config, parse_config
-from wfm.demo import demo_history
 from wfm.errors import ConfigError, WfmError
 
 from hostile import refused_cli
@@ -20,10 +19,8 @@ def _refused(args, inputs=(), outputs=()):
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    p = tmp_path_factory.mktemp("hist") / "calls.csv"
-    demo_history(start="2026-06-01", end="2026-07-26").to_csv(p, index=False)
-    return p
+def history(demo_history_csv):
+    return demo_history_csv("2026-06-01", "2026-07-26")
 
 
 def _forecast_with(cfg_path, history, tmp_path, *extra):

@@ -52,11 +52,8 @@ def refused_in(folder: Path, args, *words) -> str:
 
 
 @pytest.fixture(scope="module")
-def history_csv(tmp_path_factory):
-    d = demo_history(start="2026-06-01", end="2026-07-12")
-    p = tmp_path_factory.mktemp("hist") / "calls.csv"
-    d.to_csv(p, index=False)
-    return p
+def history_csv(demo_history_csv):
+    return demo_history_csv("2026-06-01", "2026-07-12")
 
 
 def demo_agents_text() -> str:
