@@ -360,3 +360,92 @@ def test_round_trip_of_floats_and_text_through_write_csv(tmp_path_factory, float
     back = read_frame(p, ["name", "v"], signed=["v"])
     assert back["name"].tolist() == df["name"].tolist()
     assert np.array_equal(back["v"].to_numpy(), df["v"].to_numpy())
+
+
+# ------------------------------------------------------------------------------------------ the fast reader
+
+
+def _both_readers(text: str, tmp_path):
+    """(frame read as wfm reads it, frame read by the careful reader alone); InputError texts if refused."""
+    import wfm.io as wio
+
+    p = tmp_path / "t.csv"
+    p.write_bytes(text.encode("utf-8"))
+
+    def read():
+        try:
+            df = wio.read_table(p)
+            return df, df.attrs.get("lines")
+        except InputError as err:
+            return str(err), None
+
+    fast = read()
+    real = wio._parse_regular_csv
+    wio._parse_regular_csv = lambda text: None
+    try:
+        slow = read()
+    finally:
+        wio._parse_regular_csv = real
+    return fast, slow
+
+
+@pytest.mark.parametrize("text", [
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00,3\nservice,2026-06-01 00:00:00,4.5\n",
+    "queue, interval_start ,offered\nsales, 2026-06-01 00:00:00,3\n",          # spaces around cells
+    "queue,interval_start,offered\nsales ,2026-06-01 00:00:00,3\n",           # a cell ending in a space
+    "queue,interval_start,offered\n\nsales,2026-06-01 00:00:00,3\n",          # a blank line
+    "queue,interval_start,offered\n,,\nsales,2026-06-01 00:00:00,3\n",        # an empty-celled line
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00\n",              # a short row
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00,3,4\nx,y\n",     # long and short rows
+    "queue,interval_start,offered\n'=x,2026-06-01 00:00:00,3\n",              # a neutralised cell
+    "queue,interval_start,offered,\nsales,2026-06-01 00:00:00,3,\n",          # trailing comma
+    "queue,queue,offered\na,b,1\n",                                           # a name twice
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00,\u00a03\n",      # no-break space
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00,\t3\n",          # tab
+    'queue,interval_start,offered\n"sales, east",2026-06-01 00:00:00,3\n',    # quotes
+    "queue,interval_start,offered\nsales,2026-06-01 00:00:00,3",              # no final newline
+    "queue,interval_start,offered\n",                                         # header only
+])
+def test_fast_reader_gives_what_the_careful_reader_gives(tmp_path, text):
+    fast, slow = _both_readers(text, tmp_path)
+    assert isinstance(fast[0], str) == isinstance(slow[0], str), (fast, slow)
+    if isinstance(slow[0], str):
+        assert fast[0] == slow[0]
+    else:
+        pd.testing.assert_frame_equal(fast[0], slow[0])
+        assert (fast[1] is None and slow[1] is None) or list(fast[1]) == list(slow[1])
+
+
+def test_fast_reader_reads_a_plain_history_and_agrees(tmp_path):
+    from wfm.demo import demo_history
+    import wfm.io as wio
+
+    d = demo_history(start="2026-06-01", end="2026-06-14")
+    text = d.to_csv(index=False, lineterminator="\n")
+    assert wio._parse_regular_csv(text) is not None  # the plain file takes the fast path
+    fast, slow = _both_readers(text, tmp_path)
+    pd.testing.assert_frame_equal(fast[0], slow[0])
+
+
+@pytest.mark.parametrize("cells", [
+    ["12", " 12 ", "-0.5", "1e3", ".5", "5.", "+3", "0", "3\x1f", "\t7"],
+    ["12", "nan"], ["12", "inf"], ["12", "1,234"], ["12", ""], ["12", "1e309"], ["12", "0x10"],
+    ["12", "1_000"], ["12", "1e"], ["12", "e5"], ["12", "-1"], ["12", "2.5"],
+])
+def test_number_parser_c_path_agrees_with_python_path(monkeypatch, cells):
+    import wfm.io as wio
+
+    def parse():
+        try:
+            return wio.parse_number_column(pd.Series(cells, dtype=object), "f.csv", "n", integer=cells[-1] == "2.5")
+        except InputError as err:
+            return str(err)
+
+    fast = parse()
+    monkeypatch.setattr(wio, "_ascii_text", lambda raw: None)
+    slow = parse()
+    assert type(fast) is type(slow)
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_series_equal(fast, slow)
