@@ -14,11 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from wfm.agents import load_agents
 from wfm.cli import app
 from wfm.errors import InputError
-from wfm.io import (parse_bool_column, parse_number_column, read_frame, read_table, write_csv)
+from wfm.io import parse_bool_column, parse_number_column, read_table, write_csv
+from wfm.tables import read_frame
 from wfm.report import read_run
-from wfm.roster import load_agents
 from wfm.validate import read_roster
 
 runner = CliRunner()

@@ -260,13 +260,13 @@ def _history(path: Path, cfg, interval_minutes: Optional[int], fill_gaps: bool):
 
 
 def _check_skills(queues, agents, path: Path) -> None:
-    from .roster import check_skills
+    from .agents import check_skills
 
     check_skills(queues, agents, str(path))
 
 
 def _load_agents(path: Path):
-    from .roster import load_agents
+    from .agents import load_agents
 
     return load_agents(path)
 
@@ -369,7 +369,7 @@ def run(
 
 
 def _read_ledger(path: Path) -> pd.DataFrame:
-    from .roster import read_ledger
+    from .agents import read_ledger
 
     return read_ledger(path)
 
@@ -649,8 +649,8 @@ def whatif(
 
 
 def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
-    """Read one of wfm's own CSV outputs back (wfm.io.read_frame): required columns, timestamps."""
-    from .io import read_frame
+    """Read one of wfm's own CSV outputs back (wfm.tables.read_frame): required columns, timestamps."""
+    from .tables import read_frame
 
     return read_frame(path, required, times=times)
 
@@ -912,7 +912,7 @@ def schedule(
 
 
 def _read_shifts(path: Path) -> pd.DataFrame:
-    from .io import read_frame
+    from .tables import read_frame
 
     limits = _number_limits()
     return read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -143,6 +144,55 @@ class ForecastConfig(_Strict):
 
 PatienceValue = float | Literal["estimate"] | None
 
+@dataclass(frozen=True)
+class StaffingOptions:
+    """Staffing options beyond ``cfg.staffing`` (to become config fields): the keyword arguments of
+    :func:`requirements`, usable as ``requirements(fc, cfg, **dataclasses.asdict(opts))`` or per queue
+    through its ``queue_options``.
+
+    ``model``: ``'erlang_c'`` (nobody abandons) or ``'erlang_a'`` (exponential patience); ``patience_s``:
+    mean patience [s], needed by Erlang A and used for the ``abandon_rate`` column; ``channel``:
+    ``'voice'``, ``'chat'`` (an agent handles ``concurrency`` chats at once) or ``'deferred'`` (e-mail,
+    tickets: each item answered within ``response_window_h`` hours); ``max_abandon``: optional cap on the
+    abandonment share (Erlang A only).
+    """
+
+    model: Literal["erlang_c", "erlang_a"] = "erlang_c"
+    patience_s: float | None = None
+    channel: Literal["voice", "chat", "deferred"] = "voice"
+    concurrency: int = 1
+    response_window_h: float | None = None
+    max_abandon: float | None = None
+
+    def check(self) -> StaffingOptions:
+        """Raise ValueError naming the option when it is out of range or contradicts another; return self."""
+        if self.model not in ("erlang_c", "erlang_a"):
+            raise ValueError(f"model must be 'erlang_c' or 'erlang_a', got {self.model!r}")
+        if self.channel not in ("voice", "chat", "deferred"):
+            raise ValueError(f"channel must be 'voice', 'chat' or 'deferred', got {self.channel!r}")
+        if self.patience_s is not None and not self.patience_s > 0:
+            raise ValueError(f"patience_s must be > 0 seconds (or None), got {self.patience_s!r}")
+        if self.model == "erlang_a" and self.patience_s is None and self.channel != "deferred":
+            raise ValueError("model='erlang_a' needs patience_s (mean patience in seconds); "
+                             "estimate_patience() can infer it from history with abandoned calls")
+        if int(self.concurrency) != self.concurrency or self.concurrency < 1:
+            raise ValueError(f"concurrency must be a whole number >= 1, got {self.concurrency!r}")
+        if self.channel != "chat" and self.concurrency != 1:
+            raise ValueError("concurrency applies to channel='chat' only")
+        if self.channel == "deferred":
+            if self.response_window_h is None or not self.response_window_h >= 0:
+                raise ValueError("channel='deferred' needs response_window_h >= 0 (hours to answer each item)")
+        elif self.response_window_h is not None:
+            raise ValueError("response_window_h applies to channel='deferred' only")
+        if self.max_abandon is not None:
+            if not 0 <= self.max_abandon <= 1:
+                raise ValueError(f"max_abandon must be a share in [0, 1], got {self.max_abandon!r}")
+            if self.model != "erlang_a":
+                raise ValueError("max_abandon needs model='erlang_a' (Erlang C assumes nobody abandons)")
+        return self
+
+
+
 # Which option an error of StaffingOptions.check() is about (first matching start of its message).
 _CHECK_KEYS = (
     ("model='erlang_a' needs patience_s", "patience_s"),
@@ -232,8 +282,6 @@ class StaffingConfig(_Strict):
     def queue_options(self, name: str | None = None, patience_s: float | None = None):
         """``StaffingOptions`` of queue ``name`` (None: the section's defaults), checked; ``patience_s``
         stands in for 'estimate'. Raises ValueError starting with the key of the offending option."""
-        from .staffing import StaffingOptions
-
         q = (self.queues or {}).get(name) if name is not None else None
         prefix = f"staffing.queues.{name}." if q is not None else "staffing."
         pat = q.patience_s if q is not None and q.patience_s is not None else self.patience_s
@@ -259,7 +307,7 @@ class StaffingConfig(_Strict):
     @model_validator(mode="after")
     def _options(self):
         if self.model == "erlang_c" and self.patience_s is None and self.max_abandon is None and not self.queues:
-            return self  # today's defaults (and no import of wfm.staffing while wfm.config is being built)
+            return self  # today's defaults: nothing to check
         self.queue_options(None)
         for name in self.queues or {}:
             self.queue_options(name)

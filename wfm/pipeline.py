@@ -235,7 +235,7 @@ def run_pipeline(
 
     from .outputs import output_set, run_marker
 
-    from .roster import check_skills
+    from .agents import check_skills
 
     fdir, sdir = run_targets(base, name, inputs)
     check_skills(history.queues, agents)
@@ -419,10 +419,10 @@ def run_whatif(
     """
     from .config import load_config, parse_config
     from .errors import InputError
-    from .io import read_frame
+    from .tables import read_frame
     from .outputs import run_marker
     from .report import build_report
-    from .roster import load_agents
+    from .agents import load_agents
     from .scheduling import schedule
     from .staffing import max_agents_notes, requirements
 

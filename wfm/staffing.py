@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from . import erlang
-from .config import Config
+from .config import Config, StaffingOptions  # noqa: F401 (StaffingOptions: part of this module's API)
 from .errors import InputError
 from .text import plain_text_chart
 
@@ -42,54 +41,6 @@ REQUIREMENT_COLUMNS = [
     "queue", "interval_start", "offered", "aht_s", "agents", "scheduled_required",
     "service_level", "asa_s", "occupancy", "target_met",
 ]
-
-
-@dataclass(frozen=True)
-class StaffingOptions:
-    """Staffing options beyond ``cfg.staffing`` (to become config fields): the keyword arguments of
-    :func:`requirements`, usable as ``requirements(fc, cfg, **dataclasses.asdict(opts))`` or per queue
-    through its ``queue_options``.
-
-    ``model``: ``'erlang_c'`` (nobody abandons) or ``'erlang_a'`` (exponential patience); ``patience_s``:
-    mean patience [s], needed by Erlang A and used for the ``abandon_rate`` column; ``channel``:
-    ``'voice'``, ``'chat'`` (an agent handles ``concurrency`` chats at once) or ``'deferred'`` (e-mail,
-    tickets: each item answered within ``response_window_h`` hours); ``max_abandon``: optional cap on the
-    abandonment share (Erlang A only).
-    """
-
-    model: Literal["erlang_c", "erlang_a"] = "erlang_c"
-    patience_s: float | None = None
-    channel: Literal["voice", "chat", "deferred"] = "voice"
-    concurrency: int = 1
-    response_window_h: float | None = None
-    max_abandon: float | None = None
-
-    def check(self) -> StaffingOptions:
-        """Raise ValueError naming the option when it is out of range or contradicts another; return self."""
-        if self.model not in ("erlang_c", "erlang_a"):
-            raise ValueError(f"model must be 'erlang_c' or 'erlang_a', got {self.model!r}")
-        if self.channel not in ("voice", "chat", "deferred"):
-            raise ValueError(f"channel must be 'voice', 'chat' or 'deferred', got {self.channel!r}")
-        if self.patience_s is not None and not self.patience_s > 0:
-            raise ValueError(f"patience_s must be > 0 seconds (or None), got {self.patience_s!r}")
-        if self.model == "erlang_a" and self.patience_s is None and self.channel != "deferred":
-            raise ValueError("model='erlang_a' needs patience_s (mean patience in seconds); "
-                             "estimate_patience() can infer it from history with abandoned calls")
-        if int(self.concurrency) != self.concurrency or self.concurrency < 1:
-            raise ValueError(f"concurrency must be a whole number >= 1, got {self.concurrency!r}")
-        if self.channel != "chat" and self.concurrency != 1:
-            raise ValueError("concurrency applies to channel='chat' only")
-        if self.channel == "deferred":
-            if self.response_window_h is None or not self.response_window_h >= 0:
-                raise ValueError("channel='deferred' needs response_window_h >= 0 (hours to answer each item)")
-        elif self.response_window_h is not None:
-            raise ValueError("response_window_h applies to channel='deferred' only")
-        if self.max_abandon is not None:
-            if not 0 <= self.max_abandon <= 1:
-                raise ValueError(f"max_abandon must be a share in [0, 1], got {self.max_abandon!r}")
-            if self.model != "erlang_a":
-                raise ValueError("max_abandon needs model='erlang_a' (Erlang C assumes nobody abandons)")
-        return self
 
 
 def _ceil9(x: np.ndarray) -> np.ndarray:
