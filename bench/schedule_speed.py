@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.config import load_config, parse_config
+from wfm.scheduling import schedule
 
 
 def week_requirement(peak: float, start: str = "2026-03-09", days: int = 7, queue: str = "sales") -> pd.DataFrame:
@@ -84,8 +85,6 @@ def target(label: str, res, seconds: float, gap: float, limit_s: float) -> None:
 
 def timed(req, cfg, **kw):
     t0 = time.perf_counter()
-    from wfm.scheduling import schedule
-
     res = schedule(req, cfg, **kw)
     return res, time.perf_counter() - t0
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pulp
 import pytest
 
+import wfm.mip
 from wfm.config import load_config, parse_config
 from wfm.errors import ConfigError, InputError, SolverError
 from wfm.io import write_csv
@@ -374,7 +374,7 @@ def test_cbc_solver_and_fallback(monkeypatch):
     cbc = schedule(req, _cfg(solver="cbc"))
     assert cbc.summary["solver"] == "CBC" and (cbc.coverage["gap"] >= 0).all()
     assert cbc.summary["best_bound"] is not None and cbc.summary["best_bound"] <= cbc.summary["objective"] + 1e-6
-    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    monkeypatch.setattr(wfm.mip, "highspy", None)  # as if highspy were not installed
     fb = schedule(req, _cfg(solver="highs"))
     assert fb.summary["solver"] == "CBC"
     assert any("HiGHS failed" in m and "CBC" in m for m in fb.summary["messages"])
@@ -406,3 +406,45 @@ def test_templates_off_grid_are_config_errors():
         schedule(_req(days=1), _cfg(templates=[{"name": "odd", "length_h": 4.1}]))
     with pytest.raises(ConfigError, match="used twice"):
         schedule(_req(days=1), _cfg(templates=[{"name": "A", "length_h": 4}, {"name": "A", "length_h": 6}]))
+
+
+# ---------------------------------------------------------------- re-planning from a base schedule, threads
+
+
+def test_replan_from_a_base_schedule(demo_cfg):
+    """A +10% requirement re-planned from the base shifts: a schedule within the gap (one window: the
+    solver's own bound), every holiday interval covered, each shift a catalog variant; a start naming an
+    unknown template is only ignored."""
+    hol = ["2026-03-11"]
+    base_req = _req(days=3, holiday_days=hol)
+    cfg = _cfg(holiday_hard_coverage=True, mip_gap=0.015)
+    base = schedule(base_req, cfg)
+    more = base_req.assign(scheduled_required=np.ceil(base_req["scheduled_required"] * 1.1).astype(int))
+    cold = schedule(more, cfg)
+    start = pd.concat([base.shifts, base.shifts.head(1).assign(template="NOPE")], ignore_index=True)
+    warm = schedule(more, cfg, start=start)
+    for res in (cold, warm):
+        s = res.summary
+        assert s["within_gap"] and s["gap"] <= 0.015 + 1e-9 and not s["time_limit_decided"]
+        cov = res.coverage.merge(more[["interval_start", "is_holiday"]], on="interval_start")
+        assert (cov.loc[cov["is_holiday"], "gap"] >= 0).all()
+        assert cov["scheduled"].tolist() == _coverage_loop(res.shifts, more.sort_values(["queue", "interval_start"]))
+        assert set(res.shifts["template"]) <= {t.name for t in cfg.schedule.templates}
+    # both are within the gap of the better of the two proven bounds
+    bound = max(cold.summary["best_bound"], warm.summary["best_bound"])
+    assert warm.summary["objective"] <= bound / (1 - 0.015) + 1e-6
+    assert warm.summary["objective"] > base.summary["objective"]  # more requirement costs more
+    with pytest.raises(InputError, match="start schedule lacks column"):
+        schedule(more, cfg, start=base.shifts.drop(columns="count"))
+
+
+def test_queues_in_threads_match_one_at_a_time(demo_cfg):
+    """Queues solved in threads (the default) give the shifts of solving them one after another."""
+    from wfm.parallel import SerialBackend
+
+    req = pd.concat([_req(days=2, queue="sales"), _req(days=2, queue="service", scale=0.6)], ignore_index=True)
+    threaded = schedule(req, demo_cfg)
+    serial = schedule(req, demo_cfg, backend=SerialBackend(split=True))
+    pd.testing.assert_frame_equal(threaded.shifts, serial.shifts)
+    assert threaded.summary["objective"] == serial.summary["objective"]
+    assert [q["queue"] for q in threaded.summary["queues"]] == ["sales", "service"]
