@@ -22,12 +22,13 @@ import time
 import numpy as np
 import pandas as pd
 
+from wfm.agents import agents_from_frame
 from wfm.calendar import holiday_dates
 from wfm.config import load_config
 from wfm.demo import demo_agents, demo_history
 from wfm.forecast import forecast_from_config
 from wfm.history import validate_history
-from wfm.roster import agents_from_frame, build_roster
+from wfm.roster import build_roster
 from wfm.scheduling import schedule
 from wfm.staffing import requirements
 from wfm.validate import validate_roster

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from wfm.agents import LEDGER_COLUMNS, agents_from_frame
 from wfm.calendar import holiday_dates
 from wfm.config import load_config
 from wfm.errors import InputError
-from wfm.roster import (
-    LEDGER_COLUMNS, ROSTER_COLUMNS, SUMMARY_COLUMNS, UNFILLED_COLUMNS, agents_from_frame, build_roster,
-)
+from wfm.roster import ROSTER_COLUMNS, SUMMARY_COLUMNS, UNFILLED_COLUMNS, build_roster
 from wfm.validate import validate_roster
 
 CFG = load_config(None)  # CN calendar; rest 11 h; 6 days in a row; 2 days off; FT9 full_time, PT4 part_time

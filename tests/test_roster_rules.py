@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from test_roster import CFG, agent, shift, team, two_weeks
+from wfm.agents import agents_from_frame, parse_availability, parse_days, parse_leave
 from wfm.costs import cost_roster
 from wfm.errors import InputError
-from wfm.roster import agents_from_frame, build_roster, parse_availability, parse_days, parse_leave
+from wfm.roster import build_roster
 from wfm.validate import validate_roster
 
 
@@ -202,7 +203,7 @@ def test_ledger_recency_breaks_ties_and_is_written():
     # A0 or A1: counts come first).
     sh = pd.DataFrame([shift("sales", d, 9, "FT9", 1) for d in pd.date_range("2026-10-01", periods=2)])
     ag = pool(n=4)
-    from wfm.roster import ledger_from_frame
+    from wfm.agents import ledger_from_frame
 
     led = ledger_from_frame(pd.DataFrame({"agent_id": ["A0", "A1", "A2", "A3"], "holiday_shifts": [2, 2, 2, 2],
                                           "last_holiday": ["2026-05-01", "2026-05-01", "2025-10-03", ""]}))
@@ -217,7 +218,7 @@ def test_ledger_recency_breaks_ties_and_is_written():
 
 
 def test_ledger_bad_date_names_row_and_column():
-    from wfm.roster import ledger_from_frame
+    from wfm.agents import ledger_from_frame
 
     with pytest.raises(InputError, match="not a date") as err:
         ledger_from_frame(pd.DataFrame({"agent_id": ["A0", "A1"], "holiday_shifts": [1, 2],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from wfm.agents import agents_from_frame, load_agents
 from wfm.config import load_config
 from wfm.errors import InputError
 from wfm.io import write_csv
-from wfm.roster import agents_from_frame, load_agents
 from wfm.validate import Violation, read_roster, validate_roster
 
 CFG = load_config(None)  # rest 11 h, 6 consecutive days, 2 days off, night 22-06, FT9 full_time, PT4 part_time

@@ -42,11 +42,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .agents import agents_from_frame, parse_availability, parse_leave
 from .calendar import day_calendar, week_working_share
 from .errors import InputError
 from .io import parse_bool_column, parse_number_column, read_table
 from .timestamps import parse_timestamps
-from .roster import agents_from_frame, parse_availability, parse_leave
 
 ROSTER_COLUMNS = [
     "agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
