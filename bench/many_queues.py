@@ -96,19 +96,20 @@ def run_mode(mode: str, queues: int, workers: int, model: str, weeks: int) -> di
     """One mode in this process; returns its timings, memory peaks and the result digest."""
     from wfm import parallel
     from wfm.config import load_config
+    from wfm.forecast import ForecastSettings
     from wfm.history import validate_history
 
     t0 = time.perf_counter()
     hist = validate_history(synthetic_history(queues), source="synthetic", interval_minutes=30)
     cfg = load_config(None).model_copy(update={"interval_minutes": 30})
     out = {"mode": mode, "queues": queues, "rows": int(len(hist.frame)), "prepare_s": time.perf_counter() - t0}
-    kw = dict(weeks=weeks, model=model, country="CN")
+    settings = ForecastSettings(weeks=weeks, model=model, country="CN")  # the same settings for both modes
     if mode == "serial":
         from wfm.forecast import forecast
         from wfm.staffing import requirements
 
         t = time.perf_counter()
-        fc = forecast(hist, **kw)
+        fc = forecast(hist, settings)
         out["forecast_s"] = time.perf_counter() - t
         t = time.perf_counter()
         req = requirements(fc, cfg)
@@ -119,7 +120,7 @@ def run_mode(mode: str, queues: int, workers: int, model: str, weeks: int) -> di
         with parallel.open_backend(workers=workers, queues=queues) as be:
             out["startup_s"] = time.perf_counter() - t
             t = time.perf_counter()
-            fc = parallel.forecast(hist, backend=be, **kw)
+            fc = parallel.forecast(hist, settings, backend=be)
             out["forecast_s"] = time.perf_counter() - t
             t = time.perf_counter()
             req = parallel.requirements(fc, cfg, backend=be)

@@ -4,7 +4,7 @@ import pytest
 
 from wfm.demo import demo_history
 from wfm.errors import InputError
-from wfm.forecast import forecast
+from wfm.forecast import FORECAST_COLUMNS, forecast
 from wfm.history import validate_history
 
 SLOTS = 96
@@ -256,3 +256,78 @@ def test_aggregate_to_hour_keeps_calls_and_weights_aht():
     assert hourly["offered"].sum() == pytest.approx(fc["offered"].sum())
     first = fc.iloc[:4]
     assert hourly["aht_s"].iloc[0] == pytest.approx((first["aht_s"] * first["offered"]).sum() / first["offered"].sum())
+
+
+def test_every_model_is_a_forecaster_fitted_on_one_queue():
+    from wfm.forecast import MODELS, AutoForecaster, Forecaster, ForecastSettings, make_forecaster
+
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    for name, cls in MODELS.items():
+        model = cls(ForecastSettings())
+        assert isinstance(model, Forecaster) and model.name == name
+        assert model.fit(hist) is model and model.history_end_ == pd.Timestamp("2025-05-11")
+        p = model.predict(pd.Timestamp("2025-05-12"), 3)
+        assert list(p.columns) == FORECAST_COLUMNS and set(p["queue"]) == {"q"}
+        assert p["interval_start"].dt.normalize().nunique() == 3
+    auto = make_forecaster("auto", ForecastSettings())
+    assert isinstance(auto, AutoForecaster) and isinstance(auto, Forecaster)
+    two = pd.concat([periodic("2025-03-03", "2025-05-11"), periodic("2025-03-03", "2025-05-11").assign(queue="r")])
+    with pytest.raises(ValueError, match="one queue's history, not 2 queues"):
+        MODELS["calendar"]().fit(validate_history(two, interval_minutes=15))
+    with pytest.raises(InputError, match="unknown forecast model 'nope'"):
+        make_forecaster("nope", ForecastSettings())
+
+
+def test_settings_object_and_keyword_overrides_give_the_same_forecast():
+    from wfm.forecast import ForecastSettings
+
+    hist = validate_history(periodic("2025-03-03", "2025-05-11"), interval_minutes=15)
+    s = ForecastSettings(weeks=1, model="seasonal_naive", opening_hours={"sun": "closed"})
+    a = forecast(hist, s)
+    b = forecast(hist, weeks=1, model="seasonal_naive", opening_hours={"sun": "closed"})
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert not (a["interval_start"].dt.day_of_week == 6).any()  # the settings' opening hours are applied
+    assert a.attrs["models"] == {"q": "seasonal_naive"}
+    c = forecast(hist, s, weeks=2)  # an override replaces one field of the settings given
+    assert c["interval_start"].dt.normalize().nunique() == 12 and s.weeks == 1
+    with pytest.raises(TypeError):
+        forecast(hist, s, no_such_setting=1)
+
+
+def test_settings_from_config_and_command_line_overrides(tmp_path):
+    from wfm.config import load_config
+    from wfm.forecast import ForecastSettings
+
+    ev = tmp_path / "events.csv"
+    ev.write_text("date,name,effect\n2025-06-03,mailing,1.3\n")
+    p = tmp_path / "c.yaml"
+    p.write_text("site: {country: US, subdivision: NY}\n"
+                 f"forecast: {{weeks: 3, prediction_level: 0.9, profile_weeks: 5, default_aht_s: 240, model: ets, "
+                 f"clean_outliers: false, events_file: '{ev}', opening_hours: {{sun: closed}}}}\n"
+                 "schedule: {templates: [{name: a, length_h: 8}]}\n")
+    s = ForecastSettings.from_config(load_config(p))
+    assert (s.country, s.subdivision, s.level, s.profile_weeks, s.default_aht_s, s.model, s.weeks, s.start,
+            s.clean_outliers, s.opening_hours) == ("US", "NY", 0.9, 5, 240, "ets", 3, None, False, {"sun": "closed"})
+    assert list(s.events["name"]) == ["mailing"] and s.events["effect"].iloc[0] == 1.3
+    o = ForecastSettings.from_config(load_config(p), weeks=1, start=None)  # None: the option was not given
+    assert o.weeks == 1 and o.start is None and o.model == "ets"
+
+
+def test_report_backtest_scores_the_model_used_and_the_baseline(tmp_path):
+    from wfm.forecast import (BACKTEST_COLUMNS, BACKTEST_FILE, ForecastSettings, forecast_backtest,
+                              write_forecast_backtest)
+
+    hist = validate_history(periodic("2025-03-03", "2025-05-25"), interval_minutes=15)
+    t = forecast_backtest(hist, ForecastSettings(), {"q": "ets"}, origins=2, weeks=1)
+    assert list(t.columns) == BACKTEST_COLUMNS
+    assert list(t["model"]) == ["ets", "seasonal_naive"] and list(t["used"]) == [True, False]
+    assert (t["origins"] == 2).all() and (t["intervals"] == 2 * 7 * 96).all()
+    assert t.loc[1, "wape"] < 1e-9  # last week is the truth of a weekly-periodic series
+    with pytest.raises(ValueError, match="needs the model each queue used"):
+        forecast_backtest(hist, ForecastSettings(model="auto"))
+    short = validate_history(periodic("2025-03-03", "2025-04-06"), interval_minutes=15)
+    info = write_forecast_backtest(short, ForecastSettings(), None, tmp_path)
+    assert info["note"].startswith("No forecast backtest:") and "too short for 2 origin(s)" in info["note"]
+    assert not (tmp_path / BACKTEST_FILE).exists()
+    info = write_forecast_backtest(hist, ForecastSettings(), forecast(hist, weeks=1), tmp_path)
+    assert info["file"] == BACKTEST_FILE and (tmp_path / BACKTEST_FILE).is_file()

@@ -161,7 +161,7 @@ def test_cli_forecast_and_staff_with_scheduler_write_the_serial_bytes(hist, cfg,
     from typer.testing import CliRunner
 
     from wfm.cli import app
-    from wfm.pipeline import config_yaml
+    from wfm.config import config_yaml
 
     src = tmp_path / "history.csv"
     hist.frame.to_csv(src, index=False)

@@ -76,6 +76,19 @@ class History:
         )
 
 
+
+def split_history(history: History) -> list[History]:
+    """One History per queue (in ``history.queues`` order): the same rows, index labels and settings."""
+    f, g = history.frame, history.gaps
+    # one pass over the rows (not one comparison of every row per queue); positions ascending, so each
+    # part is exactly ``f[f["queue"] == q]``
+    rows = f.groupby("queue", sort=False).indices
+    gaps = g.groupby("queue", sort=False).indices if "queue" in g.columns and len(g) else {}
+    empty = np.array([], dtype=np.int64)
+    return [History(f.iloc[rows[q]], history.interval_minutes, g.iloc[gaps.get(q, empty)], history.source,
+                    history.warnings)
+            for q in history.queues]
+
 def infer_interval_minutes(ts: pd.Series, queues: pd.Series) -> int:
     """Most common step between consecutive intervals of a queue [min]."""
     df = pd.DataFrame({"q": queues.to_numpy(), "t": ts.to_numpy()}).sort_values(["q", "t"])

@@ -14,8 +14,8 @@ differs.
 * :func:`forecast`, :func:`forecast_from_config` and :func:`requirements` take the arguments of the library
   functions plus ``backend``.
 
-Data travels to the workers, never file paths: an events file is read here (:func:`wfm.forecast.forecast_kwargs`),
-so a remote cluster needs no shared disk.
+Data travels to the workers, never file paths: an events file is read here, into the
+:class:`wfm.forecast.ForecastSettings` the workers get, so a remote cluster needs no shared disk.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, WfmError
-from .history import History
+from .forecast import FORECAST_COLUMNS, ForecastSettings, default_start, settings_with
+from .forecast import forecast as forecast_all
+from .history import History, split_history
 
 __all__ = [
     "SerialBackend", "DaskBackend", "open_backend", "split_history", "forecast", "forecast_from_config",
@@ -204,35 +206,20 @@ def _warm(client, option: str) -> None:
                          f"this is wfm {__version__}; install the same version there")
 
 
-def split_history(history: History) -> list[History]:
-    """One History per queue (in ``history.queues`` order): the same rows, index labels and settings."""
-    f, g = history.frame, history.gaps
-    # one pass over the rows (not one comparison of every row per queue); positions ascending, so each
-    # part is exactly ``f[f["queue"] == q]``
-    rows = f.groupby("queue", sort=False).indices
-    gaps = g.groupby("queue", sort=False).indices if "queue" in g.columns and len(g) else {}
-    empty = np.array([], dtype=np.int64)
-    return [History(f.iloc[rows[q]], history.interval_minutes, g.iloc[gaps.get(q, empty)], history.source,
-                    history.warnings)
-            for q in history.queues]
-
-
-def forecast(history: History, backend=None, progress=None, **kwargs) -> pd.DataFrame:
-    """:func:`wfm.forecast.forecast` (same keyword arguments, same result), one task per queue on
-    ``backend`` (None: serial). Each queue is forecast from the same first day (the day after the last
-    day of the whole history unless ``start`` is given), as in the serial call."""
-    from . import forecast as fc_mod
-
+def forecast(history: History, settings: ForecastSettings | None = None, *, backend=None, progress=None,
+             **overrides) -> pd.DataFrame:
+    """:func:`wfm.forecast.forecast` (same arguments, same result), one task per queue on ``backend`` (None:
+    serial). Each queue is forecast from the same first day (the day after the last day of the whole
+    history unless ``settings.start`` is given), as in the serial call."""
+    s = settings_with(settings, overrides)
     if backend is None or not backend.split or len(history.queues) < 2:
-        return fc_mod.forecast(history, progress=progress, **kwargs)
-    kw = dict(kwargs)
-    if kw.get("start") is None:
-        kw["start"] = fc_mod.default_start(history)
+        return forecast_all(history, s, progress=progress)
+    per_queue = s if s.start is not None else s.replace(start=default_start(history))
     parts = split_history(history)
-    with _worded_as_serial(lambda: fc_mod.forecast(history, **kwargs)):
-        res = backend.map(fc_mod.forecast, [(p,) for p in parts], kw,
+    with _worded_as_serial(lambda: forecast_all(history, s)):
+        res = backend.map(forecast_all, [(p, per_queue) for p in parts],
                           labels=[f"forecast {q}" for q in history.queues], progress=progress)
-    out = pd.concat(res, ignore_index=True)[fc_mod.FORECAST_COLUMNS]
+    out = pd.concat(res, ignore_index=True)[FORECAST_COLUMNS]
     out = out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     out.attrs = {"models": {k: v for r in res for k, v in r.attrs["models"].items()},
                  "outliers": {k: v for r in res for k, v in r.attrs["outliers"].items()}}
@@ -241,10 +228,7 @@ def forecast(history: History, backend=None, progress=None, **kwargs) -> pd.Data
 
 def forecast_from_config(history: History, cfg, backend=None, progress=None) -> pd.DataFrame:
     """:func:`wfm.forecast.forecast_from_config` (settings from ``cfg``, opening hours applied) on ``backend``."""
-    from . import forecast as fc_mod
-
-    fc = forecast(history, backend=backend, progress=progress, **fc_mod.forecast_kwargs(cfg))
-    return fc_mod.apply_opening_hours(fc, cfg.forecast.opening_hours, history.interval_minutes)
+    return forecast(history, ForecastSettings.from_config(cfg), backend=backend, progress=progress)
 
 
 STAFFING_TASKS_PER_WORKER = 4

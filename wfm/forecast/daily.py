@@ -1,0 +1,295 @@
+"""Models of a queue's daily call totals: the calendar regression (SARIMAX) and ETS with holiday factors.
+
+Both work on the log1p scale of calls per day and share the calendar features (weekday, public-holiday blocks,
+make-up working days, events) built by :class:`DailyModel`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri  # the normal quantile (norm.ppf's own code), without importing scipy.stats
+
+from ..calendar import day_calendar
+from ..errors import InputError
+
+YEARLY_FOURIER_K = 3
+MIN_YEARLY_DAYS = 365  # yearly terms only once a full year has been seen
+
+
+def day_keys(cal: pd.DataFrame) -> pd.Series:
+    """Day type used for intraday profiles: 'block', 'makeup' or 'wd<weekday>'."""
+    key = "wd" + cal["weekday"].astype(str)
+    key = key.where(cal["holiday_block"] == "", "block")
+    key = key.where(~cal["is_makeup_workday"], "makeup")
+    return key
+
+
+
+@dataclass
+class DailyModel:
+    """SARIMAX regression for one queue's daily totals (log scale)."""
+
+    country: str = "CN"
+    subdivision: str | None = None
+    fourier_k: int = YEARLY_FOURIER_K
+    events: pd.DataFrame | None = None  # date, name, effect (NaN: learn it from history)
+
+    columns_: list[str] = field(default_factory=list)
+    blocks_: list[str] = field(default_factory=list)
+    open_weekdays_: list[int] = field(default_factory=list)
+    start_: pd.Timestamp | None = None
+    result_: object = None
+    ols_: object = None
+
+    def _design(self, cal: pd.DataFrame) -> pd.DataFrame:
+        t = (cal["date"] - self.start_).dt.days.to_numpy() / 365.25
+        X = {"const": np.ones(len(cal)), "trend": t}
+        if self.fourier_k:
+            doy = cal["date"].dt.day_of_year.to_numpy()
+            for k in range(1, self.fourier_k + 1):
+                X[f"sin{k}"] = np.sin(2 * np.pi * k * doy / 365.25)
+                X[f"cos{k}"] = np.cos(2 * np.pi * k * doy / 365.25)
+        special = (cal["holiday_block"] != "") | cal["is_makeup_workday"]
+        for w in self.open_weekdays_[1:]:  # the first open weekday is the reference level
+            X[f"wd{w}"] = ((cal["weekday"] == w) & ~special).to_numpy(float)
+        X["makeup"] = cal["is_makeup_workday"].to_numpy(float)
+        if self.events is not None:
+            learned = self.events[self.events["effect"].isna()]
+            for name, g in learned.groupby("name", sort=True):
+                X[f"event:{name}"] = cal["date"].isin(g["date"]).to_numpy(float)
+        blk = cal["holiday_block"].to_numpy()
+        for b in self.blocks_:
+            X[f"block:{b}"] = (blk == b).astype(float)
+        # A holiday block never seen in the history gets the average effect of those seen.
+        unseen = (blk != "") & ~np.isin(blk, self.blocks_)
+        if self.blocks_ and unseen.any():
+            for b in self.blocks_:
+                X[f"block:{b}"][unseen] = 1.0 / len(self.blocks_)
+        return pd.DataFrame(X, index=cal["date"].to_numpy())
+
+    def fit(self, daily: pd.Series) -> "DailyModel":
+        """daily: calls per day indexed by consecutive dates (NaN = missing or closed)."""
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+        cal, X, y = self._prepare(daily)
+        model = SARIMAX(y, exog=X.to_numpy(), order=(1, 0, 0), trend="n", mle_regression=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result_ = model.fit(disp=False, maxiter=200)
+        # The same design by ordinary least squares, used when the state-space forecast is not finite
+        # (a near noise-free series drives its variance to zero).
+        import statsmodels.api as sm
+
+        ok = np.isfinite(y)
+        self.ols_ = sm.OLS(y[ok], X.to_numpy()[ok]).fit()
+        return self
+
+    def _prepare(self, daily: pd.Series):
+        """Shared by the daily models: open weekdays, holiday blocks seen, design matrix and log1p target
+        (closed weekdays NaN). Returns (calendar, design, y)."""
+        self.start_ = daily.index[0]
+        cal = day_calendar(daily.index, self.country, self.subdivision)
+        present = daily.notna().to_numpy()
+        self.blocks_ = sorted(set(cal.loc[present & (cal["holiday_block"] != "").to_numpy(), "holiday_block"]))
+        ordinary = present & (cal["holiday_block"] == "").to_numpy() & ~cal["is_makeup_workday"].to_numpy()
+        counts = cal.loc[ordinary, "weekday"].value_counts()
+        weeks = max(1.0, len(daily) / 7)
+        self.open_weekdays_ = sorted(int(w) for w in counts.index if counts[w] >= 0.5 * weeks * (ordinary.sum() / max(1, present.sum())))
+        span = (daily.index[-1] - daily.index[0]).days + 1
+        if span < MIN_YEARLY_DAYS:
+            self.fourier_k = 0
+        X = self._design(cal)
+        unseen = [c for c in X.columns if c.startswith("event:") and not X.loc[present, c].any()]
+        if unseen:
+            raise InputError(
+                f"event(s) {', '.join(c[6:] for c in unseen)} never occur in the history, so their effect cannot be "
+                "learned: give an effect (e.g. 1.3 for +30%) in the events file"
+            )
+        # A regressor that is zero on every observed day (no make-up day in the history, say) cannot be
+        # estimated and would make the model singular: leave it out.
+        self.columns_ = [c for c in X.columns if c == "const" or X.loc[present, c].abs().sum() > 0]
+        X = X[self.columns_]
+        y = np.log1p(daily.to_numpy(dtype=float) / self._fixed_effect(daily.index))
+        # Closed weekdays are not modelled: their days are treated as missing observations.
+        closed = ~cal["weekday"].isin(self.open_weekdays_).to_numpy() & (cal["holiday_block"] == "").to_numpy()
+        y[closed] = np.nan
+        return cal, X, y
+
+    def _fixed_effect(self, dates: pd.DatetimeIndex) -> np.ndarray:
+        """Multiplier per date from events with a given effect (1 elsewhere)."""
+        mult = np.ones(len(dates))
+        if self.events is not None:
+            fixed = self.events[self.events["effect"].notna()]
+            if len(fixed):
+                eff = fixed.groupby("date")["effect"].prod()
+                mult = eff.reindex(dates).fillna(1.0).to_numpy()
+        return mult
+
+    def outliers(self, daily: pd.Series, threshold: float) -> pd.DatetimeIndex:
+        """Days whose log volume is more than ``threshold`` robust standard deviations (1.4826 MAD) away from a
+        least-squares fit on the calendar features: outages, floods of calls, days recorded wrongly."""
+        cal = day_calendar(daily.index, self.country, self.subdivision)
+        X = self._design(cal)[self.columns_].to_numpy()
+        y = np.log1p(daily.to_numpy(dtype=float) / self._fixed_effect(daily.index))
+        ok = np.isfinite(y) & cal["weekday"].isin(self.open_weekdays_).to_numpy() | (np.isfinite(y) & (cal["holiday_block"] != "").to_numpy())
+        if ok.sum() <= X.shape[1] + 7:
+            return pd.DatetimeIndex([])
+        beta, *_ = np.linalg.lstsq(X[ok], y[ok], rcond=None)
+        r = y[ok] - X[ok] @ beta
+        dev = np.abs(r - np.median(r))
+        # A floor of 1% on the scale: on a near-perfect series every tiny wobble would otherwise be "extreme".
+        scale = max(1.4826 * np.median(dev), 0.01)
+        flagged = np.flatnonzero(dev > threshold * scale)
+        # Outliers are rare by definition; if many days stand out, the model is missing a pattern instead,
+        # so only the most extreme 2% are set aside.
+        cap = max(1, int(0.02 * ok.sum()))
+        flagged = flagged[np.argsort(-dev[flagged], kind="stable")][:cap]
+        return daily.index[ok][np.sort(flagged)]
+
+    def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
+        """Daily forecast for ``dates`` (after ``history_end``): mean, lo, hi [calls per day] and log-scale sd."""
+        first = history_end + pd.Timedelta(days=1)
+        steps_dates = pd.date_range(first, dates[-1], freq="D")
+        cal = day_calendar(steps_dates, self.country, self.subdivision)
+        X = self._design(cal)[self.columns_]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fc = self.result_.get_forecast(steps=len(steps_dates), exog=X.to_numpy())
+            mu = np.asarray(fc.predicted_mean)
+            sd = np.sqrt(np.asarray(fc.var_pred_mean))
+        if not (np.isfinite(mu).all() and np.isfinite(sd).all()):
+            pred = self.ols_.get_prediction(X.to_numpy())
+            mu = np.asarray(pred.predicted_mean)
+            sd = np.sqrt(np.asarray(pred.var_pred_mean) + self.ols_.scale)
+        z = ndtri(0.5 + level / 2)
+        mult = self._fixed_effect(steps_dates)
+        out = pd.DataFrame(
+            {
+                "mean": np.expm1(mu + 0.5 * sd**2) * mult,
+                "lo": np.expm1(mu - z * sd) * mult,
+                "hi": np.expm1(mu + z * sd) * mult,
+                "sd_log": sd,
+            },
+            index=steps_dates,
+        ).clip(lower=0)
+        closed = ~cal["weekday"].isin(self.open_weekdays_).to_numpy() & (cal["holiday_block"] == "").to_numpy()
+        out.loc[closed, ["mean", "lo", "hi"]] = 0.0
+        return out.loc[dates]
+
+
+ETS_NEIGHBOUR_WEEKS = 3  # the "ordinary" estimate of a day: same weekday, up to this many weeks either side
+
+
+@dataclass
+class EtsDailyModel(DailyModel):
+    """Holt-Winters / ETS on daily totals (log1p scale: additive error, damped additive trend, additive weekly
+    seasonality, i.e. multiplicative on the call scale), fitted by statsmodels' ``ETSModel``.
+
+    ETS takes no regressors, so holidays are handled outside it: only open weekdays form the series (seasonal
+    period = number of open weekdays); holiday-block days, make-up days and missing days are replaced by their
+    "ordinary" estimate (mean of the same weekday in the neighbouring weeks that are ordinary days). A special
+    day replaces the weekday pattern (as in the calendar model): a forecast holiday-block day is the local
+    average level (the ETS forecast divided by its weekday's index) times the factor learned for its block name
+    (mean ratio of actual to that level on past days of the block; the mean factor of all blocks for an unseen
+    one). Make-up days likewise get one learned 'makeup' factor. Yearly seasonality and events with learned effects are not modelled (given effects are).
+    """
+
+    factors_: dict = field(default_factory=dict)
+    series_dates_: pd.DatetimeIndex | None = None
+    mid_ordinary_: float = 0.0
+    wd_index_: dict = field(default_factory=dict)
+
+    def fit(self, daily: pd.Series) -> "EtsDailyModel":
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+        cal, X, y = self._prepare(daily)
+        self.columns_ = [c for c in self.columns_ if not c.startswith("event:")] or ["const"]
+        v = np.expm1(y)  # calls per day net of given event effects; NaN = missing/closed
+        blk = cal["holiday_block"].to_numpy()
+        mk = cal["is_makeup_workday"].to_numpy()
+        wd = cal["weekday"].to_numpy()
+        ordinary_day = np.isfinite(v) & (blk == "") & ~mk
+        ordv = np.where(ordinary_day, v, np.nan)
+        # Ordinary estimate: same weekday in neighbouring weeks (nearest first, both sides averaged).
+        est = np.full(len(v), np.nan)
+        for k in range(1, ETS_NEIGHBOUR_WEEKS + 1):
+            nb = np.full((2, len(v)), np.nan)
+            nb[0, 7 * k:] = ordv[:-7 * k] if len(v) > 7 * k else nb[0, 7 * k:]
+            nb[1, :-7 * k] = ordv[7 * k:] if len(v) > 7 * k else nb[1, :-7 * k]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = np.nanmean(nb, axis=0)
+            est = np.where(np.isnan(est), m, est)
+        wd_mean = pd.Series(ordv).groupby(wd).mean()
+        est = np.where(np.isnan(est), wd_mean.reindex(wd).to_numpy(), est)
+        open_mask = np.isin(wd, self.open_weekdays_)
+        mid = np.nanmean(wd_mean.reindex(self.open_weekdays_).to_numpy()) if len(self.open_weekdays_) else 0.0
+        self.mid_ordinary_ = float(mid) if np.isfinite(mid) and mid > 0 else 1.0
+        # Weekday index: an ordinary weekday's volume over the average open day's. A special day replaces the
+        # weekday pattern (as in the calendar model), so its factor is relative to the local average level
+        # (its weekday's ordinary estimate divided by the weekday index).
+        self.wd_index_ = (wd_mean / self.mid_ordinary_).reindex(range(7)).to_dict()
+        level = est / np.array([self.wd_index_.get(int(w)) or np.nan for w in wd])
+        level = np.where(np.isfinite(level), level, self.mid_ordinary_)
+        ratios: dict[str, list] = {}
+        for i in np.flatnonzero(np.isfinite(v) & ((blk != "") | mk)):
+            if level[i] > 0:
+                ratios.setdefault(blk[i] if blk[i] != "" else "<makeup>", []).append(v[i] / level[i])
+        self.factors_ = {k: float(np.mean(r)) for k, r in ratios.items()}
+        series = np.where(ordinary_day, v, est)[open_mask]
+        self.series_dates_ = daily.index[open_mask]
+        series = np.log1p(np.nan_to_num(series, nan=self.mid_ordinary_).clip(min=0))
+        p = max(1, len(self.open_weekdays_))
+        model = ETSModel(pd.Series(series), error="add", trend="add", damped_trend=True,
+                         seasonal="add" if p > 1 else None, seasonal_periods=p if p > 1 else None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.result_ = model.fit(disp=False, maxiter=200)
+        self._n = len(series)
+        return self
+
+    def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
+        first = history_end + pd.Timedelta(days=1)
+        steps_dates = pd.date_range(first, dates[-1], freq="D")
+        cal = day_calendar(steps_dates, self.country, self.subdivision)
+        wd = cal["weekday"].to_numpy()
+        open_mask = np.isin(wd, self.open_weekdays_)
+        # ETS steps: one per open weekday after the series' last day.
+        step_of = np.cumsum(open_mask)  # 1-based step of each open date
+        h = max(1, int(step_of[-1]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pr = self.result_.get_prediction(start=self._n, end=self._n + h - 1)
+            mu_s = np.asarray(pr.predicted_mean, float)
+            var_s = np.asarray(pr.forecast_variance, float)
+        var_s = np.where(np.isfinite(var_s), var_s, np.nanmax(np.append(var_s[np.isfinite(var_s)], 0.0)))
+        idx = np.clip(step_of - 1, 0, h - 1)
+        # A date on a closed weekday borrows the level of the nearest open step (only used for block days).
+        mu = mu_s[idx]
+        sd = np.sqrt(np.maximum(var_s[idx], 0.0))
+        base = np.expm1(mu + 0.5 * sd**2)
+        blk = cal["holiday_block"].to_numpy()
+        mk = cal["is_makeup_workday"].to_numpy()
+        step_wd = wd[open_mask][idx] if open_mask.any() else wd
+        windex = np.array([self.wd_index_.get(int(w)) or 1.0 for w in step_wd])
+        blocks = [f for k, f in self.factors_.items() if k != "<makeup>"]
+        mean_factor = float(np.mean(blocks)) if blocks else 1.0
+        mult = self._fixed_effect(steps_dates).astype(float)
+        for i in range(len(steps_dates)):
+            if blk[i] != "" or mk[i]:
+                f = self.factors_.get(blk[i], mean_factor) if blk[i] != "" else self.factors_.get("<makeup>", 1.0)
+                mult[i] *= f / windex[i]  # the local average level times the special day's factor
+            elif not open_mask[i]:
+                mult[i] = 0.0
+        z = ndtri(0.5 + level / 2)
+        out = pd.DataFrame(
+            {"mean": base * mult, "lo": np.expm1(mu - z * sd) * mult, "hi": np.expm1(mu + z * sd) * mult, "sd_log": sd},
+            index=steps_dates,
+        ).clip(lower=0)
+        return out.loc[dates]
+
+
