@@ -18,7 +18,8 @@ from wfm.calendar import day_calendar
 from wfm.config import load_config, parse_config
 from wfm.errors import InputError
 from wfm.io import write_csv, write_text
-from wfm.report import build_report, excel_safe
+from wfm.report import excel_safe
+from wfm.runs import build_report
 from wfm.scheduling import coverage_from_shifts
 
 openpyxl = pytest.importorskip("openpyxl")

@@ -14,7 +14,9 @@ from test_report import card_value, fixture_config, make_run_dir
 
 from wfm import erlang
 from wfm.io import write_csv, write_text
-from wfm.report import BACKTEST_COLUMNS, BACKTEST_FILE, build_report, projected_service_a, report_patience
+from wfm.forecast import BACKTEST_COLUMNS, BACKTEST_FILE
+from wfm.runs import build_report
+from wfm.service import projected_service_a, report_patience
 from wfm.simulate import simulate_day
 
 openpyxl = pytest.importorskip("openpyxl")

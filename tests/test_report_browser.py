@@ -11,7 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from wfm.report import build_report
+from wfm.runs import build_report
 
 from test_report import fixture_config, make_run_dir
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from test_report import make_run_dir
-from wfm.report import build_report
+from wfm.runs import build_report
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -145,11 +145,14 @@ def test_gap_matrix_and_heatmap(built):
     from PIL import Image
 
     from wfm.calendar import day_calendar
-    from wfm.report import gap_heatmaps, gap_matrix, read_run, service_projection
+    from wfm.report import gap_heatmaps, gap_matrix
+    from wfm.runs import read_run
+    from wfm.service import service_projection
     from test_report import fixture_config
 
     d, _, _ = built
-    service = service_projection(read_run(d), fixture_config())
+    run = read_run(d)
+    service = service_projection(run.requirements, run.coverage, run.roster, fixture_config())
     for q in ("sales", "service"):
         s = service[service["queue"] == q]
         want = pd.pivot(s.assign(date=s["interval_start"].dt.normalize(), slot=s["interval_start"].dt.strftime("%H:%M"),
@@ -173,7 +176,7 @@ def test_gap_heatmap_section_in_html(tmp_path):
 
     from test_report import make_run_dir
 
-    from wfm.report import build_report
+    from wfm.runs import build_report
 
     d = make_run_dir(tmp_path / "demo")
     html = build_report(d).html.read_text(encoding="utf-8")

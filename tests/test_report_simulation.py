@@ -9,7 +9,8 @@ import pytest
 from test_report import make_run_dir
 
 import wfm.simulate
-from wfm.report import build_report, sim_seed
+from wfm.runs import build_report
+from wfm.service import sim_seed
 
 openpyxl = pytest.importorskip("openpyxl")
 

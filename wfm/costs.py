@@ -7,13 +7,17 @@ and are all read from ``cfg.pay``; see :func:`cost_roster` for the exact arithme
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from .calendar import day_calendar
 from .config import Config
 from .errors import InputError
-from .io import parse_number_column
+from .io import parse_number_column, write_csv
+from .timestamps import parse_timestamps
 
 COST_COLUMNS = [
     "agent_id", "name", "team", "queue", "date", "day_type", "paid_hours", "regular_hours", "overtime_hours",
@@ -81,21 +85,14 @@ def _paid_pieces(start, end, brk_start, brk_end, paid_h: float, night: tuple[flo
     return [tuple(p) for p in pieces]
 
 
-def parse_timestamps(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.Series:
-    """Column ``col`` as timestamps (wfm.timestamps); empty cells (or an absent column) NaT unless
-    ``required``. InputError names the row."""
-    from .timestamps import parse_timestamps as parse
-
-    raw = df[col] if col in df else pd.Series([pd.NaT] * len(df), index=df.index, dtype="datetime64[ns]")
-    if required and col not in df:
-        raise InputError("missing column", file=source, column=col)
-    return parse(raw, source, col, required=required)
-
-
-def parse_numbers(df: pd.DataFrame, col: str, source: str, minimum: float | None = 0.0) -> pd.Series:
-    """Column ``col`` as finite floats (>= ``minimum`` unless None): wfm.io.parse_number_column.
-    InputError names the first bad row."""
-    return parse_number_column(df[col], source, col, minimum=minimum)
+def _times(df: pd.DataFrame, col: str, required: bool, source: str) -> pd.Series:
+    """Column ``col`` as timestamps (:func:`wfm.timestamps.parse_timestamps`); an absent optional column is
+    all NaT."""
+    if col not in df:
+        if required:
+            raise InputError("missing column", file=source, column=col)
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    return parse_timestamps(df[col], source, col, required=required)
 
 
 def _split_over(cum_after: np.ndarray, hours: np.ndarray, threshold: float | None) -> np.ndarray:
@@ -148,11 +145,11 @@ def cost_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg: Config) -> pd.D
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)}", file=src)
     r = roster.reset_index(drop=True)
-    starts = parse_timestamps(r, "shift_start", True, src)
-    ends = parse_timestamps(r, "shift_end", True, src)
-    bstarts = parse_timestamps(r, "break_start", False, src)
-    bends = parse_timestamps(r, "break_end", False, src)
-    paid = parse_numbers(r, "paid_hours", src)
+    starts = _times(r, "shift_start", True, src)
+    ends = _times(r, "shift_end", True, src)
+    bstarts = _times(r, "break_start", False, src)
+    bends = _times(r, "break_end", False, src)
+    paid = parse_number_column(r["paid_hours"], src, "paid_hours")
     bad = np.flatnonzero((ends <= starts).to_numpy())
     if len(bad):
         raise InputError("shift_end is not after shift_start", file=src, row=int(bad[0]) + 2, column="shift_end")
@@ -226,7 +223,7 @@ def _rates(agents: pd.DataFrame) -> dict[str, float]:
     for c in ("agent_id", "hourly_rate"):
         if c not in agents:
             raise InputError(f"missing column '{c}'", file="agents")
-    rate = parse_numbers(agents, "hourly_rate", "agents")
+    rate = parse_number_column(agents["hourly_rate"], "agents", "hourly_rate")
     return dict(zip(agents["agent_id"].astype(str), rate))
 
 
@@ -266,7 +263,7 @@ def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
     Returns a dict: ``currency``; ``total_cost, base_cost, overtime_premium, rest_day_premium,
     holiday_premium, night_premium, on_cost`` [currency]; ``paid_hours`` [h]; ``forecast_calls`` (sum of
     ``requirements.offered``); ``cost_per_call`` (None without calls); ``handled_calls`` (as given: forecast
-    calls less those projected to abandon with the rostered staff, see :func:`wfm.report.service_projection`;
+    calls less those projected to abandon with the rostered staff, see :func:`wfm.service.project_service`;
     None: not known) and ``cost_per_handled_call = total_cost / handled_calls`` (None without them);
     ``horizon_start, horizon_end``
     (first and last date of the requirement), ``days``, ``weeks = days / 7``, ``weekly_cost = total_cost /
@@ -336,3 +333,83 @@ def cost_summary(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
         "by_queue": _sum_frame(costs, ["queue"]),
         "by_day_type": _sum_frame(costs, ["day_type"]),
     }
+
+
+COST_GROUP_COLUMNS = ("paid_hours", "base_cost", *PREMIUM_COLUMNS, "premiums", "on_cost", "total_cost")
+
+
+def _cost_group(costs: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    cols = ["paid_hours", *MONEY_COLUMNS]
+    df = pd.concat([keys.reset_index(drop=True), costs[cols].reset_index(drop=True).astype(float)], axis=1)
+    out = df.groupby(list(keys.columns), sort=True)[cols].sum().reset_index()
+    out["premiums"] = out[PREMIUM_COLUMNS].sum(axis=1)
+    return out[[*keys.columns, *COST_GROUP_COLUMNS]]
+
+
+def cost_by_week(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per ISO week of the cost date (``week`` like ``2026-W40``, ``week_start`` its Monday): paid
+    hours, base pay, each premium, their sum ``premiums``, on-cost and total cost. Sums to the cost total."""
+    d = pd.to_datetime(costs["date"]).reset_index(drop=True)
+    iso = d.dt.isocalendar()
+    keys = pd.DataFrame({"week": [f"{y:04d}-W{w:02d}" for y, w in zip(iso["year"], iso["week"])],
+                         "week_start": (d.dt.normalize() - pd.to_timedelta(d.dt.day_of_week, unit="D")).astype("datetime64[ns]")})
+    return _cost_group(costs, keys)
+
+
+def cost_by_team(costs: pd.DataFrame) -> pd.DataFrame:
+    """One row per team (costs.csv ``team``, from agents.csv / roster.csv; blank: "(no team)"): paid hours,
+    base pay, each premium, ``premiums``, on-cost and total cost. Sums to the cost total."""
+    team = costs["team"].astype(str).reset_index(drop=True) if "team" in costs else pd.Series([""] * len(costs))
+    team = team.where(~team.str.strip().isin(["", "nan", "None"]), "(no team)")
+    return _cost_group(costs, pd.DataFrame({"team": team}))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The stage
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostResult:
+    """The cost stage's result (:func:`cost_plan`): ``costs``, one row per agent, date worked and queue
+    (:data:`COST_COLUMNS`, costs.csv); ``summary``, the headline figures and the ``by_day``, ``by_queue``
+    and ``by_day_type`` frames of :func:`cost_summary`; ``by_week`` (:func:`cost_by_week`) and ``by_team``
+    (:func:`cost_by_team`). Money in ``cfg.site.currency``, hours [h]."""
+
+    costs: pd.DataFrame
+    summary: dict
+    by_week: pd.DataFrame
+    by_team: pd.DataFrame
+
+    @property
+    def by_day(self) -> pd.DataFrame:
+        return self.summary["by_day"]
+
+    @property
+    def by_day_type(self) -> pd.DataFrame:
+        return self.summary["by_day_type"]
+
+    @property
+    def by_queue(self) -> pd.DataFrame:
+        return self.summary["by_queue"]
+
+
+def cost_plan(roster: pd.DataFrame, agents: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
+              handled_calls: float | None = None) -> CostResult:
+    """The cost stage: :func:`cost_roster` of the roster at the agents' rates, then :func:`summarise_costs`.
+    ``handled_calls``: the forecast calls less those projected to abandon
+    (:attr:`wfm.service.ServiceProjection.horizon` ``handled``; None: not known)."""
+    return summarise_costs(cost_roster(roster, agents, cfg), requirements, cfg, handled_calls)
+
+
+def summarise_costs(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
+                    handled_calls: float | None = None) -> CostResult:
+    """A costed roster (:func:`cost_roster`) as a :class:`CostResult`: summarised against the requirement
+    (:func:`cost_summary`), by ISO week and by team."""
+    return CostResult(costs=costs, summary=cost_summary(costs, requirements, cfg, handled_calls=handled_calls),
+                      by_week=cost_by_week(costs), by_team=cost_by_team(costs))
+
+
+def write_costs(result: CostResult, path: str | Path) -> Path:
+    """Write ``result.costs`` as costs.csv at ``path`` (atomically, :func:`wfm.io.write_csv`)."""
+    return write_csv(result.costs, path)

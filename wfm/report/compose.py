@@ -1,0 +1,263 @@
+"""The report of a finished plan: ``report.html`` (self-contained) and ``report.xlsx`` from the stages' results.
+
+:func:`render` computes nothing but presentation: it lays out the costs (:class:`wfm.costs.CostResult`), the
+service projection (:class:`wfm.service.ServiceProjection`), the forecast and its backtest, formats the
+headline figures and draws the charts. The same inputs give the same bytes (no wall-clock time in the page,
+fixed PNG and workbook metadata, fixed zip timestamps).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..calendar import day_calendar
+from ..config import Config
+from ..costs import PREMIUM_COLUMNS, CostResult
+from ..forecast import BACKTEST_FILE
+from ..io import write_text
+from ..service import ServiceProjection
+from . import xlsx
+from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap_heatmaps
+from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_num, fmt_pct, json_num
+from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, queue_table, roster_grids,
+                       sim_sheet_note, solver_notes)
+
+REPORT_PAGES = ("report.html", "report.xlsx")
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("wfm.report", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(num=fmt_num, pct=fmt_pct, hm=fmt_hm, fact=fmt_fact,
+                       day=lambda d: d.strftime("%a %d %b %Y") if finite(d) else "")
+    return env
+
+
+def _counts(roster: pd.DataFrame, unfilled: pd.DataFrame, cal: pd.DataFrame) -> dict:
+    """Unfilled agent-shifts, and the shifts staffed and unfilled on public holidays."""
+    return {"unfilled": int(unfilled["missing"].sum()) if len(unfilled) else 0,
+            "hol_staffed": int(roster["date"].isin(set(cal.loc[cal["is_holiday"], "date"])).sum()),
+            "hol_unfilled": int(unfilled.loc[unfilled["is_holiday"], "missing"].sum()) if len(unfilled) else 0}
+
+
+def headline_figures(name: str, cfg: Config, costs: CostResult, service: ServiceProjection, counts: dict,
+                     bt: dict) -> dict:
+    """The figures summary.json records under ``report`` (without ``headline``): JSON-able numbers."""
+    cs, horizon, horizon_sim, sim = costs.summary, service.horizon, service.horizon_sim, service.sim or {}
+    patience = service.patience
+    return {
+        "run": name,
+        "currency": cfg.site.currency,
+        "horizon_start": cs["horizon_start"].strftime("%Y-%m-%d") if cs["days"] else None,
+        "horizon_end": cs["horizon_end"].strftime("%Y-%m-%d") if cs["days"] else None,
+        "total_cost": cs["total_cost"],
+        "weekly_cost": cs["weekly_cost"],
+        "forecast_calls": cs["forecast_calls"],
+        "cost_per_call": cs["cost_per_call"],
+        "handled_calls": cs["handled_calls"],
+        "abandoned_calls": horizon["abandoned"],
+        "cost_per_handled_call": cs["cost_per_handled_call"],
+        "paid_hours": cs["paid_hours"],
+        "requirement_cost": cs["requirement_cost"],
+        "efficiency": cs["efficiency"],
+        "expected_service_level": horizon["expected_sl"],
+        "expected_asa_s": json_num(horizon["expected_asa_s"]),
+        "expected_abandon_rate": horizon["expected_abandon"],
+        "intervals_below_target": service.intervals_below_target,
+        "service_projection": {"model": service.model["model"],
+                               "patience_s": {q: json_num(p["patience_s"]) for q, p in patience.items()},
+                               "patience_source": {q: p["source"] for q, p in patience.items()},
+                               "max_abandon": {q: p["max_abandon"] for q, p in patience.items()}},
+        "simulated_service_level": horizon_sim["sim_service_level"],
+        "simulated_service_level_lo": horizon_sim["sim_sl_lo"],
+        "simulated_service_level_hi": horizon_sim["sim_sl_hi"],
+        "simulated_asa_s": horizon_sim["sim_asa_s"],
+        "simulated_abandon_rate": horizon_sim["sim_abandon_rate"],
+        "simulated_abandon_rate_lo": horizon_sim["sim_ab_lo"],
+        "simulated_abandon_rate_hi": horizon_sim["sim_ab_hi"],
+        "simulation": {"replications": service.replications, "level": service.level,
+                       "queue_days": len(sim), "not_simulated": sum("error" in p for p in sim.values()),
+                       "note": horizon_sim["sim_note"]},
+        "sl_target": cfg.staffing.sl_target,
+        "unfilled_shifts": counts["unfilled"],
+        "holiday_shifts_staffed": counts["hol_staffed"],
+        "holiday_shifts_unfilled": counts["hol_unfilled"],
+        "forecast_backtest": ({"file": BACKTEST_FILE, "level": bt["level"], "origins": bt["origins"], "weeks": bt["weeks"],
+                               "rows": [{k: json_num(r[k]) if isinstance(r[k], float) else r[k]
+                                         for k in ("queue", "model", "role", "wape", "bias", "coverage", "intervals")}
+                                        for r in bt["rows"]]}
+                              if bt["found"] else None),
+    }
+
+
+def headline_cards(figures: dict, cfg: Config, costs: CostResult, service: ServiceProjection) -> list[dict]:
+    """The page's cards: ``key`` (of ``figures``), ``label``, ``value`` and ``sub`` (text), ``bad`` (shown
+    in red) and ``raw`` (the number behind the value, for scripts reading the page)."""
+    cs, horizon, st, cap, proj = costs.summary, service.horizon, cfg.staffing, service.cap, service.model
+    cur = cfg.site.currency
+    money = lambda v, d=2: f"{cur} {fmt_num(v, d)}"  # noqa: E731
+    horizon_sl = horizon["expected_sl"]
+    unfilled_n, hol_unfilled = figures["unfilled_shifts"], figures["holiday_shifts_unfilled"]
+    cards = [
+        {"key": "weekly_cost", "label": "Weekly cost", "value": money(cs["weekly_cost"], 0),
+         "sub": f"over {cs['days']} days ({cs['weeks']:.3g} week{'' if cs['weeks'] == 1 else 's'})"},
+        {"key": "total_cost", "label": "Total cost", "value": money(cs["total_cost"]),
+         "sub": f"premiums {money(sum(cs[c] for c in PREMIUM_COLUMNS), 0)}"},
+        {"key": "forecast_calls", "label": "Forecast calls", "value": fmt_num(cs["forecast_calls"]), "sub": "offered, all queues"},
+        {"key": "cost_per_call", "label": "Cost per forecast call", "value": money(cs["cost_per_call"]),
+         "sub": "total cost / forecast calls"},
+        {"key": "cost_per_handled_call", "label": "Cost per handled call", "value": money(cs["cost_per_handled_call"]),
+         "sub": f"{fmt_num(cs['handled_calls'])} handled: forecast less {fmt_pct(horizon['expected_abandon'])} abandoning"},
+        {"key": "paid_hours", "label": "Scheduled paid hours", "value": fmt_num(cs["paid_hours"], 1),
+         "sub": f"required {fmt_num(cs['required_paid_hours'], 1)} h"},
+        {"key": "expected_service_level", "label": "Expected service level", "value": fmt_pct(horizon_sl),
+         "sub": f"target {fmt_pct(st.sl_target, 0)} in {st.sl_seconds:g} s ({proj['model_label']})",
+         "bad": horizon_sl is not None and horizon_sl < st.sl_target},
+        {"key": "expected_abandon_rate", "label": "Expected abandonment", "value": fmt_pct(horizon["expected_abandon"]),
+         "sub": f"ASA {fmt_num(horizon['expected_asa_s'], 1)} s · " + (f"cap {fmt_pct(cap, 0)}" if cap is not None else proj["short"]),
+         "bad": cap is not None and horizon["expected_abandon"] is not None and horizon["expected_abandon"] > cap + 1e-12},
+        {"key": "unfilled_shifts", "label": "Unfilled shifts", "value": fmt_num(unfilled_n),
+         "sub": "agent-shifts without a named agent", "bad": unfilled_n > 0},
+        {"key": "holiday_shifts_staffed", "label": "Holiday shifts staffed", "value": fmt_num(figures["holiday_shifts_staffed"]),
+         "sub": f"{hol_unfilled} unfilled on holidays", "bad": hol_unfilled > 0},
+        {"key": "efficiency", "label": "Cost vs requirement", "value": fmt_num(cs["efficiency"], 3) + "×" if cs["efficiency"] else "—",
+         "sub": f"requirement at average rate {money(cs['requirement_cost'], 0)}"},
+    ]
+    for c in cards:
+        c.setdefault("bad", False)
+        v = figures[c["key"]]
+        c["raw"] = "" if v is None or isinstance(v, str) else f"{v:.10g}"
+    return cards
+
+
+def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, service: ServiceProjection,
+                  meta: dict, money_fmt: str) -> list[tuple[str, object, str | None]]:
+    """The workbook's Summary sheet: (label, value, number format) rows."""
+    cs, horizon, sim, st = costs.summary, service.horizon, service.horizon_sim, cfg.staffing
+    sched_meta = meta.get("schedule") if isinstance(meta.get("schedule"), dict) else {}
+    return [
+        (f"{cfg.site.name} — workforce plan", None, None),
+        ("Run", name, None),
+        ("Horizon", f"{figures['horizon_start']} to {figures['horizon_end']} ({cs['days']} days)", None),
+        ("Currency", cfg.site.currency, None),
+        ("Total cost", cs["total_cost"], money_fmt),
+        ("Weekly cost", cs["weekly_cost"], money_fmt),
+        *[(f"  {label}", cs[col], money_fmt) for col, label, _ in COST_PARTS],
+        ("Scheduled paid hours", cs["paid_hours"], "#,##0.00"),
+        ("Required paid hours", cs["required_paid_hours"], "#,##0.00"),
+        ("Forecast calls", cs["forecast_calls"], "#,##0"),
+        ("Cost per forecast call", cs["cost_per_call"], money_fmt),
+        ("Handled calls (forecast less projected abandoned)", cs["handled_calls"], "#,##0"),
+        ("Cost per handled call", cs["cost_per_handled_call"], money_fmt),
+        ("Average hourly rate", cs["average_hourly_rate"], money_fmt),
+        ("Requirement cost (at average rate)", cs["requirement_cost"], money_fmt),
+        ("Cost vs requirement", cs["efficiency"], "0.000"),
+        ("Expected service level", horizon["expected_sl"], "0.0%"),
+        ("Expected ASA [s]", horizon["expected_asa_s"], "0.0"),
+        ("Expected abandonment", horizon["expected_abandon"], "0.0%"),
+        ("Intervals below target", service.intervals_below_target, "0"),
+        ("Projection", service.model["text"], None),
+        ("Simulated service level", sim["sim_service_level"] if not sim["sim_note"] else sim["sim_note"], "0.0%"),
+        (f"  {service.level:.0%} confidence interval", f"{fmt_pct(sim['sim_sl_lo'])} to {fmt_pct(sim['sim_sl_hi'])}"
+         if not sim["sim_note"] else None, None),
+        ("Simulated abandonment", sim["sim_abandon_rate"] if not sim["sim_note"] else None, "0.0%"),
+        ("Service level target", st.sl_target, "0.0%"),
+        ("Abandonment cap (staffing.max_abandon)", service.cap, "0.0%"),
+        ("Unfilled agent-shifts", figures["unfilled_shifts"], "0"),
+        ("Holiday shifts staffed", figures["holiday_shifts_staffed"], "0"),
+        ("Holiday agent-shifts unfilled", figures["holiday_shifts_unfilled"], "0"),
+        ("Schedule status", sched_meta.get("status"), None),
+        ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
+        ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
+        ("", sim_sheet_note(service.patience), None),
+    ]
+
+
+def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
+          daily: pd.DataFrame, queues: pd.DataFrame, fc: dict, bt: dict, cal: pd.DataFrame, requirements: pd.DataFrame,
+          roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict) -> str:
+    """report.html's text: the template filled with the laid-out sections and the charts."""
+    cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
+    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
+    by_type = cs["by_day_type"].copy()
+    by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
+    ctx = {
+        "site": cfg.site.name, "run": name, "currency": cur, "cfg": cfg, "figures": figures, "cards": cards,
+        "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
+        "queues": sorted(set(requirements["queue"])),
+        "coverage_charts": coverage_charts(frame, cal, cfg) if len(frame) else [],
+        "gap_heatmaps": gap_heatmaps(frame, cal) if len(frame) else [],
+        "cost_chart": cost_chart(cs["by_day"], cur) if len(cs["by_day"]) else None,
+        "daily": daily.to_dict("records"), "queue_rows": queues.to_dict("records"),
+        "daily_total": {"calls": daily["calls"].sum(), "handled_calls": horizon["handled"],
+                        "required_agent_h": daily["required_agent_h"].sum(),
+                        "rostered_agent_h": daily["rostered_agent_h"].sum(), "expected_sl": horizon["expected_sl"],
+                        "expected_asa_s": horizon["expected_asa_s"], "expected_abandon": horizon["expected_abandon"],
+                        "intervals_below_target": int(daily["intervals_below_target"].sum()),
+                        **service.horizon_sim,
+                        "paid_hours": daily["paid_hours"].sum(), "total_cost": daily["total_cost"].sum()},
+        "by_type": by_type.to_dict("records"), "cs": cs,
+        "by_week": costs.by_week.to_dict("records"), "by_team": costs.by_team.to_dict("records"), "forecast": fc,
+        "day_type_label": DAY_TYPE_LABEL,
+        "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend,
+        "notes": solver_notes(meta),
+        "messages": messages(meta, unfilled), "unfilled": unfilled.to_dict("records"),
+        "sl_target": cfg.staffing.sl_target, "pay": cfg.pay, "sim_replications": service.replications,
+        "sim_level": service.level, "cap": service.cap, "proj": service.model, "backtest": bt, "horizon": horizon,
+    }
+    return _env().get_template("report.html.j2").render(**ctx)
+
+
+def _file(out, name: str) -> Path:
+    """Where ``name`` goes: a staged output set's path for it (:class:`wfm.outputs.OutputSet`), else inside
+    the folder ``out``."""
+    return out.path(name) if hasattr(out, "path") else Path(out) / name
+
+
+def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame,
+           unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, costs: CostResult, service: ServiceProjection,
+           forecast: pd.DataFrame | None = None, forecast_note: str | None = None,
+           backtest: pd.DataFrame | None = None, backtest_note: str | None = None) -> dict:
+    """Write ``report.html`` and ``report.xlsx`` of a finished plan into ``out`` (a folder, or a staged
+    :class:`wfm.outputs.OutputSet`) and return the headline figures (:func:`headline_figures` plus
+    ``headline``, label -> formatted text).
+
+    The tables are the run's, typed as :func:`wfm.runs.read_run` gives them (requirements, coverage, roster,
+    unfilled shifts, agents; ``meta``: summary.json). ``forecast``: the run's forecast (queue,
+    interval_start, offered[, offered_lo, offered_hi]) or None (``forecast_note``: why); ``backtest``: the
+    forecast backtest table (:data:`wfm.forecast.BACKTEST_COLUMNS`) or None (``backtest_note``: why).
+    """
+    cs, cur = costs.summary, cfg.site.currency
+    cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
+                       cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
+    bt = backtest_section(backtest, backtest_note)
+    figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt)
+    cards = headline_cards(figures, cfg, costs, service)
+    figures["headline"] = {c["label"]: c["value"] for c in cards}
+
+    daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
+    fc = forecast_section(forecast, forecast_note)
+    if fc["found"]:
+        fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
+        fc["rows"] = fc["totals"].to_dict("records")
+    html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
+                 agents, meta)
+    write_text(html, _file(out, "report.html"))
+
+    money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
+    xlsx.write_workbook(
+        _file(out, "report.xlsx"),
+        [("Daily", daily), ("Costs", costs.costs), ("Cost by queue", queues), ("Roster", roster),
+         ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
+         *([("Forecast", fc["totals"])] if fc["found"] else []),
+         *([("Backtest", bt["table"])] if bt["found"] else [])],
+        _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),
+        {"Cost by queue": [cs["by_day_type"], costs.by_week, costs.by_team], "Forecast": [fc["hourly"]] if fc["found"] else []},
+        money_fmt,
+        cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),
+    )
+    return figures

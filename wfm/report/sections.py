@@ -1,0 +1,252 @@
+"""The report's sections: tables and lists laid out for the page and the workbook from the stages' results."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..calendar import holiday_family
+from ..config import Config
+from ..costs import MONEY_COLUMNS, CostResult
+from ..forecast import BACKTEST_BASELINE, BACKTEST_FILE
+from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection
+from .format import DAY_TYPE_LABEL, fmt_hm
+
+NO_FORECAST = "No forecast file found for this run (summary.json forecast.file, ../../forecasts/<run>/forecast.csv)."
+
+
+def holidays(roster: pd.DataFrame, unfilled: pd.DataFrame, cal: pd.DataFrame) -> list[dict]:
+    """Who works each public holiday (statutory or bridge day off): shifts starting that day by queue."""
+    out = []
+    ros = roster
+    for _, day in cal[cal["is_holiday"]].iterrows():
+        d = day["date"]
+        r = ros[ros["date"] == d].sort_values(["queue", "shift_start", "shift_end", "name"], kind="stable")
+        groups = []
+        for (q, s, e), g in r.groupby(["queue", "shift_start", "shift_end"], sort=True):
+            groups.append({"queue": q, "shift": f"{fmt_hm(s)}–{fmt_hm(e, d)}", "count": len(g),
+                           "agents": ", ".join(g["name"])})
+        u = unfilled[unfilled["date"] == d]
+        out.append({"date": d, "name": day["holiday_name"], "day_type": DAY_TYPE_LABEL[day["day_type"]],
+                    "groups": groups, "staffed": len(r), "unfilled": int(u["missing"].sum()) if len(u) else 0})
+    return out
+
+
+def short_holiday(day: pd.Series) -> str:
+    """A holiday's name for a narrow column: 'National Day', or 'day off (National Day)' for a bridge day."""
+    if not day["is_holiday"]:
+        return ""
+    if day["is_statutory"]:
+        return holiday_family(day["holiday_name"])
+    return f"day off ({day['holiday_block']})" if day["holiday_block"] else "day off"
+
+
+def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Agents x dates per ISO week; a cell lists the shifts starting that day. ``queues``: the requirement's
+    queues (the roster's are added). Returns the grids and the legend (queue -> CSS class)."""
+    ros = roster
+    agents = agents[["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    extra = ros.loc[~ros["agent_id"].isin(agents["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    agents = pd.concat([agents, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
+    queues = sorted(set(ros["queue"]) | set(queues))
+    qclass = {q: f"q{i % 6}" for i, q in enumerate(queues)}
+    kind = cal.set_index("date")
+    cells: dict[tuple[str, pd.Timestamp], list[dict]] = {}
+    shifts = ros.sort_values("shift_start", kind="stable")
+    template = shifts["template"] if "template" in shifts else pd.Series("", index=shifts.index)
+    for a_id, day, q, start, end, tmpl, paid in zip(shifts["agent_id"], shifts["date"], shifts["queue"],
+                                                    shifts["shift_start"], shifts["shift_end"], template,
+                                                    shifts["paid_hours"]):
+        cells.setdefault((a_id, day), []).append(
+            {"text": f"{fmt_hm(start)}–{fmt_hm(end, day)}", "queue": q,
+             "cls": qclass.get(q, "q0"), "title": f"{q} · {tmpl} · {paid:g} paid h"})
+    dates = list(cal["date"])
+    weeks: dict[tuple, list] = {}
+    for d in dates:
+        weeks.setdefault(tuple(d.isocalendar()[:2]), []).append(d)
+    week_of = {d: w for w, wd in weeks.items() for d in wd}
+    # each agent's paid hours per week: the same values summed in the same (roster) order as a mask would
+    paid = ros["paid_hours"].to_numpy()
+    slots = pd.Series([week_of.get(d) for d in ros["date"]], index=ros.index, dtype=object)
+    at = {} if ros.empty else pd.DataFrame({"a": ros["agent_id"].to_numpy(), "w": slots.to_numpy()}).groupby(
+        ["a", "w"], sort=False).indices
+    people = agents[["agent_id", "name", "team"]].to_dict("records")
+    grids = []
+    for w, wdates in sorted(weeks.items()):
+        cols = [{"date": d, "label": d.strftime("%a %d %b"), "cls": kind.loc[d, "day_type"],
+                 "holiday_name": short_holiday(kind.loc[d])} for d in wdates]
+        rows = []
+        for a in people:
+            row = [cells.get((a["agent_id"], d), []) for d in wdates]
+            idx = at.get((a["agent_id"], w))
+            hours = float(paid[idx].sum()) if idx is not None else 0.0
+            rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours})
+        grids.append({"title": f"Week of {wdates[0].strftime('%d %b %Y')}", "cols": cols, "rows": rows})
+    return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
+
+
+def solver_notes(meta: dict) -> list[dict]:
+    """Scalar facts of each stage in summary.json (status, gap, ...) and its per-week tables, if any."""
+    # Solve times stay in summary.json: in the page they would make two runs of the same plan differ.
+    timing = {"runtime_s", "build_s", "seconds", "lp_seconds"}
+    notes = []
+    for stage in ("schedule", "roster"):
+        sec = meta.get(stage)
+        if not isinstance(sec, dict):
+            continue
+        facts = [(k, v) for k, v in sec.items()
+                 if (isinstance(v, (str, int, float, bool)) or v is None) and k not in timing]
+        tables = []
+        for k, v in sec.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                cols = list(dict.fromkeys(c for x in v for c in x
+                                          if not isinstance(x[c], (dict, list)) and c not in timing))
+                tables.append({"name": k, "cols": cols, "rows": [[x.get(c) for c in cols] for x in v]})
+        notes.append({"stage": stage, "facts": facts, "tables": tables})
+    return notes
+
+
+def messages(meta: dict, unfilled: pd.DataFrame) -> list[str]:
+    """The roster's messages from summary.json, else one line per unfilled shift."""
+    roster = meta.get("roster") if isinstance(meta.get("roster"), dict) else {}
+    msgs = [str(m) for m in roster.get("messages", []) or []]
+    if not msgs:
+        for _, u in unfilled.iterrows():
+            n = int(u["missing"])
+            msgs.append(f"{n} more agent{'s' if n != 1 else ''} for '{u['queue']}' needed on {u['date'].date()} "
+                        f"from {fmt_hm(u['shift_start'])} to {fmt_hm(u['shift_end'], u['date'])}"
+                        + (" (a public holiday)" if u["is_holiday"] else ""))
+    return msgs
+
+
+def forecast_section(forecast: pd.DataFrame | None, note: str | None = None) -> dict:
+    """Forecast calls per hour and queue with the sum of the interval bounds, and totals per queue.
+
+    ``forecast``: the run's forecast, typed (queue, interval_start, offered[, offered_lo, offered_hi]); None:
+    not available, ``note`` says why.
+
+    Returns ``{"found": False, "note": why}`` or ``{"found": True, "hourly": frame (queue, hour, offered,
+    offered_lo, offered_hi), "totals": frame (queue, start, end, intervals, offered, offered_lo,
+    offered_hi), "has_bounds": bool}``."""
+    if forecast is None:
+        return {"found": False, "note": note or NO_FORECAST}
+    df = forecast.assign(queue=forecast["queue"].astype(str))
+    has_bounds = "offered_lo" in df and "offered_hi" in df
+    if not has_bounds:
+        df = df.assign(offered_lo=df["offered"], offered_hi=df["offered"])
+    cols = ["offered", "offered_lo", "offered_hi"]
+    hourly = (df.assign(hour=df["interval_start"].dt.floor("h")).groupby(["queue", "hour"], sort=True)[cols].sum()
+              .reset_index())
+    totals = df.groupby("queue", sort=True).agg(start=("interval_start", "min"), end=("interval_start", "max"),
+                                                intervals=("offered", "size"), offered=("offered", "sum"),
+                                                offered_lo=("offered_lo", "sum"), offered_hi=("offered_hi", "sum")).reset_index()
+    return {"found": True, "hourly": hourly, "totals": totals, "has_bounds": has_bounds}
+
+
+def _pool_backtest(b: pd.DataFrame) -> dict:
+    act = float(b["actual_calls"].sum())
+    n = float(b["intervals"].sum())
+    return {"wape": float((b["wape"] * b["actual_calls"]).sum() / act) if act > 0 else None,
+            "bias": float(b["forecast_calls"].sum() - act) / act if act > 0 else None,
+            "coverage": float((b["coverage"] * b["intervals"]).sum() / n) if n > 0 else None,
+            "intervals": int(n), "actual_calls": act, "forecast_calls": float(b["forecast_calls"].sum())}
+
+
+def backtest_section(table: pd.DataFrame | None, note: str | None = None) -> dict:
+    """The run's forecast backtest (:data:`wfm.forecast.BACKTEST_COLUMNS`, typed) for the report:
+    ``{"found": False, "note": why}`` or ``{"found": True, "table": frame, "rows": [...], "level": nominal
+    coverage, "origins", "weeks", "first_origin", "last_origin"}``. Rows: per queue the model used and the
+    seasonal-naive baseline, then "All queues" pooled (WAPE and bias over the calls, coverage over the
+    intervals). ``table`` None: no backtest, ``note`` says why."""
+    if table is None:
+        return {"found": False, "note": note or f"No forecast backtest ({BACKTEST_FILE}) in the run folder."}
+    b = table
+    if b.empty:
+        return {"found": False, "note": f"{BACKTEST_FILE} is empty."}
+    rows = []
+    for q, g in b.groupby("queue", sort=True):
+        for _, r in g.sort_values(["used", "model"], ascending=[False, True]).iterrows():
+            role = ("used" + (", also the baseline" if r["model"] == BACKTEST_BASELINE else "")) if r["used"] else "baseline"
+            rows.append({"queue": q, "model": r["model"], "role": role, "wape": r["wape"], "bias": r["bias"],
+                         "coverage": r["coverage"], "intervals": int(r["intervals"]), "total": False})
+    if b["queue"].nunique() > 1:
+        used, base = b[b["used"]], b[b["model"] == BACKTEST_BASELINE]
+        models = sorted(set(used["model"]))
+        for label, part in (("model used" + (f" ({models[0]})" if len(models) == 1 else f" ({', '.join(models)})"), used),
+                            (BACKTEST_BASELINE, base)):
+            if len(part):
+                rows.append({"queue": "All queues", "model": label, "role": "pooled", **_pool_backtest(part), "total": True})
+    return {"found": True, "table": b, "rows": rows, "level": float(b["level"].iloc[0]),
+            "origins": int(b["origins"].max()), "weeks": int(b["weeks"].max()),
+            "first_origin": b["first_origin"].min(), "last_origin": b["last_origin"].max()}
+
+
+def daily_table(service: ServiceProjection, costs: CostResult, cfg: Config) -> pd.DataFrame:
+    """The Daily table, one row per date of the costs (every horizon date and the dates the roster's hours
+    spill into) or of the projection: ``date, day_type, holiday_name, calls`` (forecast offered),
+    ``handled_calls``, ``required_agent_h, rostered_agent_h``, ``expected_sl, expected_asa_s,
+    expected_abandon`` (None without calls), ``intervals_below_target``, the simulated
+    :data:`wfm.service.SIM_COLUMNS`, then ``paid_hours, total_cost`` (:attr:`ServiceProjection.by_day` next
+    to :attr:`CostResult.by_day`).
+
+    Agent-hours are agents on shift and not on break x interval length; ``required`` already includes
+    shrinkage, so the two columns compare like with like.
+    """
+    ih = cfg.interval_minutes / 60.0
+    day = service.by_day
+    out = costs.by_day.set_index("date")[["day_type", "holiday_name", "paid_hours", "total_cost"]].join(
+        day.drop(columns=list(SIM_COLUMNS)), how="outer")
+    out["calls"] = out["calls"].astype(float).fillna(0.0)
+    out["handled_calls"] = out.pop("handled").astype(float).fillna(0.0)
+    out["required_agent_h"] = out.pop("required").fillna(0.0) * ih
+    out["rostered_agent_h"] = out.pop("rostered").fillna(0.0) * ih
+    for c in ("expected_sl", "expected_asa_s", "expected_abandon"):
+        out[c] = out[c].astype(object).where(out["calls"] > 0, None)
+    out["intervals_below_target"] = out.pop("flagged").fillna(0).astype(int)
+    out[["paid_hours", "total_cost"]] = out[["paid_hours", "total_cost"]].fillna(0.0)
+    out = out.reset_index()
+    sims = day[list(SIM_COLUMNS)].to_dict("index")
+    blank = {c: None for c in SIM_COLUMNS}
+    blank["sim_note"] = "not simulated: " + ("no intervals" if service.sim is not None else "simulation off")
+    figs = [sims.get(d, blank) for d in out["date"]]
+    for c in SIM_COLUMNS:
+        out[c] = pd.Series([f[c] for f in figs], index=out.index, dtype=object if c == "sim_note" else float)
+    return out[["date", "day_type", "holiday_name", "calls", "handled_calls", "required_agent_h", "rostered_agent_h",
+                "expected_sl", "expected_asa_s", "expected_abandon", "intervals_below_target", *SIM_COLUMNS, "paid_hours",
+                "total_cost"]]
+
+
+def queue_table(service: ServiceProjection, costs: CostResult) -> pd.DataFrame:
+    """The Cost by queue table, one row per queue of the projection or the costs: calls, handled calls,
+    agent-hours, the pooled projection and ``patience_s`` (:attr:`ServiceProjection.by_queue`), paid hours,
+    base pay, premiums, on-cost and total cost (:attr:`CostResult.costs` by queue), cost per forecast call
+    and per handled call (None without calls)."""
+    svc = service.by_queue.set_index("queue")
+    cost_q = costs.costs.groupby("queue")[["paid_hours", *MONEY_COLUMNS]].sum()
+    none = {"calls": 0.0, "handled_calls": 0.0, "required_agent_h": 0.0, "rostered_agent_h": 0.0, "expected_sl": None,
+            "expected_asa_s": None, "expected_abandon": None, "patience_s": None}  # a queue with costs only
+    rows = []
+    for q in sorted(set(svc.index) | set(costs.costs["queue"])):
+        p = ({k: None if k in none and none[k] is None and pd.isna(v) else v for k, v in svc.loc[q].items()}
+             if q in svc.index else none)
+        c = cost_q.loc[q] if q in cost_q.index else pd.Series(0.0, index=cost_q.columns)
+        total = float(c["total_cost"])
+        rows.append({"queue": q, **p, **{k: float(c[k]) for k in ["paid_hours", *MONEY_COLUMNS]},
+                     "cost_per_call": total / p["calls"] if p["calls"] > 0 else None,
+                     "cost_per_handled_call": total / p["handled_calls"] if p["handled_calls"] > 0 else None})
+    return pd.DataFrame(rows)
+
+
+def sim_sheet_note(patience: dict) -> str:
+    """The Daily sheet's note on the two projections."""
+    pats = {q: p["patience_s"] for q, p in patience.items()}
+    if any(math.isfinite(v) for v in pats.values()):
+        who = ", ".join(f"{q} {v:.0f} s" if math.isfinite(v) else f"{q} never" for q, v in pats.items())
+        model, callers = "Erlang A", f"callers abandon after an exponential patience (mean: {who})"
+    else:
+        model, callers = "Erlang C", "callers never abandon"
+    return (f"Daily: expected_* is {model} per interval on fractional agents (rostered x (1 - shrinkage), "
+            f"interpolated), {callers}; sim_* simulate each queue-day ({SIM_REPLICATIONS} replications, "
+            f"{SIM_LEVEL:.0%} bounds) with whole agents (rounded down), Poisson arrivals, exponential handle times, "
+            "the same patience, staff changing at interval boundaries")
