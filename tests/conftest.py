@@ -1,7 +1,11 @@
+from importlib import resources
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
+import yaml
+from typer.testing import CliRunner
 
 from wfm.demo import demo_history
 
@@ -32,3 +36,48 @@ def demo_history_csv(tmp_path_factory):
         return made[start, end]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The demo, run once for the whole session exactly as ``wfm demo --help``'s example says
+    (``wfm demo --out . --name demo``) in a fresh folder: ``(folder, printed output)``. Tests read it, never
+    write into it (a test that needs to change a run copies it, or uses ``small_centre``)."""
+    from wfm.cli import app
+
+    base = tmp_path_factory.mktemp("demo")
+    r = CliRunner().invoke(app, ["demo", "--out", str(base), "--name", "demo"], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    return base, r.output
+
+
+@pytest.fixture(scope="session")
+def small_centre(tmp_path_factory):
+    """A small centre as the CLI's examples name its files: calls.csv (the demo's 'service' queue in half-hours,
+    17 weeks without a public holiday ahead), center.yaml (the demo config, planning one week), agents.csv (the demo agents skilled for
+    'service', without a contracted minimum), and a finished run of it named 'demo' (schedules/demo, forecasts/demo), which the examples
+    of report, validate and whatif start from."""
+    from wfm.cli import app
+
+    d = tmp_path_factory.mktemp("centre")
+    h = demo_history(start="2026-03-02", end="2026-06-28")
+    h = h[h["queue"] == "service"].copy()
+    h["work"] = h["aht_s"].fillna(0) * h["handled"]
+    h = h.groupby(["queue", h["interval_start"].dt.floor("30min")])[["offered", "handled", "abandoned", "work"]].sum()
+    h = h.reset_index()
+    h["aht_s"] = (h.pop("work") / h["handled"]).where(h["handled"] > 0).round(1)  # handled-weighted mean
+    h.to_csv(d / "calls.csv", index=False)
+    with resources.as_file(resources.files("wfm").joinpath("data", "demo.yaml")) as p:
+        cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
+    cfg["interval_minutes"] = 30  # half-hours: half the rows of the demo's quarter-hours, for speed
+    cfg["forecast"]["weeks"] = 1  # plans of one week, except where a command says --weeks
+    (d / "center.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    with resources.as_file(resources.files("wfm").joinpath("data", "demo_agents.csv")) as p:
+        ag = pd.read_csv(p, dtype=str, keep_default_na=False)
+    # more agents than one queue's work keeps busy: no contracted minimum hours, so a plan can break no rule
+    ag[ag["queues"].str.contains("service")].assign(min_hours_week="0").to_csv(d / "agents.csv", index=False)
+    r = CliRunner().invoke(app, ["run", "--config", str(d / "center.yaml"), "--history", str(d / "calls.csv"),
+                                 "--agents", str(d / "agents.csv"), "--out", str(d), "--name", "demo", "--quiet"],
+                           terminal_width=200)
+    assert r.exit_code == 0, r.output
+    return d

@@ -102,7 +102,7 @@ def test_check_skills_names_every_queue_without_agents():
     import pandas as pd
 
     from wfm.errors import InputError
-    from wfm.roster import check_skills
+    from wfm.agents import check_skills
 
     ag = pd.DataFrame({"queues": ["a;b", "b"]})
     check_skills(["a", "b"], ag)  # every queue has someone
@@ -127,7 +127,7 @@ def tiny_run(tmp_path_factory):
     from wfm.config import load_config, parse_config
     from wfm.history import validate_history
     from wfm.pipeline import run_pipeline
-    from wfm.roster import load_agents
+    from wfm.agents import load_agents
 
     tmp = tmp_path_factory.mktemp("tiny")
     h = demo_history(start="2026-06-01", end="2026-07-12")

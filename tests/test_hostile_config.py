@@ -237,8 +237,9 @@ def test_backtest_passes_events_and_outlier_setting(history, tmp_path, monkeypat
 
     monkeypatch.setattr(wfm.forecast, "backtest", fake_backtest)
     _refused(["backtest", "-H", history, "-c", cfg, "-o", tmp_path / "bt"], inputs=[history, cfg, events])
-    assert seen["clean_outliers"] is False
-    assert list(seen["events"]["name"]) == ["promo"] and seen["events"]["effect"].iloc[0] == 1.5
+    settings = seen["settings"]  # one ForecastSettings carries the config's forecast settings
+    assert settings.clean_outliers is False
+    assert list(settings.events["name"]) == ["promo"] and settings.events["effect"].iloc[0] == 1.5
 
 
 @pytest.mark.parametrize("args, words", [

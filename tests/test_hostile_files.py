@@ -19,7 +19,7 @@ from wfm.cli import app
 from wfm.errors import InputError
 from wfm.io import parse_bool_column, parse_number_column, read_table, write_csv
 from wfm.tables import read_frame
-from wfm.report import read_run
+from wfm.runs import read_run
 from wfm.validate import read_roster
 
 runner = CliRunner()

@@ -319,7 +319,7 @@ def test_tradeoff_chart_text_is_never_mathtext():
 def test_report_charts_take_hostile_queue_names(tmp_path):
     from test_report import fixture_config, make_run_dir
 
-    from wfm.report import build_report
+    from wfm.runs import build_report
 
     run = tmp_path / "run"
     make_run_dir(run)

@@ -169,7 +169,7 @@ def test_whatif_out_never_replaces_what_is_not_its_own(site, monkeypatch, out, w
 
 def test_whatif_corrupt_requirements_names_file_row_column(tmp_path, monkeypatch):
     from wfm.config import load_config
-    from wfm.pipeline import config_yaml
+    from wfm.config import config_yaml
 
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "schedules" / "r"
@@ -338,6 +338,7 @@ def test_schedule_reads_requirements_from_its_out_folder(earlier_schedule):
 def disk_full_on_second_csv(monkeypatch) -> list:
     """Make the second CSV a command writes fail as on a full disk; returns the paths written to."""
     import wfm.io
+    import wfm.runs
 
     real, calls = wfm.io.write_csv, []
 
@@ -347,7 +348,8 @@ def disk_full_on_second_csv(monkeypatch) -> list:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         return real(df, path, **kw)
 
-    monkeypatch.setattr(wfm.io, "write_csv", full_disk)
+    for module in (wfm.io, wfm.runs):  # the file layer, and the run folder's writers that use it
+        monkeypatch.setattr(module, "write_csv", full_disk)
     return calls
 
 
@@ -401,7 +403,7 @@ def test_forecast_into_a_new_folder_that_fails_leaves_no_folder(site, monkeypatc
 
 
 def test_report_failing_on_the_workbook_keeps_the_earlier_report(tmp_path, monkeypatch):
-    import wfm.report
+    import wfm.report.xlsx
     from test_report import make_run_dir
 
     d = make_run_dir(tmp_path / "schedules" / "r")
@@ -412,7 +414,7 @@ def test_report_failing_on_the_workbook_keeps_the_earlier_report(tmp_path, monke
         Path(path).write_bytes(b"half a workbook")
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(wfm.report, "write_workbook", broken)
+    monkeypatch.setattr(wfm.report.xlsx, "write_workbook", broken)
     refused_in(tmp_path, ["report", "--run", str(d)], "space")
 
 
@@ -480,7 +482,7 @@ def test_report_forecast_is_this_runs_on_a_first_run_and_a_shorter_rerun(tmp_pat
     from wfm.config import load_config, parse_config
     from wfm.history import validate_history
     from wfm.pipeline import run_pipeline
-    from wfm.roster import load_agents
+    from wfm.agents import load_agents
 
     h = demo_history(start="2026-06-01", end="2026-07-12")
     hist = validate_history(h[h["queue"] == "sales"], source="t", interval_minutes=15)
@@ -512,7 +514,7 @@ def test_report_refuses_a_forecast_of_another_run(tmp_path):
     """`wfm report --run R` looks the forecast up; one whose span is not the run's is not shown as its own."""
     from test_report import make_run_dir
     from test_report_extras import write_forecast
-    from wfm.report import build_report
+    from wfm.runs import build_report
 
     d = make_run_dir(tmp_path / "schedules" / "fc1")
     write_forecast(tmp_path / "forecasts" / "fc1" / "forecast.csv")  # 2026-09-28 .. 2026-10-04 23:30

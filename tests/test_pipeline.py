@@ -14,14 +14,6 @@ from wfm.config import load_config
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("demo")
-    r = runner.invoke(app, ["demo", "--out", str(base), "--quiet"], terminal_width=200)
-    assert r.exit_code == 0, r.output
-    return base, r.output
-
-
 def read(path, times=()):
     df = pd.read_csv(path, keep_default_na=True)
     for c in times:
@@ -157,13 +149,12 @@ def test_summary_json_states_solver_status(demo_run):
     assert "highs" in text or "cbc" in text
 
 
-def test_whatif_replans_without_touching_the_run(demo_run):
+def test_whatif_replans_without_touching_the_run(small_centre, tmp_path):
     import hashlib
 
-    base, _ = demo_run
-    run = base / "schedules" / "demo"
+    run = small_centre / "schedules" / "demo"
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in run.iterdir()}
-    out = base / "scenario"
+    out = tmp_path / "scenario"
     r = runner.invoke(app, ["whatif", "--run", str(run), "--volume", "+10%", "--sl", "0.9/20", "--out", str(out),
                             "--quiet"], terminal_width=200)
     assert r.exit_code == 0, r.output

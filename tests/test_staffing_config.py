@@ -14,7 +14,7 @@ from wfm import erlang
 from wfm.cli import app
 from wfm.config import load_config, parse_config
 from wfm.errors import ConfigError
-from wfm.pipeline import staffing_kwargs
+from wfm.staffing import staffing_kwargs
 from wfm.staffing import requirements
 
 runner = CliRunner()

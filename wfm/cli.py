@@ -20,7 +20,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from .errors import WfmError
+from .agents import check_skills, load_agents, read_ledger
+from .config import Config, SiteConfig, load_config, parse_config
+from .errors import ConfigError, InputError, WfmError
+from .history import load_history, validate_history
+from .io import MAX_AGENTS, MAX_AHT_S, MAX_CALLS, parse_bool_column, parse_number_column, write_csv, write_json
+from .outputs import OutputSet, check_outputs, command_scope, install_signal_handlers, same_file
+from .tables import read_frame, read_shifts
 from .text import markup_safe as _esc
 from .text import printable
 
@@ -203,7 +209,6 @@ def _staged(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from .outputs import command_scope
 
         with command_scope():
             return fn(*args, **kwargs)
@@ -214,14 +219,11 @@ def _staged(fn):
 def _outputs(files, folder: Optional[Path] = None, inputs=()):
     """The command's output files as one staged set (wfm.outputs.OutputSet), checked now, before any work:
     write each to ``.path(name)``, then ``.commit()``."""
-    from .outputs import OutputSet
 
     return OutputSet(folder, files=files, inputs=inputs)
 
 
 def _config(path: Optional[Path]):
-    from .config import load_config
-
     return load_config(path)
 
 
@@ -253,21 +255,16 @@ def _stages(quiet: bool, names: list[str]):
 def _history(path: Path, cfg, interval_minutes: Optional[int], fill_gaps: bool):
     """The history file read with the config's site.date_format and site.timezone; ``interval_minutes``
     None: inferred; ``fill_gaps``: missing intervals counted as zero calls."""
-    from .history import load_history
 
     return load_history(path, interval_minutes=interval_minutes, fill_gaps=fill_gaps,
                         date_format=cfg.site.date_format, timezone=cfg.site.timezone)
 
 
 def _check_skills(queues, agents, path: Path) -> None:
-    from .agents import check_skills
-
     check_skills(queues, agents, str(path))
 
 
 def _load_agents(path: Path):
-    from .agents import load_agents
-
     return load_agents(path)
 
 
@@ -307,9 +304,7 @@ def demo(
     """
     from importlib import resources
 
-    from .config import load_config
     from .demo import demo_history
-    from .history import validate_history
     from .pipeline import run_pipeline, run_targets
 
     run_targets(out_dir, name)  # before any work: a bad name or a folder wfm did not make
@@ -369,8 +364,6 @@ def run(
 
 
 def _read_ledger(path: Path) -> pd.DataFrame:
-    from .agents import read_ledger
-
     return read_ledger(path)
 
 
@@ -386,13 +379,10 @@ def check_history(
 
     Example: wfm check-history --history calls.csv
     """
-    from .history import load_history
 
     if date_format is not None or timezone is not None:  # the same checks as site.date_format / site.timezone
         from pydantic import ValidationError
 
-        from .config import SiteConfig
-        from .errors import ConfigError
 
         try:
             SiteConfig(date_format=date_format, timezone=timezone)
@@ -424,9 +414,8 @@ def forecast(
 
     Example: wfm forecast --history calls.csv --weeks 4 --out forecasts/w40/forecast.csv
     """
-    from .forecast import aggregate_forecast, apply_opening_hours, load_events, plot_forecast
+    from .forecast import ForecastSettings, aggregate_forecast, plot_forecast
     from .parallel import forecast as run_forecast
-    from .io import write_csv
 
     cfg = _config(config)
     chart = out_file.with_suffix(".png")
@@ -442,14 +431,9 @@ def forecast(
         _fail(f"--aggregate {aggregate}: must be 10, 15, 30 or 60 and a multiple of the history's {h.interval_minutes} min")
     for w in h.warnings:
         _warn(w)
-    f = cfg.forecast
+    settings = ForecastSettings.from_config(cfg, weeks=weeks, start=start)
     with _backend(workers, scheduler, len(h.queues)) as be:
-        fc = run_forecast(h, backend=be, weeks=weeks or f.weeks, start=start or f.start, country=cfg.site.country,
-                          subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
-                          default_aht_s=f.default_aht_s, model=f.model,
-                          events=load_events(f.events_file) if f.events_file else None,
-                          clean_outliers=f.clean_outliers)
-    fc = apply_opening_hours(fc, f.opening_hours, h.interval_minutes)
+        fc = run_forecast(h, settings, backend=be)  # opening hours applied
     for q, days in fc.attrs.get("outliers", {}).items():
         if days:
             _note(f"queue '{q}': outlier day(s) fitted as missing: {', '.join(days)}", console)
@@ -481,9 +465,8 @@ def backtest(
 
     Example: wfm backtest --history calls.csv --origins 8 --weeks 1 --out forecasts/backtest
     """
-    from .forecast import MODELS, load_events, plot_backtest
+    from .forecast import MODELS, ForecastSettings, plot_backtest
     from .forecast import backtest as run_backtest
-    from .io import write_csv
 
     cfg = _config(config)
     outs = _outputs(["backtest.csv", "backtest_by_day.csv", "backtest.png"], out_dir,
@@ -492,18 +475,15 @@ def backtest(
         _fail(f"--origins {origins}: must be between 1 and {MAX_ORIGINS} weekly origins")
     _option("forecast", "weeks", weeks, "--weeks")
     h = _history(history, cfg, None, fill_gaps or cfg.forecast.fill_gaps)
-    f = cfg.forecast
-    bt = run_backtest(h, origins=origins, weeks=weeks, models=tuple(MODELS), country=cfg.site.country,
-                      subdivision=cfg.site.subdivision, level=f.prediction_level, profile_weeks=f.profile_weeks,
-                      default_aht_s=f.default_aht_s, events=load_events(f.events_file) if f.events_file else None,
-                      clean_outliers=f.clean_outliers)
+    settings = ForecastSettings.from_config(cfg)
+    bt = run_backtest(h, origins=origins, weeks=weeks, models=tuple(MODELS), settings=settings)
     write_csv(bt.metrics, outs.path("backtest.csv"))
     write_csv(bt.by_day, outs.path("backtest_by_day.csv"))
     fig = plot_backtest(bt)
     fig.savefig(outs.path("backtest.png"), format="png", dpi=110, metadata={"Software": None})
     outs.commit()
     t = Table(title=f"Backtest: {origins} origin(s) x {weeks} week(s)", title_justify="left")
-    for c in ("model", "queue", "WAPE", "MAPE", "MASE", "bias", f"coverage ({f.prediction_level:.0%} PI)"):
+    for c in ("model", "queue", "WAPE", "MAPE", "MASE", "bias", f"coverage ({settings.level:.0%} PI)"):
         t.add_column(c, justify="right" if c not in ("model", "queue") else "left")
     for r in bt.metrics.itertuples():
         t.add_row(_cell(r.model), _cell(r.queue), f"{r.wape:.3f}", f"{r.mape:.3f}", f"{r.mase:.3f}", f"{r.bias:+.3f}",
@@ -540,9 +520,6 @@ def _option(section: str, key: str, value, option: str, shown=None):
 
     from pydantic import ValidationError
 
-    from .config import Config
-    from .errors import ConfigError
-
     if value is None:
         return None
     model = type(Config.model_fields[section].default)
@@ -562,7 +539,6 @@ def _option(section: str, key: str, value, option: str, shown=None):
 
 def _start_option(start: Optional[str], cfg, h, option: str = "--start") -> None:
     """The first forecast day must fall after the history and at most 52 weeks after it ends."""
-    from .errors import ConfigError
 
     text = start if start is not None else cfg.forecast.start
     if text is None:
@@ -592,12 +568,13 @@ def whatif(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Scenario folder (default: <run>-whatif beside the run)."),
     quiet: bool = QuietOpt,
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+    workers: Optional[int] = WorkersOpt,
+    scheduler: Optional[str] = SchedulerOpt,
 ):
     """Re-plan a finished run under changed volume, handle time, service target or shrinkage, and compare.
 
     Example: wfm whatif --run schedules/demo --volume +10% --aht -5% --sl 0.9/20 --shrinkage 0.35
     """
-    from .errors import ConfigError
     from .pipeline import run_whatif
 
     target = None
@@ -617,7 +594,10 @@ def whatif(
     _option("staffing", "shrinkage", shrinkage, "--shrinkage")
     progress, stage, done = _stages(quiet, ["base figures", "staffing", "schedule", "roster", "costs and report"])
     with progress:
-        res = run_whatif(run_dir, volume=vol, aht=ah, sl=target, shrinkage=shrinkage, out_dir=out_dir, stage=stage)
+        queues = _requirement_queues(run_dir)
+        with _backend(workers, scheduler, queues, quiet) as be:
+            res = run_whatif(run_dir, volume=vol, aht=ah, sl=target, shrinkage=shrinkage, out_dir=out_dir, stage=stage,
+                             backend=be)
         done()
     cmp_ = res.comparison
     if as_json:
@@ -648,16 +628,21 @@ def whatif(
     out.print(f"Scenario written to {_esc(res.run_dir)} (report.html, whatif.csv)", soft_wrap=True)
 
 
+def _requirement_queues(run_dir: Path) -> int:
+    """How many queues a run folder planned (summary.json), for --workers; 2 when it does not say."""
+    try:
+        return len(json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["history"]["queues"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 2
+
+
 def _read_frame(path: Path, required: list[str], times: list[str]) -> pd.DataFrame:
     """Read one of wfm's own CSV outputs back (wfm.tables.read_frame): required columns, timestamps."""
-    from .tables import read_frame
 
     return read_frame(path, required, times=times)
 
 
 def _number_limits() -> dict:
-    from .io import MAX_AGENTS, MAX_AHT_S, MAX_CALLS
-
     calls = {"maximum": MAX_CALLS}
     return {"scheduled_required": {"integer": True, "maximum": MAX_AGENTS, "unit": "agents"},
             "count": {"integer": True, "maximum": MAX_AGENTS, "unit": "agents"},
@@ -667,7 +652,6 @@ def _number_limits() -> dict:
 
 def _numbers(df: pd.DataFrame, cols: list[str], path: Path) -> pd.DataFrame:
     """Number columns with the shared parser and documented ceilings (docs/formats.md); booleans too."""
-    from .io import parse_bool_column, parse_number_column
 
     limits = _number_limits()
     for c in cols:
@@ -717,10 +701,8 @@ def staff(
 
     Example: wfm staff --forecast forecasts/w40/forecast.csv --model erlang_a --patience 120 --out schedules/w40/requirements.csv
     """
-    from .config import parse_config
-    from .io import write_csv
     from .parallel import requirements
-    from .pipeline import staffing_kwargs
+    from .staffing import staffing_kwargs
 
     cfg = _config(config)
     outs = _outputs([out_file], inputs=[forecast_file, config, shrinkage_file, history, cfg.staffing.shrinkage_file])
@@ -778,8 +760,6 @@ def patience(
 
     Example: wfm patience --history calls.csv --config center.yaml
     """
-    from .errors import InputError
-    from .io import write_csv
     from .staffing import estimate_patience
 
     cfg = _config(config)
@@ -833,7 +813,6 @@ def tradeoff(
     """
     import re
 
-    from .io import write_csv
     from .staffing import plot_tradeoff
     from .staffing import tradeoff as run_tradeoff
 
@@ -888,8 +867,7 @@ def schedule(
 
     Example: wfm schedule --requirements schedules/w40/requirements.csv --out schedules/w40
     """
-    from .io import write_csv
-    from .pipeline import _dump_json
+    from .runs import write_schedule
     from .scheduling import schedule as run_schedule
 
     cfg = _config(config)
@@ -899,9 +877,8 @@ def schedule(
     req = _numbers(_read_frame(requirements_file, ["queue", "interval_start", "scheduled_required"], ["interval_start"]),
                    ["scheduled_required", "offered", "aht_s", "agents"], requirements_file)
     res = run_schedule(req, cfg)
-    write_csv(res.shifts, outs.path("shifts.csv"))
-    write_csv(res.coverage, outs.path("coverage.csv"))
-    _dump_json(res.summary, outs.path("schedule_summary.json"))
+    write_schedule(res, outs)
+    write_json(res.summary, outs.path("schedule_summary.json"))
     outs.commit()
     s = res.summary
     out.print(json.dumps({k: s[k] for k in s if not isinstance(s[k], (dict, list))}, default=str, indent=1),
@@ -912,14 +889,7 @@ def schedule(
 
 
 def _read_shifts(path: Path) -> pd.DataFrame:
-    from .tables import read_frame
-
-    limits = _number_limits()
-    return read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],
-                      times=["date", "start", "end", "break_start", "break_end"], required_times=["date", "start", "end"],
-                      numbers=["paid_hours"], integers=["count"],
-                      maximum={"count": limits["count"]["maximum"], "paid_hours": limits["paid_hours"]["maximum"]},
-                      units={"count": "agents"})
+    return read_shifts(path)
 
 
 @app.command()
@@ -936,25 +906,20 @@ def roster(
 
     Example: wfm roster --shifts schedules/w40/shifts.csv --agents agents.csv --out schedules/w40
     """
-    from .io import write_csv
-    from .outputs import same_file
+    from .runs import ROSTER_FILES, write_roster
     from .roster import build_roster
 
     cfg = _config(config)
     # --agents X/agents.csv --out X (re-rostering a run): that file already is the copy of the agents used,
     # left byte for byte as it is; any other output that is an input is refused
     copy_agents = not same_file(agents, out_dir / "agents.csv")
-    outs = _outputs(["roster.csv", "unfilled_shifts.csv", "agent_summary.csv", "holiday_ledger.csv",
-                     *(["agents.csv"] if copy_agents else [])], out_dir, inputs=[shifts_file, agents, config, ledger])
+    outs = _outputs([*ROSTER_FILES, *(["agents.csv"] if copy_agents else [])], out_dir, inputs=[shifts_file, agents, config, ledger])
     cfg.require("schedule")
     sh = _read_shifts(shifts_file)
     ag = _load_agents(agents)
     _check_skills(sh["queue"].unique(), ag, agents)
     res = build_roster(sh, ag, cfg, ledger=_read_ledger(ledger) if ledger else None)
-    write_csv(res.roster, outs.path("roster.csv"))
-    write_csv(res.unfilled, outs.path("unfilled_shifts.csv"))
-    write_csv(res.agent_summary, outs.path("agent_summary.csv"))
-    write_csv(res.ledger, outs.path("holiday_ledger.csv"))
+    write_roster(res, outs)
     if copy_agents:
         write_csv(ag, outs.path("agents.csv"))
     outs.commit()
@@ -984,9 +949,7 @@ def report(
 
     Example: wfm report --run schedules/demo
     """
-    from .config import load_config
-    from .outputs import check_outputs
-    from .report import REPORT_FILES, build_report
+    from .runs import REPORT_FILES, build_report
 
     if not run_dir.is_dir():
         _fail(f"{run_dir}: run folder not found")
@@ -1039,7 +1002,6 @@ def main() -> None:
     if not os.environ.get("WFM_DEBUG"):
         # Dask worker processes inherit this: their library warnings would reach the terminal raw
         os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    from .outputs import install_signal_handlers
 
     install_signal_handlers()
     import importlib

@@ -736,3 +736,8 @@ def _load(path: str | Path | None) -> Config:
     if data is None or data == {}:
         raise ConfigError(f"{p}: the config file is empty (see docs/config.md for its sections)")
     return parse_config(data, source=str(p), node=node)
+
+
+def config_yaml(cfg: Config) -> str:
+    """The config as YAML, keys in schema order (what the run used, defaults included)."""
+    return yaml.safe_dump(cfg.model_dump(mode="json", by_alias=True), sort_keys=False, allow_unicode=True)

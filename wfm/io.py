@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -407,6 +408,11 @@ def write_text(text: str, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write ``obj`` as indented JSON with sorted keys (atomically); values JSON cannot hold as text."""
+    return write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", path)
 
 
 def write_bytes(data: bytes, path: str | Path) -> Path:

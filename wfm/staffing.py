@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,7 +29,7 @@ from scipy import optimize, stats
 
 from . import erlang
 from .config import Config, StaffingOptions  # noqa: F401 (StaffingOptions: part of this module's API)
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .text import plain_text_chart
 
 __all__ = [
@@ -723,3 +724,130 @@ def plot_tradeoff(df: pd.DataFrame, sl_target: float | None = None):
         sec.set_xlabel("cost per hour")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# The staffing section of a config, as keyword arguments of requirements()
+# --------------------------------------------------------------------------------------------------
+
+
+def read_shrinkage_file(path: str | Path) -> pd.DataFrame:
+    """Read a shrinkage file (docs/formats.md): key columns ``date`` (YYYY-MM-DD) and/or ``time`` (HH:MM)
+    and one column per part with shares in [0, 1); empty cells fall through to less specific rows.
+    Raises InputError naming the file, row and column of a bad cell."""
+    from .io import parse_number_column, read_table, row_numbers
+
+    df = read_table(path)
+    rows = row_numbers(df)
+    if "date" not in df.columns and "time" not in df.columns:
+        raise InputError("a shrinkage file needs a 'date' and/or a 'time' column", file=str(path))
+    parts = [c for c in df.columns if c not in ("date", "time")]
+    if not parts:
+        raise InputError("a shrinkage file needs one column per part (breaks, training, ...)", file=str(path))
+    out = pd.DataFrame(index=df.index)
+    if "date" in df.columns:
+        raw = df["date"].astype(str).str.strip()
+        d = pd.to_datetime(raw.where(raw != ""), errors="coerce", format="%Y-%m-%d")
+        for i in np.flatnonzero((d.isna() & (raw != "")).to_numpy()):
+            raise InputError(f"'{raw.iloc[i]}' is not a date (YYYY-MM-DD)", file=str(path), row=int(rows[i]), column="date")
+        out["date"] = d
+    if "time" in df.columns:
+        raw = df["time"].astype(str).str.strip()
+        ok = raw.str.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d(:00)?") | (raw == "")
+        for i in np.flatnonzero((~ok).to_numpy()):
+            raise InputError(f"'{raw.iloc[i]}' is not a time of day (HH:MM)", file=str(path), row=int(rows[i]), column="time")
+        out["time"] = raw.where(raw != "")
+    for c in parts:
+        v = parse_number_column(df[c], str(path), c, allow_empty=True)
+        for i in np.flatnonzero((v >= 1).to_numpy()):
+            raise InputError(f"'{df[c].iloc[i]}' is not a share in [0, 1)", file=str(path), row=int(rows[i]), column=c)
+        out[c] = v.astype(float)
+    return out
+
+
+def _plain(v):
+    """A JSON-friendly scalar: NaN -> None, inf -> 'inf', numpy scalars -> Python ones."""
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    return v
+
+
+def staffing_kwargs(cfg: Config, history=None, forecast: pd.DataFrame | None = None,
+                    info: dict | None = None) -> dict:
+    """Keyword arguments of :func:`wfm.staffing.requirements` from ``cfg.staffing``:
+    ``requirements(forecast, cfg, **staffing_kwargs(cfg, history, forecast))``.
+
+    ``history`` (a History or its frame) is needed only for ``patience_s: estimate``; ``forecast`` only
+    for a ``shrinkage_file`` (shrinkage per forecast row) and to check that every forecast queue has an
+    estimated patience. ``info``, if given, is filled with what the run should report: the model, the
+    patience used and, when estimated, the estimate per queue (``patience_estimate``).
+    Raises ConfigError naming the key when the config cannot be applied.
+    """
+    st = cfg.staffing
+    info = info if info is not None else {}
+    info.update(model=st.model, patience_s=st.patience_s, max_abandon=st.max_abandon)
+    kw: dict = {"model": st.model, "max_abandon": st.max_abandon}
+
+    # shrinkage: parts and/or a file; the flat `shrinkage` key when neither is given (requirements' default)
+    if st.shrinkage_file:
+        if forecast is None:
+            raise ConfigError("staffing.shrinkage_file: needs the forecast to give shrinkage per interval")
+        table = read_shrinkage_file(st.shrinkage_file)
+        parts = dict(st.shrinkage_parts) if st.shrinkage_parts else float(st.shrinkage)
+        try:
+            kw["shrinkage"] = shrinkage_series(forecast["interval_start"].reset_index(drop=True), parts, table)
+        except ValueError as err:
+            raise ConfigError(f"staffing.shrinkage_file: {st.shrinkage_file}: {err}") from None
+        info["shrinkage_file"] = str(st.shrinkage_file)
+    elif st.shrinkage_parts:
+        kw["shrinkage"] = st.total_shrinkage
+    if st.shrinkage_parts:
+        info["shrinkage_parts"] = dict(st.shrinkage_parts)
+
+    names = set(st.queues or {})
+    estimates: dict[str, float] = {}
+    wants_estimate = st.patience_s == "estimate" or any(q.patience_s == "estimate" for q in (st.queues or {}).values())
+    if wants_estimate:
+        frame = getattr(history, "frame", history)
+        if frame is None:
+            raise ConfigError("staffing.patience_s: 'estimate' needs the history (with an 'abandoned' column); "
+                              "give a number of seconds or pass the history")
+        if "abandoned" not in frame.columns or frame["abandoned"].isna().all():
+            raise ConfigError("staffing.patience_s: 'estimate' needs an 'abandoned' column in the history")
+        iv = history.interval_minutes * 60 if hasattr(history, "interval_minutes") else cfg.interval_s
+        est = estimate_patience(frame, iv, st.sl_target, st.sl_seconds, st.max_occupancy,
+                                default_aht_s=cfg.forecast.default_aht_s)
+        info["patience_estimate"] = [{k: _plain(v) for k, v in r.items()} for r in est.to_dict("records")]
+        for r in est.itertuples():
+            if not (r.patience_s > 0):  # 0 (more abandonment than the assumed staff explain) or NaN (no calls)
+                raise ConfigError(f"staffing.patience_s: 'estimate' for queue '{r.queue}' gives no usable "
+                                  f"patience: {r.note or 'not identified'}")
+            estimates[str(r.queue)] = float(r.patience_s)
+        queues = set(estimates) | names
+        if forecast is not None:
+            queues |= set(map(str, forecast["queue"].unique()))
+        for q in sorted(queues):
+            pat = (st.queues or {}).get(q)
+            needs = (pat.patience_s if pat is not None and pat.patience_s is not None else st.patience_s) == "estimate"
+            if needs and q not in estimates:
+                raise ConfigError(f"staffing.patience_s: 'estimate' found no history for queue '{q}'")
+        names = queues
+        # every queue gets its own options below; the section-wide ones then only need to pass the check
+        if st.patience_s == "estimate":
+            kw.update(model="erlang_c", max_abandon=None)
+    elif st.patience_s is not None:
+        kw["patience_s"] = float(st.patience_s)
+
+    if names:
+        opts = {}
+        for q in sorted(names):
+            try:
+                opts[q] = st.queue_options(q if q in (st.queues or {}) else None, estimates.get(q))
+            except ValueError as err:
+                raise ConfigError(str(err)) from None
+        kw["queue_options"] = opts
+    if estimates:
+        info["patience_s"] = {q: _plain(v) for q, v in estimates.items()}
+    return kw

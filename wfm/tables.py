@@ -4,12 +4,23 @@ wherever it is read."""
 
 from __future__ import annotations
 
+import json
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .io import parse_bool_column, parse_number_column, read_table
+from .errors import InputError
+from .io import MAX_AGENTS, parse_bool_column, parse_number_column, read_table, write_csv
 from .timestamps import parse_timestamps
+
+REQUIREMENTS_COLUMNS = ("queue", "interval_start", "offered", "aht_s", "scheduled_required")
+COVERAGE_COLUMNS = ("queue", "interval_start", "required", "scheduled", "gap")
+ROSTER_COLUMNS = ("agent_id", "name", "team", "queue", "date", "shift_id", "template", "shift_start", "shift_end",
+                  "break_start", "break_end", "paid_hours")
+UNFILLED_COLUMNS = ("shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday")
+AGENTS_COLUMNS = ("agent_id", "name", "team", "hourly_rate")
 
 
 def read_frame(path: str | Path, required: list[str] | tuple[str, ...], times: list[str] | tuple[str, ...] = (),
@@ -38,3 +49,96 @@ def read_frame(path: str | Path, required: list[str] | tuple[str, ...], times: l
         if c in df:
             df[c] = parse_bool_column(df[c], src, c, default=False)
     return df
+
+
+@dataclass(frozen=True)
+class RunData:
+    """The tables of a run folder, typed: timestamps parsed, numbers as floats, flags as bools."""
+
+    requirements: pd.DataFrame
+    coverage: pd.DataFrame
+    roster: pd.DataFrame
+    unfilled: pd.DataFrame
+    agents: pd.DataFrame
+    meta: dict
+
+
+def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbers=(), signed=(), whole=(), bools=(),
+          optional_numbers=(), may_be_missing=False) -> pd.DataFrame:
+    """One CSV of the run (:func:`wfm.tables.read_frame`): ``whole`` agent counts kept as floats for the
+    arithmetic, ``optional_numbers`` converted when every cell is a number ('inf' allowed), absent
+    ``optional_times`` all NaT, ids and names as text."""
+    path = run_dir / name
+    if may_be_missing and (not path.is_file() or path.stat().st_size == 0):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in required})
+    df = read_frame(path, list(required), times=[*times, *optional_times], required_times=times, numbers=numbers,
+                    signed=signed, integers=whole, bools=bools, maximum={c: MAX_AGENTS for c in whole},
+                    units={c: "agents" for c in whole})
+    for c in whole:
+        df[c] = df[c].astype(float)
+    for c in optional_times:
+        if c not in df:
+            df[c] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    for c in [*times, *optional_times]:
+        df[c] = df[c].astype("datetime64[ns]")
+    for c in optional_numbers:
+        if c in df:
+            num = pd.to_numeric(df[c], errors="coerce")
+            if num.notna().all():
+                df[c] = num.astype(float)
+    for c in ("queue", "agent_id", "name", "team"):
+        if c in df:
+            df[c] = df[c].astype(str)
+    return df
+
+
+def read_run(run_dir: str | Path) -> RunData:
+    """Read the CSVs of a run folder (see docs/formats.md); InputError names the file, row and column."""
+    d = Path(run_dir)
+    meta = {}
+    sj = d / "summary.json"
+    if sj.is_file():
+        try:
+            meta = json.loads(sj.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise InputError(f"not valid JSON: {err}", file=str(sj)) from None
+        if not isinstance(meta, dict):
+            meta = {}
+    return _read_tables(d, meta)
+
+
+def _read_tables(d: Path, meta: dict) -> RunData:
+    req = _read(d, "requirements.csv", REQUIREMENTS_COLUMNS, times=["interval_start"],
+                numbers=["offered", "aht_s"], whole=["scheduled_required"], bools=["is_holiday", "target_met"],
+                optional_numbers=["agents", "service_level", "asa_s", "occupancy"])
+    cov = _read(d, "coverage.csv", COVERAGE_COLUMNS, times=["interval_start"], numbers=["required", "scheduled"],
+                signed=["gap"])
+    ros = _read(d, "roster.csv", ROSTER_COLUMNS, times=["date", "shift_start", "shift_end"],
+                optional_times=["break_start", "break_end"], numbers=["paid_hours"], bools=["is_holiday"])
+    unf = _read(d, "unfilled_shifts.csv", UNFILLED_COLUMNS, times=["date", "shift_start", "shift_end"],
+                whole=["missing"], bools=["is_holiday"], may_be_missing=True)
+    ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
+    req = req.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    return RunData(requirements=req, coverage=cov, roster=ros, unfilled=unf, agents=ag, meta=meta)
+
+
+def run_tables(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame, unfilled: pd.DataFrame,
+               agents: pd.DataFrame, meta: dict | None = None) -> RunData:
+    """The stages' frames typed exactly as their run folder reads back (:func:`read_run`): written in wfm's
+    CSV format and read with the same readers, so that a plan's report and ``wfm report`` re-rendering its
+    folder give the same bytes, and a user's edit of a run folder is read like the run itself."""
+    with tempfile.TemporaryDirectory(prefix="wfm_tables_") as tmp:
+        d = Path(tmp)
+        for frame, name in ((requirements, "requirements.csv"), (coverage, "coverage.csv"), (roster, "roster.csv"),
+                            (unfilled, "unfilled_shifts.csv"), (agents, "agents.csv")):
+            write_csv(frame, d / name)
+        return _read_tables(d, dict(meta or {}))
+
+
+def read_shifts(path: str | Path) -> pd.DataFrame:
+    """A shifts.csv (wfm.scheduling's output, or a user's edit of one) typed: times parsed, ``paid_hours`` in
+    [0, 24] h, ``count`` whole agents. InputError names the file, row and column of a bad cell."""
+    return read_frame(path, ["shift_id", "queue", "date", "template", "start", "end", "paid_hours", "count"],
+                      times=["date", "start", "end", "break_start", "break_end"], required_times=["date", "start", "end"],
+                      numbers=["paid_hours"], integers=["count"], maximum={"count": MAX_AGENTS, "paid_hours": 24},
+                      units={"count": "agents"})

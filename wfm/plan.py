@@ -1,0 +1,116 @@
+"""The planning chain: a forecast and the agents in, a costed, named roster out.
+
+:func:`plan` runs the stages after the forecast, each a library call with one result type, data moving one
+way::
+
+    forecast -> requirements (wfm.staffing) -> ScheduleResult (wfm.scheduling) -> RosterResult (wfm.roster)
+             -> CostResult (wfm.costs) and ServiceProjection (wfm.service)
+
+and returns them all in a :class:`Plan`, with what the run has to say (``messages``). ``wfm run``, ``wfm
+demo``, ``wfm whatif`` and the notebooks call it; :func:`wfm.runs.write_run` turns a Plan into a run folder
+and :mod:`wfm.report` renders it. Nothing here reads or writes files, and nothing knows whether the
+per-queue work runs serially or on a Dask cluster (``backend``, :mod:`wfm.parallel`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import parallel
+from .config import Config
+from .costs import CostResult, cost_roster, summarise_costs
+from .roster import RosterResult, build_roster
+from .scheduling import ScheduleResult, schedule
+from .service import ServiceProjection, project_service, report_patience
+from .staffing import max_agents_notes, staffing_kwargs
+from .tables import RunData, run_tables
+
+STAGES = ("staffing", "schedule", "roster", "costs and report")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every stage's result of one plan.
+
+    ``forecast``: the forecast planned for (wfm.forecast format); ``agents``: the agents rostered;
+    ``requirements``: agents needed per queue and interval (wfm.staffing); ``staffing``: how they were sized
+    (model, patience used, notes; summary.json ``staffing``); ``schedule``, ``roster``, ``costs``,
+    ``service``: the later stages' results; ``tables``: the
+    requirements, coverage, roster, unfilled shifts and agents typed as the run folder reads them back
+    (:func:`wfm.tables.run_tables`: what the cost and service stages and the report take); ``patience``: the callers' patience the service projection used
+    where the config gives none (summary.json ``service_projection``; None: all configured); ``messages``:
+    sentences the run prints (capped head counts, unmet holiday coverage, unfilled shifts ...)."""
+
+    cfg: Config
+    forecast: pd.DataFrame
+    agents: pd.DataFrame
+    requirements: pd.DataFrame
+    staffing: dict
+    schedule: ScheduleResult
+    roster: RosterResult
+    tables: RunData
+    costs: CostResult
+    service: ServiceProjection
+    patience: dict | None
+    messages: tuple[str, ...] = ()
+
+    def summary(self) -> dict:
+        """The plan's part of summary.json: ``staffing``, ``service_projection`` (when estimated),
+        ``schedule`` and ``roster``."""
+        return {"staffing": self.staffing,
+                **({"service_projection": self.patience} if self.patience else {}),
+                "schedule": self.schedule.summary, "roster": self.roster.summary}
+
+
+@dataclass(frozen=True)
+class Start:
+    """A finished plan to start from when re-planning (``wfm whatif``): its shifts (shifts.csv) and roster
+    (roster.csv) as MIP starts; either may be None."""
+
+    shifts: pd.DataFrame | None = None
+    roster: pd.DataFrame | None = None
+
+
+def plan(forecast: pd.DataFrame, agents: pd.DataFrame, cfg: Config, *, history=None, ledger: pd.DataFrame | None = None,
+         patience: dict | None = None, start: Start | None = None, backend=None, progress=None) -> Plan:
+    """Plan a forecast: requirements, shifts, a named roster, its costs and the service it gives.
+
+    ``forecast``: ``queue, interval_start, offered, aht_s`` [calls, s] per interval (wfm.forecast);
+    ``agents``: the agents file (:func:`wfm.agents.load_agents`); ``history``: needed only for patience
+    estimated from abandoned calls (``staffing.patience_s: estimate``, and the service projection where no
+    patience is configured); ``ledger``: earlier holiday duty per agent; ``patience``: the projection's
+    patience when there is no history to estimate it from (a re-plan uses its base run's); ``start``: an
+    earlier plan's shifts and roster as MIP starts; ``backend``: :func:`wfm.parallel.open_backend` (None:
+    serial); ``progress(stage)`` is called as each stage of :data:`STAGES` starts.
+    Raises ConfigError / InputError naming what is wrong, SolverError when no schedule is found."""
+    tell = progress or (lambda _stage: None)
+    start = start or Start()
+
+    tell("staffing")
+    staffing: dict = {}
+    req = parallel.requirements(forecast, cfg, backend=backend,
+                                **staffing_kwargs(cfg, history, forecast, info=staffing))
+    capped = max_agents_notes(req, cfg.staffing.max_agents)  # said on screen, not only in a CSV column
+    if capped:
+        staffing["messages"] = list(capped)
+
+    tell("schedule")
+    warm = {"start": start.shifts} if start.shifts is not None else {}  # the base run's shifts as a MIP start
+    sched = schedule(req, cfg, agents=agents, backend=backend, **warm)
+
+    tell("roster")
+    ros = build_roster(sched.shifts, agents, cfg, ledger=ledger, start=start.roster)
+
+    tell("costs and report")
+    if history is not None:
+        patience = report_patience(history, cfg)
+    meta = {"staffing": staffing, **({"service_projection": patience} if patience else {})}
+    t = run_tables(req, sched.coverage, ros.roster, ros.unfilled, agents)
+    per_day = cost_roster(t.roster, t.agents, cfg)  # first: its errors name the roster's bad cells
+    service = project_service(t.requirements, t.coverage, t.roster, cfg, meta=meta)
+    costs = summarise_costs(per_day, t.requirements, cfg, handled_calls=service.horizon["handled"])
+    messages = (*capped, *sched.summary.get("messages", []), *ros.summary.get("messages", []))
+    return Plan(cfg=cfg, forecast=forecast, agents=agents, requirements=req, staffing=staffing, schedule=sched,
+                roster=ros, tables=t, costs=costs, service=service, patience=patience, messages=tuple(messages))
