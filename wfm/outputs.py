@@ -338,7 +338,7 @@ class OutputSet:
         check_replaceable(final, kinds, protect)
         self._prepare(final.parent)
         try:
-            # the name ".<name>.<random>.tmp" is what wfm.report recognises as a staging folder
+            # the name ".<name>.<random>.tmp" is what wfm.runs.folder_run_name recognises as a staging folder
             tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
         except OSError as err:
             raise OutputError(f"{final.parent}: cannot write into this folder ({err.strerror or err})") from None

@@ -8,8 +8,9 @@ way::
 
 and returns them all in a :class:`Plan`, with what the run has to say (``messages``). ``wfm run``, ``wfm
 demo``, ``wfm whatif`` and the notebooks call it; :func:`wfm.runs.write_run` turns a Plan into a run folder
-and :mod:`wfm.report` renders it. Nothing here reads or writes files, and nothing knows whether the
-per-queue work runs serially or on a Dask cluster (``backend``, :mod:`wfm.parallel`).
+and :mod:`wfm.report` renders it. Nothing here reads or writes a user's files (the tables the cost and
+service stages take are typed through a scratch copy, :func:`wfm.tables.run_tables`), and nothing knows
+whether the per-queue work runs serially or on a Dask cluster (``backend``, :mod:`wfm.parallel`).
 """
 
 from __future__ import annotations

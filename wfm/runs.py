@@ -45,13 +45,6 @@ class ReportResult:
     summary: dict = field(default_factory=dict)
 
 
-def _run_name(run_dir: Path) -> str:
-    # The pipeline builds the run in a staging folder named ".<run>.<random>.tmp" (wfm.pipeline.staged_dir)
-    # and renames it when complete: report the final name so that two runs give the same bytes.
-    m = re.fullmatch(r"\.(.+)\.[A-Za-z0-9_]+\.tmp", run_dir.name)
-    return m.group(1) if m else run_dir.name
-
-
 def folder_run_name(run_dir: Path) -> str:
     """The run's name from its folder: a staging folder ".<run>.<random>.tmp" (:mod:`wfm.outputs`) gives
     <run>, so that a run staged and one re-rendered in place give the same bytes."""

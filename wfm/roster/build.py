@@ -98,11 +98,13 @@ def _carry_week(carry: Carry, pairs: list, sh: Shifts, ags: AgentArrays, wk: Wee
         carry.shortfall[a] += max(0.0, owed - week_hours[a]) if m.by_agent[a] else owed
 
 
-def roster_week(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg, seed=None) -> dict:
+def roster_week(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg, seed=None,
+                nxt: Week | None = None) -> dict:
     """Roster one week and carry its state on; returns the week's solver report. ``seed``: (agent,
-    shift) pairs of a base roster; those that still fit make the greedy start."""
+    shift) pairs of a base roster; those that still fit make the greedy start. ``nxt``: the next week,
+    whose contracted hours the consecutive-days limit looks ahead to."""
     rcfg = cfg.roster
-    m = build_week_model(sh, ags, wk, carry, cfg)
+    m = build_week_model(sh, ags, wk, carry, cfg, nxt)
     rules = WeekRules.of(wk, m, carry.worked_days, int(rcfg.max_consecutive_days))
     lp, offset, lp_secs = _lp_guide(m, cfg)
     if seed:
@@ -157,6 +159,7 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
     for wk in weeks:
         if progress:
             progress(f"roster week {wk.index + 1}/{len(weeks)} (from {wk.start.date()})")
-        weeks_info.append(roster_week(sh, ags, wk, carry, cfg, seed))
+        nxt = weeks[wk.index + 1] if wk.index + 1 < len(weeks) else None
+        weeks_info.append(roster_week(sh, ags, wk, carry, cfg, seed, nxt))
     return roster_result(sh.frame, ag, led, carry.assigned, carry.shortfall, weeks_info, cfg,
                          eligible_for(ags, sh.is_hol), eligible_for(ags, sh.weekend))

@@ -234,8 +234,9 @@ def _fairness_columns(b: _Builder, a: int, xs: list, n_days: int, weight: float,
 
 
 def _agent_rows(b: _Builder, a: int, gs: list, x: dict, sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry,
-                cfg, cl: list, wkd_rel: int) -> None:
-    """Agent a's hours, soft goals, one shift a day, days per week, rest and consecutive days."""
+                cfg, cl: list, wkd_rel: int, ahead: tuple | None = None) -> None:
+    """Agent a's hours, soft goals, one shift a day, days per week, rest and consecutive days.
+    ``ahead``: (days the agent must work next week, the days she can, paid hours of one such day) or None."""
     wts, M = cfg.roster.weights, int(cfg.roster.max_consecutive_days)
     paid, day_idx = sh.paid, sh.day_idx
     per_day: dict[int, list[int]] = defaultdict(list)
@@ -275,13 +276,33 @@ def _agent_rows(b: _Builder, a: int, gs: list, x: dict, sh: Shifts, ags: AgentAr
         bb = [g for g in B if g in have]
         if aa and bb:
             b.row([(x[(a, g)], 1) for g in aa + bb], None, 1)
-    # consecutive days: windows [st, st + M] ending inside this week (days of earlier weeks count)
-    for st in range(wk.day0 - M, wk.day0 + 7 - M):
+    # consecutive days: windows [st, st + M] ending inside this week (days of earlier weeks count) and,
+    # with a look-ahead, windows reaching into the next week, whose days the agent cannot avoid working
+    # there to meet next week's contracted hours count as worked (soft: giving one up costs its hours).
+    need_days, avail_next, h_day = ahead if ahead is not None else (0, frozenset(), 0.0)
+    slack = None
+    for st in range(wk.day0 - M, wk.day0 + 7 - (M if not need_days else 0)):
         window = range(st, st + M + 1)
         fixed = sum(1 for d in window if d < wk.day0 and d in carry.worked_days[a])
-        var_days = [d for d in window if d >= wk.day0 and d in per_day]
-        if fixed + len(var_days) > M:
-            b.row([(x[(a, g)], 1) for d in var_days for g in per_day[d]], None, max(0, M - fixed))
+        var_days = [d for d in window if wk.day0 <= d < wk.day0 + 7 and d in per_day]
+        forced = max(0, need_days - sum(1 for d in avail_next if d not in window))
+        if fixed + forced + len(var_days) > M and var_days:
+            terms = [(x[(a, g)], 1) for d in var_days for g in per_day[d]]
+            if forced:
+                if slack is None:
+                    slack = b.col(f"ahead_{a}", 0, need_days)
+                    b.cost(slack, W_SHORTFALL_PER_H * h_day)
+                terms.append((slack, -1))
+            b.row(terms, None, max(0, M - fixed - forced))
+
+
+def later_holiday_days(ags: AgentArrays, a: int, sh: Shifts, later: np.ndarray) -> int:
+    """How many distinct days of the shifts ``later`` (a mask) agent a could work (skills, contract,
+    availability, leave, weekly maximum); 0 if none."""
+    m = later & ags.class_mask[ags.cls[a]] & (sh.paid <= ags.max_h[a] + 1e-9)
+    if ags.allowed[a] is not None:
+        m &= ags.allowed[a]
+    return len(np.unique(sh.day_idx[m])) if m.any() else 0
 
 
 def _holiday_rows(b: _Builder, x: dict, by_agent: list, sh: Shifts, ags: AgentArrays, wk: Week,
@@ -295,21 +316,60 @@ def _holiday_rows(b: _Builder, x: dict, by_agent: list, sh: Shifts, ags: AgentAr
     b0 = min(hol_load[a] for a in eligible)
     hmax = b.col("hol_max", 0)
     b.cost(hmax, W_HOL_MAX)
+    hol_days = {a: len({int(sh.day_idx[g]) for g in by_agent[a] if sh.is_hol[g]}) for a in eligible}
+    # The spread is max - min: the lack of the least-loaded agent below ``top`` (a duty no agent can
+    # exceed) is priced like the maximum, so raising the minimum pays as much as lowering the maximum.
+    # An agent's final duty is at most her load + this week's + the holiday days she can still work in
+    # later weeks: the agents with no later chance are the ones the minimum must be lifted for now.
+    later = sh.is_hol & (sh.day_idx >= wk.day0 + 7)
+    fut = {a: later_holiday_days(ags, a, sh, later) for a in eligible}
+    top = max(hol_load[a] - b0 + hol_days[a] + fut[a] for a in eligible)
+    lack = b.col("hol_lack", 0)
+    b.cost(lack, W_HOL_MAX)
     for a in eligible:
         hg = [g for g in by_agent[a] if sh.is_hol[g]]
         y = [(x[(a, g)], 1) for g in hg]
         rel = hol_load[a] - b0
         b.row(y + [(hmax, -1)], None, -rel)
+        b.row(y + [(lack, 1)], top - rel - fut[a], None)
         if ags.recency[a] > 0:
             for g in hg:
                 b.cost(x[(a, g)], W_HOL_RECENT * float(ags.recency[a]))
         _fairness_columns(b, a, [j for j, _ in y], len({int(sh.day_idx[g]) for g in hg}), W_HOL_SPREAD, rel, "hz")
 
 
-def build_week_model(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg) -> WeekModel:
-    """The MIP of one ISO week given what earlier weeks left (``carry``)."""
+def look_ahead(sh: Shifts, ags: AgentArrays, nxt: Week | None) -> list:
+    """Per agent, what the next week ``nxt`` asks of her: (days she must work to meet its contracted
+    hours with her longest shift, the days she can work, that shift's paid hours [h]) or None."""
+    out: list = [None] * ags.n
+    if nxt is None:
+        return out
+    n_set = np.zeros(sh.n, dtype=bool)
+    n_set[nxt.rows] = True
+    for a in range(ags.n):
+        if nxt.need[a] <= 1e-9 or ags.max_days[a] <= 0:
+            continue
+        m = ags.class_mask[ags.cls[a]] & n_set & (sh.paid <= ags.max_h[a] + 1e-9)
+        if ags.allowed[a] is not None:
+            m &= ags.allowed[a]
+        gs = np.flatnonzero(m)
+        if not len(gs):
+            continue
+        h_day = float(sh.paid[gs].max())
+        days = frozenset(int(d) for d in sh.day_idx[gs])
+        k = min(int(np.ceil(nxt.need[a] / h_day - 1e-9)), int(ags.max_days[a]), len(days))
+        if k > 0:
+            out[a] = (k, days, h_day)
+    return out
+
+
+def build_week_model(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg,
+                     nxt: Week | None = None) -> WeekModel:
+    """The MIP of one ISO week given what earlier weeks left (``carry``) and, if given, the next week
+    ``nxt`` (see :func:`look_ahead`)."""
     w_set = np.zeros(sh.n, dtype=bool)
     w_set[wk.rows] = True
+    ahead = look_ahead(sh, ags, nxt)
     cl = class_cliques(sh, ags, w_set)
     b = _Builder()
     x, by_agent, by_shift = _assignment_columns(b, sh, ags, wk, carry, w_set)
@@ -319,7 +379,7 @@ def build_week_model(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg) 
     for a in range(ags.n):
         if by_agent[a]:
             rel = int(carry.wkd_so_far[a]) - w0 if a in wkd_agents else 0
-            _agent_rows(b, a, by_agent[a], x, sh, ags, wk, carry, cfg, cl[ags.cls[a]], rel)
+            _agent_rows(b, a, by_agent[a], x, sh, ags, wk, carry, cfg, cl[ags.cls[a]], rel, ahead[a])
     hol_load = {a: int(ags.base_hol[a] + carry.hol_so_far[a]) for a in range(ags.n)}
     _holiday_rows(b, x, by_agent, sh, ags, wk, hol_load)
     c, A, r_lo, r_hi, c_lo, c_hi, integer, pos = b.done()
