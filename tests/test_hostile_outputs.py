@@ -450,7 +450,10 @@ def test_signal_mid_command_leaves_earlier_outputs_and_no_debris(site, sig, code
     before = tree(site)
     proc = subprocess.Popen([sys.executable, "-c", WRAPPER, "forecast", "-H", "calls.csv", "--weeks", "1", "-o", "fc/f.csv"],
                             cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "COLUMNS": "200"})
+                            env={**os.environ, "COLUMNS": "200"},
+                            # a suite started in the background by a shell inherits SIGINT ignored, and so
+                            # would the command: give it the disposition a user's terminal gives
+                            preexec_fn=lambda: signal.signal(sig, signal.SIG_DFL))
     killer = threading.Timer(120, proc.kill)
     killer.start()
     try:
