@@ -466,3 +466,9 @@ def command_scope():
         for st in reversed(_OPEN[mark:]):
             st.abort()
         del _OPEN[mark:]
+
+
+def output_path(out, name: str) -> Path:
+    """Where file ``name`` goes in ``out``: a staged output set's path for it (:class:`OutputSet`), else
+    inside the folder ``out``."""
+    return out.path(name) if hasattr(out, "path") else Path(out) / name

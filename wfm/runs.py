@@ -22,7 +22,7 @@ from .costs import cost_roster, summarise_costs, write_costs
 from .errors import InputError
 from .forecast import BACKTEST_COLUMNS, BACKTEST_FILE
 from .io import parse_number_column, read_table, write_csv, write_json, write_text
-from .outputs import output_set, run_marker
+from .outputs import output_path, output_set, run_marker
 from .plan import Plan
 from .report import render
 from .roster import RosterResult
@@ -183,21 +183,16 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
 # ----------------------------------------------------------------------------------------------------------
 
 
-def _at(out, name: str) -> Path:
-    """Where file ``name`` goes in ``out``: a folder, or a staged set of files (:class:`wfm.outputs.OutputSet`)."""
-    return out.path(name) if hasattr(out, "path") else Path(out) / name
-
-
 def write_requirements(requirements: pd.DataFrame, out) -> None:
     """requirements.csv: agents needed per queue and interval (wfm.staffing). ``out``: a folder or a
     staged set of files."""
-    write_csv(requirements, _at(out, "requirements.csv"))
+    write_csv(requirements, output_path(out, "requirements.csv"))
 
 
 def write_schedule(result: ScheduleResult, out) -> None:
     """shifts.csv and coverage.csv of a schedule (wfm.scheduling)."""
-    write_csv(result.shifts, _at(out, "shifts.csv"))
-    write_csv(result.coverage, _at(out, "coverage.csv"))
+    write_csv(result.shifts, output_path(out, "shifts.csv"))
+    write_csv(result.coverage, output_path(out, "coverage.csv"))
 
 
 ROSTER_FILES = ("roster.csv", "unfilled_shifts.csv", "agent_summary.csv", "holiday_ledger.csv")
@@ -206,7 +201,7 @@ ROSTER_FILES = ("roster.csv", "unfilled_shifts.csv", "agent_summary.csv", "holid
 def write_roster(result: RosterResult, out) -> None:
     """roster.csv, unfilled_shifts.csv, agent_summary.csv and holiday_ledger.csv of a roster (wfm.roster)."""
     for frame, name in zip((result.roster, result.unfilled, result.agent_summary, result.ledger), ROSTER_FILES):
-        write_csv(frame, _at(out, name))
+        write_csv(frame, output_path(out, name))
 
 
 def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts: dict | None = None,

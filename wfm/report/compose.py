@@ -9,7 +9,6 @@ fixed PNG and workbook metadata, fixed zip timestamps).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -19,6 +18,7 @@ from ..config import Config
 from ..costs import PREMIUM_COLUMNS, CostResult
 from ..forecast import BACKTEST_FILE
 from ..io import write_text
+from ..outputs import output_path
 from ..service import ServiceProjection
 from . import xlsx
 from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap_heatmaps
@@ -212,12 +212,6 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def _file(out, name: str) -> Path:
-    """Where ``name`` goes: a staged output set's path for it (:class:`wfm.outputs.OutputSet`), else inside
-    the folder ``out``."""
-    return out.path(name) if hasattr(out, "path") else Path(out) / name
-
-
 def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame,
            unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, costs: CostResult, service: ServiceProjection,
            forecast: pd.DataFrame | None = None, forecast_note: str | None = None,
@@ -246,11 +240,11 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
         fc["rows"] = fc["totals"].to_dict("records")
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
                  agents, meta)
-    write_text(html, _file(out, "report.html"))
+    write_text(html, output_path(out, "report.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
     xlsx.write_workbook(
-        _file(out, "report.xlsx"),
+        output_path(out, "report.xlsx"),
         [("Daily", daily), ("Costs", costs.costs), ("Cost by queue", queues), ("Roster", roster),
          ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
          *([("Forecast", fc["totals"])] if fc["found"] else []),
