@@ -279,3 +279,43 @@ def test_national_day_week_owes_fewer_hours():
     res = build_roster(sh, ag, CFG)
     assert len(res.roster) == 5 and res.unfilled["queue"].tolist() == ["service"]
     assert sorted(res.agent_summary["min_hours_shortfall"]) == pytest.approx([0.0, 19.2 - 16], abs=1e-6)
+
+
+def _first_week(cfg):
+    """The first week of the two-week test roster: its model, LP guide and greedy start."""
+    from wfm.agents import ledger_from_frame
+    from wfm.roster.build import _lp_guide, plan_weeks
+    from wfm.roster.greedy import WeekRules, greedy_week
+    from wfm.roster.model import Carry, build_week_model
+    from wfm.roster.people import agent_arrays
+    from wfm.roster.shifts import prepare_shifts
+
+    sh = prepare_shifts(two_weeks(), cfg)
+    ags = agent_arrays(team(), ledger_from_frame(None), sh, cfg)
+    weeks = plan_weeks(sh, ags, cfg)
+    carry = Carry.empty(ags.n)
+    m = build_week_model(sh, ags, weeks[0], carry, cfg, weeks[1])
+    guide = _lp_guide(m, cfg)
+    rules = WeekRules.of(weeks[0], m, carry.worked_days, int(cfg.roster.max_consecutive_days))
+    return m, guide, greedy_week(sh, ags, rules, guide.x)
+
+
+def test_a_start_accepted_without_the_mip_is_within_the_gap_of_the_optimum():
+    """The greedy start is taken without the MIP only when it is within roster.mip_gap of the LP bound;
+    checked against the week's MIP solved to optimality (its objective bounds every roster of the week)."""
+    from wfm import mip
+    from wfm.roster.build import _solve_mip, _start_within_gap
+
+    loose = CFG.model_copy(update={"roster": CFG.roster.model_copy(update={"mip_gap": 0.5})})
+    m, guide, start = _first_week(loose)
+    info = _start_within_gap(m, start, loose, guide)
+    assert info is not None and info["has_solution"] and "within the gap" in info["status"]
+    exact = CFG.model_copy(update={"roster": CFG.roster.model_copy(update={"mip_gap": 0.0})})
+    best, _ = _solve_mip(m, start, exact, 60.0, guide.cover_bound)
+    assert best["proven_optimal"]
+    off = guide.cover_bound
+    assert info["objective"] >= best["objective"] - 1e-6  # a roster of the week: never below the optimum
+    assert mip.relative_gap(info["objective"] - off, best["objective"] - off) <= 0.5 + 1e-9
+    # this start is above the optimum (36.6 against 36.4): with no gap allowed it is not accepted
+    assert info["objective"] > best["objective"] + 1e-6
+    assert _start_within_gap(m, start, exact, guide) is None

@@ -6,7 +6,7 @@ Outputs of a run named R under a base directory B:
 ``B/schedules/R/``: requirements.csv, shifts.csv, coverage.csv, roster.csv, unfilled_shifts.csv,
 agent_summary.csv, holiday_ledger.csv, costs.csv, forecast_backtest.csv, report.html, report.xlsx,
 agents.csv, config.yaml and holiday_ledger_input.csv (copies of the inputs used), summary.json.
-A what-if re-plans a finished run's forecast under changed assumptions, starting from its shifts and roster,
+A what-if re-plans a finished run's forecast under changed assumptions, starting from its shifts,
 into ``<run>-whatif``. Each output folder is built in a temporary folder beside it and swapped in only when
 complete (wfm.outputs), all of a command's folders together, so a failed or interrupted run never leaves a
 half-written run and never damages the previous one; an existing folder is replaced only if it is a run (or
@@ -33,7 +33,7 @@ from .io import write_csv
 from .outputs import check_replaceable, check_run_name, inside, output_set
 from .plan import Plan, Start, plan
 from .runs import build_report, write_plan
-from .tables import read_frame, read_run, read_shifts
+from .tables import read_frame, read_shifts
 
 LEDGER_INPUT = "holiday_ledger_input.csv"  # the ledger a run was given, kept so that a what-if starts from it
 
@@ -202,7 +202,7 @@ def _headline_figures(run_dir: Path, cfg: Config, name: str, meta: dict) -> dict
 @dataclass(frozen=True)
 class BaseRun:
     """What a what-if takes from a finished run folder: its config, agents, forecast (from
-    requirements.csv), holiday ledger input, shifts and roster (the re-plan's MIP starts), summary.json and
+    requirements.csv), holiday ledger input, shifts (the re-plan's MIP starts), summary.json and
     the required agent-hours it planned for."""
 
     cfg: Config
@@ -236,10 +236,9 @@ def read_base_run(run_dir: Path) -> BaseRun:
 
         ledger = read_ledger(run_dir / LEDGER_INPUT)
     shifts = read_shifts(run_dir / "shifts.csv") if (run_dir / "shifts.csv").is_file() else None
-    roster = read_run(run_dir).roster if shifts is not None and (run_dir / "roster.csv").is_file() else None
     req_h = (float(raw["scheduled_required"].sum()) * cfg.interval_minutes / 60.0
              if "scheduled_required" in raw else None)
-    return BaseRun(cfg=cfg, agents=agents, forecast=fc, ledger=ledger, start=Start(shifts=shifts, roster=roster),
+    return BaseRun(cfg=cfg, agents=agents, forecast=fc, ledger=ledger, start=Start(shifts=shifts),
                    meta=meta, required_agent_h=req_h)
 
 
@@ -273,7 +272,7 @@ def run_whatif(run_dir: str | Path, volume: float = 0.0, aht: float = 0.0, sl: t
     ``volume`` and ``aht``: relative changes of forecast calls and handle time (0.10 = +10%); ``sl``:
     (target share, answer time [s]); ``shrinkage``: the new total shrinkage. The run's forecast (from its
     requirements.csv), config, agents and holiday ledger input are planned again (:func:`wfm.plan.plan`),
-    starting from the run's shifts and roster; the base figures are those the run's summary.json recorded.
+    starting from the run's shifts; the base figures are those the run's summary.json recorded.
     The scenario is written to ``out_dir`` (default: ``<run>-whatif`` beside the run); the run itself is
     never modified. ``backend`` as for :func:`run_pipeline`.
     """

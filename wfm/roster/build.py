@@ -3,6 +3,8 @@ week in date order (LP relaxation, greedy start, MIP, repair, start-time swaps),
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -10,7 +12,7 @@ from .. import mip
 from ..agents import agents_from_frame, ledger_from_frame
 from ..calendar import day_calendar, week_working_share
 from ..errors import SolverError
-from .greedy import WeekRules, feasible_part, greedy_week, stabilise
+from .greedy import WeekRules, greedy_week, stabilise
 from .model import Carry, Week, WeekModel, build_week_model
 from .people import AgentArrays, agent_arrays, eligible_for
 from .results import RosterResult, roster_result
@@ -49,20 +51,59 @@ def plan_weeks(sh: Shifts, ags: AgentArrays, cfg) -> list[Week]:
     return out
 
 
-def _lp_guide(m: WeekModel, cfg) -> tuple[dict | None, float, float]:
-    """Solve the LP relaxation (at most a quarter of ``roster.time_limit_s``). Returns its x values (the
-    guide for the greedy start), a lower bound on the coverage cost of any roster (the LP's coverage
-    cost; the other terms are >= 0) and the run time [s]."""
+@dataclass(frozen=True)
+class LpGuide:
+    """A week's LP relaxation: ``x`` its value per (agent, shift) pair (the greedy start's guide),
+    ``bound`` its objective (a lower bound on any roster of the week), ``cover_bound`` the coverage part of
+    it (the other terms are >= 0: the MIP's gap is measured above it), ``seconds`` its run time."""
+
+    x: dict
+    bound: float
+    cover_bound: float
+    seconds: float
+
+
+def _lp_guide(m: WeekModel, cfg) -> LpGuide | None:
+    """Solve the LP relaxation (at most a quarter of ``roster.time_limit_s``); None when it is not solved
+    (the greedy start and the MIP then do without it)."""
     limit = max(1.0, float(cfg.roster.time_limit_s) / 4)
     try:
         rep, vals = mip.solve_arrays(m.c, m.A, m.row_lo, m.row_hi, m.col_lo, m.col_hi, m.integer,
                                      time_limit_s=limit, mip_gap=float(cfg.roster.mip_gap), relax=True)
     except Exception:  # noqa: BLE001 - no guide then: the greedy start and the MIP do without it
-        return None, 0.0, 0.0
+        return None
     if not rep.optimal or vals is None:
-        return None, 0.0, rep.runtime_s
+        return None
     cover = float(sum(c * float(v) for v, c in zip(vals[m.cover_cols], m.cover_cost)))
-    return {k: float(vals[j]) for k, j in m.x.items()}, max(0.0, cover * (1 - 1e-9) - 1e-6), rep.runtime_s
+    return LpGuide(x={k: float(vals[j]) for k, j in m.x.items()}, bound=float(rep.objective),
+                   cover_bound=max(0.0, cover * (1 - 1e-9) - 1e-6), seconds=rep.runtime_s)
+
+
+def _start_within_gap(m: WeekModel, start: set, cfg, guide: LpGuide) -> dict | None:
+    """The week's report when the greedy start is already within ``roster.mip_gap`` of the LP bound (the
+    gap measured above the coverage bound, as the MIP measures it), so that the MIP need not run: the
+    start's other columns (hours short, spreads) are completed by the LP with the assignments fixed.
+    None otherwise. ``proven_optimal`` means, as for the MIP's status, within the gap asked. On the demo
+    the MIP stopped at its root on such starts and returned the start."""
+    lo, hi = np.array(m.col_lo, dtype=float), np.array(m.col_hi, dtype=float)
+    for k, j in m.x.items():
+        lo[j] = hi[j] = 1.0 if k in start else 0.0
+    try:
+        rep, _ = mip.solve_arrays(m.c, m.A, m.row_lo, m.row_hi, lo, hi, m.integer, relax=True,
+                                  time_limit_s=max(1.0, float(cfg.roster.time_limit_s) / 4))
+    except Exception:  # noqa: BLE001 - the MIP then runs as usual
+        return None
+    if not rep.optimal or rep.objective is None:
+        return None
+    off = guide.cover_bound
+    g = mip.relative_gap(rep.objective - off, guide.bound - off)
+    if g is None or g > float(cfg.roster.mip_gap) + 1e-12:
+        return None
+    bound = min(guide.bound, rep.objective)
+    return {"solver": rep.solver, "seconds": rep.runtime_s, "status": "Optimal (start within the gap of the LP bound)",
+            "proven_optimal": True, "objective": rep.objective, "best_bound": bound,
+            "gap": mip.relative_gap(rep.objective, bound), "has_solution": True,
+            "gap_above_coverage_bound": g, "coverage_bound": float(off)}
 
 
 def _solve_mip(m: WeekModel, start: set, cfg, limit: float, offset: float) -> tuple[dict, set]:
@@ -98,20 +139,21 @@ def _carry_week(carry: Carry, pairs: list, sh: Shifts, ags: AgentArrays, wk: Wee
         carry.shortfall[a] += max(0.0, owed - week_hours[a]) if m.by_agent[a] else owed
 
 
-def roster_week(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg, seed=None,
-                nxt: Week | None = None) -> dict:
-    """Roster one week and carry its state on; returns the week's solver report. ``seed``: (agent,
-    shift) pairs of a base roster; those that still fit make the greedy start. ``nxt``: the next week,
+def roster_week(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg, nxt: Week | None = None) -> dict:
+    """Roster one week and carry its state on; returns the week's solver report. ``nxt``: the next week,
     whose contracted hours the consecutive-days limit looks ahead to."""
     rcfg = cfg.roster
     m = build_week_model(sh, ags, wk, carry, cfg, nxt)
     rules = WeekRules.of(wk, m, carry.worked_days, int(rcfg.max_consecutive_days))
-    lp, offset, lp_secs = _lp_guide(m, cfg)
-    if seed:
-        start = greedy_week(sh, ags, rules, lp, initial=feasible_part(sh, ags, rules, seed))
+    guide = _lp_guide(m, cfg)
+    lp_secs = guide.seconds if guide is not None else 0.0
+    start = greedy_week(sh, ags, rules, None if guide is None else guide.x)
+    info = _start_within_gap(m, start, cfg, guide) if guide is not None else None
+    if info is not None:
+        pairs = set(start)
     else:
-        start = greedy_week(sh, ags, rules, lp)
-    info, pairs = _solve_mip(m, start, cfg, max(1.0, float(rcfg.time_limit_s) - lp_secs), offset)
+        info, pairs = _solve_mip(m, start, cfg, max(1.0, float(rcfg.time_limit_s) - lp_secs),
+                                 0.0 if guide is None else guide.cover_bound)
     info["seconds"] = round(info["seconds"] + lp_secs, 2)
     if not info["has_solution"]:
         raise SolverError(
@@ -126,33 +168,19 @@ def roster_week(sh: Shifts, ags: AgentArrays, wk: Week, carry: Carry, cfg, seed=
     return info
 
 
-def seed_pairs(start: pd.DataFrame | None, sh: Shifts, ags: AgentArrays) -> set[tuple[int, int]]:
-    """(agent, shift) index pairs of a base roster (``agent_id, shift_id`` as in roster.csv) whose agent
-    and shift are still in this plan."""
-    if start is None or not len(start) or not {"agent_id", "shift_id"} <= set(start.columns):
-        return set()
-    a_of = {a: i for i, a in enumerate(ags.ids)}
-    g_of = {g: i for i, g in enumerate(sh.frame["shift_id"])}
-    return {(a_of[a], g_of[g]) for a, g in zip(start["agent_id"].astype(str), start["shift_id"].astype(str))
-            if a in a_of and g in g_of}
-
-
 def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.DataFrame | None = None,
-                 progress=None, start: pd.DataFrame | None = None) -> RosterResult:
+                 progress=None) -> RosterResult:
     """Assign agents to shifts, one ISO week at a time (see :mod:`wfm.roster` for the model).
 
     ``shifts``: ``shift_id, queue, date, template, start, end, break_start, break_end, paid_hours, count``.
     ``agents``: as from :func:`wfm.agents.load_agents` (a raw frame is validated too). ``ledger``:
     ``agent_id, holiday_shifts`` of holiday shifts worked before this horizon. ``progress(message)`` is
-    called as each week starts. ``start``: a base run's roster (``agent_id, shift_id``, as roster.csv)
-    whose assignments that still fit seed each week's MIP start (re-planning). Raises SolverError only
-    when the solver returns no assignment at all.
+    called as each week starts. Raises SolverError only when the solver returns no assignment at all.
     """
     ag = agents_from_frame(agents, source="agents")
     led = ledger_from_frame(ledger if ledger is not None and len(ledger.columns) else None)
     sh = prepare_shifts(shifts, cfg)
     ags = agent_arrays(ag, led, sh, cfg)
-    seed = seed_pairs(start, sh, ags)
     carry = Carry.empty(ags.n)
     weeks = plan_weeks(sh, ags, cfg)
     weeks_info = []
@@ -160,6 +188,6 @@ def build_roster(shifts: pd.DataFrame, agents: pd.DataFrame, cfg, ledger: pd.Dat
         if progress:
             progress(f"roster week {wk.index + 1}/{len(weeks)} (from {wk.start.date()})")
         nxt = weeks[wk.index + 1] if wk.index + 1 < len(weeks) else None
-        weeks_info.append(roster_week(sh, ags, wk, carry, cfg, seed, nxt))
+        weeks_info.append(roster_week(sh, ags, wk, carry, cfg, nxt))
     return roster_result(sh.frame, ag, led, carry.assigned, carry.shortfall, weeks_info, cfg,
                          eligible_for(ags, sh.is_hol), eligible_for(ags, sh.weekend))

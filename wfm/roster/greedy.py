@@ -256,7 +256,7 @@ def stabilise(pairs, x, pref: list, sh: Shifts, w_stable: float,
               and abs(paid[of[a][d]] - paid[of[b][d]]) < 1e-9]
         if not ok:
             return None
-        base = cost(a, of[a]) + cost(b, of[b])
+        base = cur[a] + cur[b]
         best = None
         for run in _runs(ok):
             for s_i in range(len(run)):
@@ -273,29 +273,20 @@ def stabilise(pairs, x, pref: list, sh: Shifts, w_stable: float,
         return best
 
     agents = sorted(of)
+    cur = {a: cost(a, of[a]) for a in agents}  # each agent's soft cost now, kept up to date by the swaps
     swaps = 0
     for _ in range(max_passes):
         improved = False
         for i, a in enumerate(agents):
             for b in agents[i + 1:]:
+                if cur[a] + cur[b] <= 1e-9:  # the weights are >= 0: no swap lowers a cost that is 0
+                    continue
                 best = best_swap(a, b)
                 if best is not None:
                     of[a], of[b] = best[1], best[2]
+                    cur[a], cur[b] = cost(a, of[a]), cost(b, of[b])
                     swaps += 1
                     improved = True
         if not improved:
             break
     return sorted((a, g) for a, week in of.items() for g in week.values()), swaps
-
-
-def feasible_part(sh: Shifts, ags: AgentArrays, rules: WeekRules, pairs) -> set[tuple[int, int]]:
-    """The largest prefix-greedy subset of ``pairs`` (agent, shift) of this week that keeps every hard
-    rule and no shift's count exceeded: a base roster's assignments that still fit, as a start."""
-    p = _Partial(sh, ags, rules)
-    held: dict[int, int] = defaultdict(int)
-    allowed = {(a, g) for a, gs in enumerate(rules.by_agent) for g in gs}
-    for a, g in sorted(pairs):
-        if (a, g) in allowed and held[g] < int(sh.count[g]) and p.fits(a, g):
-            p.add(a, g)
-            held[g] += 1
-    return p.out

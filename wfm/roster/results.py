@@ -71,10 +71,11 @@ def _overtime_by_row(ros: pd.DataFrame, ag: pd.DataFrame, cfg) -> np.ndarray:
 
 def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok, wkd_ok=None) -> dict:
     """Fairness figures: spread (max - min) of holiday shifts among the agents eligible for at least one
-    holiday shift of the horizon, in this horizon and with the ledger's past duty added; spread of weekend
+    holiday shift of the horizon, in this horizon and with the ledger's past duty added (also by contract, and
+    by skill set and contract: the agents who can take each other's shifts); spread of weekend
     shifts among the agents eligible for a weekend shift who work any shift."""
     out = {"holiday_eligible_agents": 0, "holiday_spread": None, "holiday_spread_with_ledger": None,
-           "holiday_spread_by_contract": {}, "weekend_spread": None}
+           "holiday_spread_by_contract": {}, "holiday_spread_by_group": {}, "weekend_spread": None}
     by_id = summ.set_index("agent_id")
     if hol_ok is not None and np.any(hol_ok):
         ids = ag["agent_id"].to_numpy()[np.asarray(hol_ok, dtype=bool)]
@@ -86,6 +87,12 @@ def _spreads(summ: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, hol_ok, wk
         con = ag.set_index("agent_id").loc[ids, "contract"].to_numpy()
         out["holiday_spread_by_contract"] = {
             str(c): int(now[con == c].max() - now[con == c].min()) for c in sorted(set(con))}
+        # by skill set and contract: agents of different skill sets cannot take each other's holiday shifts,
+        # so across groups the spread follows the schedule's holiday shifts per group, not the roster
+        skills = ag.set_index("agent_id").loc[ids, "queues"].astype(str).to_numpy()
+        keys = np.array([f"{q} / {c}" for q, c in zip(skills, con)], dtype=object)
+        out["holiday_spread_by_group"] = {
+            k: int(now[keys == k].max() - now[keys == k].min()) for k in sorted(set(keys))}
     sel = by_id["shifts"] > 0
     if wkd_ok is not None:
         sel &= pd.Series(np.asarray(wkd_ok, dtype=bool), index=ag["agent_id"].to_numpy()).reindex(by_id.index).fillna(False)
