@@ -42,3 +42,16 @@ def test_week_working_share_national_day_2026():
     # 2026: Mid-Autumn Festival on Friday Sep 25 (the make-up Sunday Sep 20 belongs to the week before);
     # Sep 28-30 work, Oct 1-3 statutory; Oct 5-7 days off, Oct 8-9 and make-up Saturday Oct 10 work
     assert list(s.round(2)) == [0.8, 0.6, 0.6, 1.0]
+
+
+def test_the_weekend_is_the_country_s():
+    """Israel rests on Friday and Saturday and works on Sunday; China and the US rest on Saturday and Sunday."""
+    from wfm.calendar import weekend_days
+
+    assert weekend_days("IL") == {4, 5}
+    assert weekend_days("CN") == weekend_days("US") == {5, 6}
+    # 1999-03-05 is a Friday, 03-06 a Saturday, 03-07 a Sunday (no holiday in Israel on those days)
+    cal = day_calendar(pd.date_range("1999-03-05", "1999-03-07"), "IL").set_index("date")
+    assert cal["day_type"].tolist() == ["rest_day", "rest_day", "workday"]
+    cn = day_calendar(pd.date_range("2026-03-06", "2026-03-08"), "CN")
+    assert cn["day_type"].tolist() == ["workday", "rest_day", "rest_day"]

@@ -35,6 +35,12 @@ def _is_bridge(name: str) -> bool:
     return "substituted" in lower or "observed" in lower
 
 
+def weekend_days(country: str = "CN", subdivision: str | None = None) -> frozenset[int]:
+    """The country's weekend as weekday numbers (0 = Monday), from the `holidays` package: Saturday and
+    Sunday in China and the US, Friday and Saturday in Israel."""
+    return frozenset(int(d) for d in getattr(_calendar(country.upper(), subdivision, (2000,)), "weekend", {5, 6}))
+
+
 def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> pd.DataFrame:
     """One row per date: ``date, weekday (0=Mon), holiday_name, is_holiday, is_statutory, is_makeup_workday,
     is_rest_day, day_type``.
@@ -42,13 +48,15 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
     ``is_holiday``: any day off in the public calendar (statutory or bridge); staffing on these days is
     guaranteed by the scheduler and roster. ``is_statutory``: a statutory holiday (holiday pay).
     ``is_makeup_workday``: a weekend day that is a working day. ``day_type``: 'holiday' for statutory days,
-    'rest_day' for other days off (weekends, bridge days), 'workday' otherwise. ``holiday_block``: for
+    'rest_day' for other days off (the country's weekend, :func:`weekend_days`; bridge days), 'workday'
+    otherwise. ``holiday_block``: for
     every day off in a run of days off that contains a holiday, the name of that holiday ('' elsewhere).
     """
     ds = pd.to_datetime(pd.Series(list(dates))).dt.normalize().drop_duplicates().sort_values()
     years = tuple(sorted({d.year for d in ds}))
     cal = _calendar(country.upper(), subdivision, years) if years else {}
     makeup = set(getattr(cal, "weekend_workdays", set()) or set())
+    weekend_set = weekend_days(country, subdivision)
     rows = []
     for ts in ds:
         d: date = ts.date()
@@ -56,7 +64,7 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
         is_hol = name is not None
         statutory = is_hol and not (country.upper() == "CN" and _is_bridge(name))
         is_makeup = d in makeup
-        weekend = d.weekday() >= 5
+        weekend = d.weekday() in weekend_set
         rest = (weekend and not is_makeup) or (is_hol and not statutory)
         day_type = "holiday" if statutory else ("rest_day" if rest else "workday")
         rows.append((ts, d.weekday(), name or "", is_hol, statutory, is_makeup, rest, day_type))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..agents import LEDGER_COLUMNS, parse_days, parse_start
+from ..calendar import weekend_days
 # The roster flags overtime by the pay rules the cost stage applies, so that the two never disagree; the
 # dependency is one way (costs reads config and the calendar, never the roster).
 from ..costs import cost_roster
@@ -146,8 +147,8 @@ def _unfilled(s: pd.DataFrame, filled: np.ndarray) -> pd.DataFrame:
     return unf.sort_values(["date", "shift_start", "queue", "shift_id"], kind="stable").reset_index(drop=True)
 
 
-def _agent_summary(ros: pd.DataFrame, ag: pd.DataFrame, shortfall: np.ndarray) -> pd.DataFrame:
-    g = ros.assign(_weekend=ros["date"].dt.day_of_week >= 5).groupby("agent_id", sort=True)
+def _agent_summary(ros: pd.DataFrame, ag: pd.DataFrame, shortfall: np.ndarray, weekend: frozenset) -> pd.DataFrame:
+    g = ros.assign(_weekend=ros["date"].dt.day_of_week.isin(sorted(weekend))).groupby("agent_id", sort=True)
     per = pd.DataFrame({
         "shifts": g.size(),
         "paid_hours": g["paid_hours"].sum(),
@@ -223,7 +224,7 @@ def roster_result(s: pd.DataFrame, ag: pd.DataFrame, led: pd.DataFrame, assigned
     unf = _unfilled(s, filled)
     req = np.where(s["is_holiday"].to_numpy(bool), np.ceil(rcfg.holiday_min_share * s["count"].to_numpy() - 1e-9), 0)
     hol_short = int(np.maximum(req - filled, 0).sum()) if n_s else 0
-    summ = _agent_summary(ros, ag, shortfall)
+    summ = _agent_summary(ros, ag, shortfall, weekend_days(cfg.site.country, cfg.site.subdivision))
     dev_mean = round(float(ros["_dev"].mean()), 3) if ros["_dev"].notna().any() else None
     ros = ros[ROSTER_COLUMNS]
     ledger = _new_ledger(ros, summ, led)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..calendar import day_calendar
+from ..calendar import day_calendar, weekend_days
 from ..errors import InputError
 from ..io import MAX_AGENTS, parse_number_column
 
@@ -150,6 +150,6 @@ def prepare_shifts(shifts: pd.DataFrame, cfg) -> Shifts:
         paid=s["paid_hours"].to_numpy(dtype=float), count=count, queue=s["queue"].to_numpy(dtype=object),
         night=s["_night"].to_numpy(dtype=bool), contract=s["_contract"].to_numpy(dtype=object), is_hol=is_hol,
         req_hol=np.where(is_hol, np.ceil(rcfg.holiday_min_share * count - 1e-9).astype(np.int64), 0),
-        start_h=start_h, start_key=np.round(start_h * 60).astype(np.int64), wday=wday, weekend=wday >= 5,
+        start_h=start_h, start_key=np.round(start_h * 60).astype(np.int64), wday=wday, weekend=np.isin(wday, sorted(weekend_days(cfg.site.country, cfg.site.subdivision))),
         reach=reach,
     )
