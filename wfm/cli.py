@@ -414,7 +414,7 @@ def forecast(
 
     Example: wfm forecast --history calls.csv --weeks 4 --out forecasts/w40/forecast.csv
     """
-    from .forecast import ForecastSettings, aggregate_forecast, plot_forecast
+    from .forecast import ForecastSettings, aggregate_forecast, plot_forecast, unseen_holiday_notes
     from .parallel import forecast as run_forecast
 
     cfg = _config(config)
@@ -437,6 +437,8 @@ def forecast(
     for q, days in fc.attrs.get("outliers", {}).items():
         if days:
             _note(f"queue '{q}': outlier day(s) fitted as missing: {', '.join(days)}", console)
+    for note in unseen_holiday_notes(fc):
+        _note(note, console)
     if aggregate is not None:
         fc = aggregate_forecast(fc, aggregate)
     write_csv(fc, outs.path(out_file))
@@ -756,11 +758,15 @@ def patience(
     config: Optional[Path] = ConfigOpt,
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Also write the estimates as CSV."),
 ):
-    """Estimate callers' mean patience per queue from the abandoned calls in the history (for Erlang A).
+    """Estimate callers' mean patience per queue from the history (for Erlang A).
+
+    Uses the best the columns allow: waiting times of abandoned and handled calls (abandon_wait_s and
+    asa_s: exponential maximum likelihood), else ASA and abandonment through Erlang A, else the assumption
+    that each interval was staffed at the Erlang C requirement.
 
     Example: wfm patience --history calls.csv --config center.yaml
     """
-    from .staffing import estimate_patience
+    from .patience import estimate_patience
 
     cfg = _config(config)
     outs = _outputs([out_file], inputs=[history, config]) if out_file else None
@@ -769,8 +775,9 @@ def patience(
         raise InputError("estimating patience needs an 'abandoned' column (calls abandoned per interval)",
                          file=str(history), column="abandoned")
     st = cfg.staffing
+    level = 0.95
     est = estimate_patience(h.frame, h.interval_minutes * 60, st.sl_target, st.sl_seconds, st.max_occupancy,
-                            default_aht_s=cfg.forecast.default_aht_s)
+                            default_aht_s=cfg.forecast.default_aht_s, level=level)
     if outs is not None:
         write_csv(est, outs.path(out_file))
         outs.commit()
@@ -779,17 +786,25 @@ def patience(
         return "" if pd.isna(v) else ("inf" if v == float("inf") else f"{v:.0f}")
 
     t = Table(title="Mean patience per queue", title_justify="left")
-    for c in ("queue", r"patience \[s]", r"95% interval \[s]", "offered", "abandoned", "note"):
-        t.add_column(c, justify="left" if c in ("queue", "note") else "right")
+    for c in ("queue", r"patience \[s]", rf"{level:.0%} interval \[s]", "method", "offered", "abandoned", "note"):
+        t.add_column(c, justify="left" if c in ("queue", "method", "note") else "right")
     for r in est.itertuples():
         span = f"{sec(r.patience_lo_s)}-{sec(r.patience_hi_s)}" if r.identified else ""
-        t.add_row(_cell(r.queue), sec(r.patience_s), span, f"{r.offered:,.0f}",
-                  f"{r.abandoned:,.0f} ({r.abandon_rate:.1%})" if r.offered > 0 else "0",
-                  "" if r.identified else _cell(r.note))
+        t.add_row(_cell(r.queue), sec(r.patience_s), span, _cell(r.method), f"{r.offered:,.0f}",
+                  f"{r.abandoned:,.0f} ({r.abandon_rate:.1%})" if r.offered > 0 else "0", _cell(r.note))
     out.print(t)
-    out.print(f"Assumption: each interval was staffed at the Erlang C requirement for {st.sl_target:.0%} answered "
-              f"in {st.sl_seconds:g} s (occupancy at most {st.max_occupancy:.0%}); a center that ran short of that "
-              "shows as impatient callers, so the estimate is then too short.", highlight=False)
+    if (est["method"] == "waits").any():
+        out.print("waits: total waiting time of all callers / abandons (exponential patience, maximum likelihood); "
+                  "interval exact for a Poisson count of abandons.", highlight=False)
+    if (est["method"] == "asa").any():
+        out.print("asa: agents on the phone inferred per interval from ASA and abandonment through Erlang A; the "
+                  "interval covers the noise in the abandoned count only.", highlight=False)
+    if (est["method"] == "assumed Erlang C staffing").any():
+        out.print(f"Assumption (no waiting times in the history): each interval was staffed at the Erlang C "
+                  f"requirement for {st.sl_target:.0%} answered in {st.sl_seconds:g} s (occupancy at most "
+                  f"{st.max_occupancy:.0%}); a center that ran short of that shows as impatient callers, so the "
+                  "estimate is then too short. Export asa_s and abandon_wait_s to measure patience instead.",
+                  highlight=False)
     if out_file:
         out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 

@@ -222,7 +222,8 @@ def forecast(history: History, settings: ForecastSettings | None = None, *, back
     out = pd.concat(res, ignore_index=True)[FORECAST_COLUMNS]
     out = out.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     out.attrs = {"models": {k: v for r in res for k, v in r.attrs["models"].items()},
-                 "outliers": {k: v for r in res for k, v in r.attrs["outliers"].items()}}
+                 "outliers": {k: v for r in res for k, v in r.attrs["outliers"].items()},
+                 "unseen_holidays": {k: v for r in res for k, v in r.attrs.get("unseen_holidays", {}).items()}}
     return out
 
 

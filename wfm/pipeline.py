@@ -95,12 +95,13 @@ def run_pipeline(history: History, agents: pd.DataFrame, cfg: Config, base: str 
             # relative to the run folder, so that the report finds it from any working folder
             "forecast": {"file": f"../../forecasts/{name}/forecast.csv", "start": fc["interval_start"].min(),
                          "end": fc["interval_start"].max(), "calls": float(fc["offered"].sum()),
-                         "models": dict(fc.attrs.get("models") or {}), "backtest": backtest},
+                         "models": dict(fc.attrs.get("models") or {}), "backtest": backtest,
+                         "unseen_holidays": dict(fc.attrs.get("unseen_holidays") or {})},
         }
         # the forecast this run made (its folder is not in place yet: never one of an earlier run)
         figures = write_plan(p, stmp, name=name, kind="run", facts=facts, forecast=ftmp / "forecast.csv")
     return RunResult(forecast_dir=fdir, run_dir=sdir, figures=figures,
-                     messages=(*history.warnings, *p.messages), plan=p)
+                     messages=(*history.warnings, *fc_mod.unseen_holiday_notes(fc), *p.messages), plan=p)
 
 
 def write_forecast(history: History, forecast: pd.DataFrame, folder: Path) -> None:

@@ -45,7 +45,8 @@ __all__ = [
     "Forecaster", "ForecastSettings", "MIN_HISTORY_DAYS", "MODELS", "MODEL_COLORS", "MstlForecaster",
     "QueueForecaster", "SeasonalNaive", "aggregate_forecast", "apply_opening_hours", "backtest", "check_start",
     "default_start", "fit_predict", "forecast", "forecast_backtest", "forecast_from_config", "load_events",
-    "make_forecaster", "origins_of", "plot_backtest", "plot_forecast", "settings_with", "write_forecast_backtest",
+    "make_forecaster", "origins_of", "plot_backtest", "plot_forecast", "settings_with", "unseen_holiday_notes",
+    "write_forecast_backtest",
 ]
 
 
@@ -66,8 +67,9 @@ def forecast(history: History, settings: ForecastSettings | None = None, *, prog
     lowest WAPE over the last few weekly backtest origins, all models). With ``clean_outliers`` outlier days
     are fitted as missing. ``progress(text)`` is told as each queue starts.
     Returns :data:`FORECAST_COLUMNS`: offered in calls per interval (mean, and the ``level`` prediction
-    interval), ``aht_s`` in seconds; ``attrs['models']`` (queue -> model used) and ``attrs['outliers']``
-    (queue -> outlier days, YYYY-MM-DD).
+    interval), ``aht_s`` in seconds; ``attrs['models']`` (queue -> model used), ``attrs['outliers']``
+    (queue -> outlier days, YYYY-MM-DD) and ``attrs['unseen_holidays']`` (queue -> the horizon's days in a
+    holiday block the history never saw, with the prior used: :meth:`DailyModel.unseen_holidays`).
     """
     s = settings_with(settings, overrides)
     if s.model not in MODELS and s.model != "auto":
@@ -76,6 +78,7 @@ def forecast(history: History, settings: ForecastSettings | None = None, *, prog
     out = []
     chosen = {}
     outliers = {}
+    unseen = {}
     for one in split_history(history):
         q = one.queues[0]
         if progress:
@@ -85,12 +88,31 @@ def forecast(history: History, settings: ForecastSettings | None = None, *, prog
         out.append(model.predict(start, s.weeks * 7))
         chosen[q] = model.name
         outliers[q] = [d.strftime("%Y-%m-%d") for d in getattr(model, "outliers_", [])]
+        dm = getattr(getattr(model, "chosen_", model), "daily_model_", None)
+        unseen[q] = dm.unseen_holidays(pd.date_range(start, periods=s.weeks * 7)) if dm is not None else []
     res = pd.concat(out, ignore_index=True)[FORECAST_COLUMNS]
     res = res.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     res = apply_opening_hours(res, s.opening_hours, history.interval_minutes)
     res.attrs["models"] = chosen
     res.attrs["outliers"] = outliers
+    res.attrs["unseen_holidays"] = unseen
     return res
+
+
+def unseen_holiday_notes(fc: pd.DataFrame) -> list[str]:
+    """One sentence per queue naming the forecast's days in a holiday the history never saw
+    (``fc.attrs['unseen_holidays']``), the prior they were forecast with and the events-file line that sets
+    each (an effect is a multiplier on an ordinary day's calls)."""
+    notes = []
+    for q, days in sorted((fc.attrs.get("unseen_holidays") or {}).items()):
+        if not days:
+            continue
+        listed = ", ".join(f"{d['date']} ({d['holiday']})" for d in days)
+        lines = "; ".join(f"{d['date']},{d['holiday']},EFFECT" for d in days)
+        notes.append(f"queue '{q}': {listed}: holiday(s) the history never saw, forecast at {days[0]['prior']}. "
+                     f"To set them, add to the events file (EFFECT: a multiplier on an ordinary day's calls, "
+                     f"e.g. 0.1): {lines}")
+    return notes
 
 
 def forecast_from_config(history: History, cfg, progress=None) -> pd.DataFrame:

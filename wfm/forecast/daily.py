@@ -41,6 +41,7 @@ class DailyModel:
     columns_: list[str] = field(default_factory=list)
     blocks_: list[str] = field(default_factory=list)
     open_weekdays_: list[int] = field(default_factory=list)
+    quiet_weekday_: int | None = None  # the open weekday with the fewest calls on ordinary days
     start_: pd.Timestamp | None = None
     result_: object = None
     ols_: object = None
@@ -64,12 +65,44 @@ class DailyModel:
         blk = cal["holiday_block"].to_numpy()
         for b in self.blocks_:
             X[f"block:{b}"] = (blk == b).astype(float)
-        # A holiday block never seen in the history gets the average effect of those seen.
+        # A holiday block never seen in the history gets the average effect of those seen; with none seen,
+        # the level of the quietest open weekday (a day off is quiet like the weekend): a stated prior,
+        # named by unseen_holidays, that the events file overrides.
         unseen = (blk != "") & ~np.isin(blk, self.blocks_)
+        given = cal["date"].isin(self._given_dates()).to_numpy()
+        for w in self.open_weekdays_[1:]:  # an unseen holiday with a given effect: that effect x an ordinary day
+            X[f"wd{w}"][unseen & given & (cal["weekday"].to_numpy() == w)] = 1.0
+        unseen &= ~given
         if self.blocks_ and unseen.any():
             for b in self.blocks_:
                 X[f"block:{b}"][unseen] = 1.0 / len(self.blocks_)
+        elif unseen.any() and self.quiet_weekday_ in self.open_weekdays_[1:]:
+            X[f"wd{self.quiet_weekday_}"][unseen] = 1.0
         return pd.DataFrame(X, index=cal["date"].to_numpy())
+
+    def _given_dates(self) -> pd.DatetimeIndex:
+        """Dates with an event of given effect (the events file)."""
+        if self.events is None:
+            return pd.DatetimeIndex([])
+        return pd.DatetimeIndex(self.events.loc[self.events["effect"].notna(), "date"])
+
+    def holiday_prior(self) -> str:
+        """How a holiday block never seen in the history is forecast, in words."""
+        if self.blocks_:
+            return f"the mean effect of the {len(self.blocks_)} holiday block(s) in the history ({', '.join(self.blocks_)})"
+        if self.quiet_weekday_ is not None:
+            day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[self.quiet_weekday_]
+            return f"an ordinary {day}'s level (the quietest open day; the history holds no holiday)"
+        return "an ordinary day's level (the history holds no holiday)"
+
+    def unseen_holidays(self, dates) -> list[dict]:
+        """The days of ``dates`` in a holiday block never seen in the history: ``date`` (YYYY-MM-DD),
+        ``holiday`` (the block's name) and ``prior`` (:meth:`holiday_prior`)."""
+        cal = day_calendar(pd.DatetimeIndex(dates), self.country, self.subdivision)
+        sel = (cal["holiday_block"] != "") & ~cal["holiday_block"].isin(self.blocks_) & ~cal["date"].isin(self._given_dates())
+        prior = self.holiday_prior()
+        return [{"date": f"{d:%Y-%m-%d}", "holiday": b, "prior": prior}
+                for d, b in zip(cal.loc[sel, "date"], cal.loc[sel, "holiday_block"])]
 
     def fit(self, daily: pd.Series) -> "DailyModel":
         """daily: calls per day indexed by consecutive dates (NaN = missing or closed)."""
@@ -99,6 +132,9 @@ class DailyModel:
         counts = cal.loc[ordinary, "weekday"].value_counts()
         weeks = max(1.0, len(daily) / 7)
         self.open_weekdays_ = sorted(int(w) for w in counts.index if counts[w] >= 0.5 * weeks * (ordinary.sum() / max(1, present.sum())))
+        means = pd.Series(daily.to_numpy(dtype=float)[ordinary]).groupby(cal.loc[ordinary, "weekday"].to_numpy()).mean()
+        means = means.reindex(self.open_weekdays_).dropna()
+        self.quiet_weekday_ = int(means.idxmin()) if len(means) else None
         span = (daily.index[-1] - daily.index[0]).days + 1
         if span < MIN_YEARLY_DAYS:
             self.fourier_k = 0
@@ -195,7 +231,7 @@ class EtsDailyModel(DailyModel):
     day replaces the weekday pattern (as in the calendar model): a forecast holiday-block day is the local
     average level (the ETS forecast divided by its weekday's index) times the factor learned for its block name
     (mean ratio of actual to that level on past days of the block; the mean factor of all blocks for an unseen
-    one). Make-up days likewise get one learned 'makeup' factor. Yearly seasonality and events with learned effects are not modelled (given effects are).
+    one, or the quietest open weekday's index when the history holds no holiday). Make-up days likewise get one learned 'makeup' factor. Yearly seasonality and events with learned effects are not modelled (given effects are).
     """
 
     factors_: dict = field(default_factory=dict)
@@ -277,9 +313,14 @@ class EtsDailyModel(DailyModel):
         step_wd = wd[open_mask][idx] if open_mask.any() else wd
         windex = np.array([self.wd_index_.get(int(w)) or 1.0 for w in step_wd])
         blocks = [f for k, f in self.factors_.items() if k != "<makeup>"]
-        mean_factor = float(np.mean(blocks)) if blocks else 1.0
+        # an unseen block: the mean factor of those seen, or (none seen) the quietest open weekday's index
+        quiet = self.wd_index_.get(self.quiet_weekday_) if self.quiet_weekday_ is not None else None
+        mean_factor = float(np.mean(blocks)) if blocks else (float(quiet) if quiet and np.isfinite(quiet) else 1.0)
         mult = self._fixed_effect(steps_dates).astype(float)
+        given = steps_dates.isin(self._given_dates())
         for i in range(len(steps_dates)):
+            if blk[i] != "" and blk[i] not in self.factors_ and given[i]:
+                continue  # an unseen holiday with a given effect: that effect x an ordinary day
             if blk[i] != "" or mk[i]:
                 f = self.factors_.get(blk[i], mean_factor) if blk[i] != "" else self.factors_.get("<makeup>", 1.0)
                 mult[i] *= f / windex[i]  # the local average level times the special day's factor

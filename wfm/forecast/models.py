@@ -179,6 +179,9 @@ class QueueForecaster(OneQueueModel):
     def _profile(self, key: str) -> np.ndarray:
         if key in self.profiles_:
             return self.profiles_[key]
+        quiet = getattr(self.daily_model_, "quiet_weekday_", None)
+        if key == "block" and quiet is not None and f"wd{quiet}" in self.profiles_:
+            return self.profiles_[f"wd{quiet}"]  # no holiday seen: the day's shape of the quietest open day
         if key == "block" and "wd6" in self.profiles_:
             return self.profiles_["wd6"]
         return self._fallback
