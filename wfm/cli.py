@@ -741,8 +741,13 @@ def staff(
         out.print(f"{_esc(q)}: peak {g['scheduled_required'].max()} agents scheduled ({st.sl_target:.0%} in "
                   f"{st.sl_seconds:g} s, {how}, {_esc(shrink)}{extra})", highlight=False, soft_wrap=True)
     if est:
-        out.print("Patience estimated from the history assuming each interval was staffed at the Erlang C "
-                  "requirement (see `wfm patience`).", highlight=False)
+        methods = sorted({str(r.get("method", "")) for r in info.get("patience_estimate", [])} - {""})
+        if any("assumed" in m for m in methods):
+            out.print("Patience estimated from the history assuming each interval was staffed at the Erlang C "
+                      "requirement (see `wfm patience`).", highlight=False)
+        else:
+            out.print(f"Patience estimated from the history ({', '.join(methods) or 'see `wfm patience`'}).",
+                      highlight=False)
     from .staffing import max_agents_notes
 
     for m in max_agents_notes(req, st.max_agents):
@@ -800,8 +805,8 @@ def patience(
         out.print("asa: agents on the phone inferred per interval from ASA and abandonment through Erlang A; the "
                   "interval covers the noise in the abandoned count only.", highlight=False)
     if (est["method"] == "assumed Erlang C staffing").any():
-        out.print(f"Assumption (no waiting times in the history): each interval was staffed at the Erlang C "
-                  f"requirement for {st.sl_target:.0%} answered in {st.sl_seconds:g} s (occupancy at most "
+        out.print(f"Assumption: the history has no waiting times, so each interval is taken as staffed at the "
+                  f"Erlang C requirement for {st.sl_target:.0%} answered in {st.sl_seconds:g} s (occupancy at most "
                   f"{st.max_occupancy:.0%}); a center that ran short of that shows as impatient callers, so the "
                   "estimate is then too short. Export asa_s and abandon_wait_s to measure patience instead.",
                   highlight=False)

@@ -2,7 +2,9 @@
 
 The tidy shape every later stage uses: one row per queue and interval,
 ``queue, interval_start, offered, handled, abandoned, aht_s`` (calls per interval; ``aht_s`` in seconds;
-``interval_start`` is naive local time at the start of the interval).
+``interval_start`` is naive local time at the start of the interval), and where the ACD exports them the
+waiting times ``asa_s`` (mean wait of handled calls [s]), ``abandon_wait_s`` (mean wait of abandoned calls [s])
+or ``abandon_time_s`` (their total [s] per interval).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from .io import MAX_AHT_S, MAX_CALLS, parse_number_column, read_table, row_numbe
 from .timestamps import parse_timestamps
 
 REQUIRED = ("queue", "interval_start", "offered")
-OPTIONAL = ("handled", "abandoned", "aht_s")
+OPTIONAL = ("handled", "abandoned", "aht_s", "asa_s", "abandon_wait_s", "abandon_time_s")
+WAIT_COLUMNS = ("asa_s", "abandon_wait_s")  # mean waits [s] of one kind of call: 0 to MAX_AHT_S
+TOTAL_COLUMNS = ("abandon_time_s",)  # seconds summed over the interval's calls
 ALLOWED_INTERVALS = (5, 10, 15, 30, 60)
 
 # ACD exports name the same things differently; map the common spellings to wfm's names.
@@ -31,8 +35,23 @@ ALIASES = {
     "calls_offered": "offered",
     "offered_calls": "offered",
     "calls_handled": "handled",
+    "handled_calls": "handled",
     "answered": "handled",
+    "calls_answered": "handled",
+    "answered_calls": "handled",
     "calls_abandoned": "abandoned",
+    "abandoned_calls": "abandoned",
+    "abandons": "abandoned",
+    "asa": "asa_s",
+    "asa_sec": "asa_s",
+    "avg_speed_of_answer": "asa_s",
+    "average_speed_of_answer": "asa_s",
+    "avg_abandon_time": "abandon_wait_s",
+    "average_abandon_time": "abandon_wait_s",
+    "avg_time_to_abandon": "abandon_wait_s",
+    "average_time_to_abandon": "abandon_wait_s",
+    "ata": "abandon_wait_s",
+    "total_abandon_time": "abandon_time_s",
     "aht": "aht_s",
     "aht_sec": "aht_s",
     "handle_time_s": "aht_s",
@@ -118,7 +137,7 @@ def validate_history(
     (given or inferred, one of 5/10/15/30/60 min). Errors raise InputError naming the file, row (header =
     row 1) and column.
     """
-    df = df.rename(columns={c: ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) for c in df.columns})
+    df = df.rename(columns={c: ALIASES.get(_alias_key(c), str(c).strip().lower()) for c in df.columns})
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(
@@ -143,8 +162,9 @@ def validate_history(
     out["offered"] = parse_number_column(df["offered"], source, "offered", minimum=0.0, maximum=MAX_CALLS)
     for col in OPTIONAL:
         if col in df.columns:
-            out[col] = parse_number_column(df[col], source, col, minimum=0.0,
-                                           maximum=MAX_AHT_S if col == "aht_s" else MAX_CALLS, allow_empty=True)
+            top = (MAX_AHT_S if col == "aht_s" or col in WAIT_COLUMNS
+                   else MAX_AHT_S * MAX_CALLS if col in TOTAL_COLUMNS else MAX_CALLS)
+            out[col] = parse_number_column(df[col], source, col, minimum=0.0, maximum=top, allow_empty=True)
     warnings: list[str] = []
     if timezone:
         out = _merge_repeated_hour(out, timezone, source, warnings)
@@ -222,6 +242,11 @@ def validate_history(
     return History(frame=out, interval_minutes=interval_minutes, gaps=gaps, source=source, warnings=tuple(warnings))
 
 
+def _alias_key(column) -> str:
+    """A header as looked up in ALIASES: lower case, spaces and hyphens as underscores ("Avg Speed of Answer")."""
+    return "_".join(str(column).strip().lower().replace("-", " ").split())
+
+
 def _merge_repeated_hour(out: pd.DataFrame, timezone: str, source: str, warnings: list[str]) -> pd.DataFrame:
     """Merge the two rows of each interval in the local hour repeated when clocks go back (calls summed,
     ``aht_s`` weighted by handled calls, else offered); the first row's index is kept."""
@@ -239,14 +264,18 @@ def _merge_repeated_hour(out: pd.DataFrame, timezone: str, source: str, warnings
         return out
     keys = ["queue", "interval_start"]
     merged = fold.groupby(keys, sort=False).agg(
-        **{c: (c, lambda v: v.sum(min_count=1)) for c in ("offered", "handled", "abandoned") if c in fold})
-    if "aht_s" in fold:
-        w = (fold["handled"] if "handled" in fold else fold["offered"]).fillna(0.0)
-        has = fold["aht_s"].notna()
-        num = (fold["aht_s"].fillna(0.0) * w).groupby([fold["queue"], fold["interval_start"]], sort=False).sum()
-        den = w.where(has, 0.0).groupby([fold["queue"], fold["interval_start"]], sort=False).sum()
-        plain = fold["aht_s"].groupby([fold["queue"], fold["interval_start"]], sort=False).mean()
-        merged["aht_s"] = (num / den).where(den > 0, plain)
+        **{c: (c, lambda v: v.sum(min_count=1)) for c in ("offered", "handled", "abandoned") + TOTAL_COLUMNS
+           if c in fold})
+    by = [fold["queue"], fold["interval_start"]]
+    for col, weight in (("aht_s", "handled"), ("asa_s", "handled"), ("abandon_wait_s", "abandoned")):
+        if col not in fold:
+            continue
+        w = (fold[weight] if weight in fold else fold["offered"]).fillna(0.0)
+        has = fold[col].notna()
+        num = (fold[col].fillna(0.0) * w).groupby(by, sort=False).sum()
+        den = w.where(has, 0.0).groupby(by, sort=False).sum()
+        plain = fold[col].groupby(by, sort=False).mean()
+        merged[col] = (num / den).where(den > 0, plain)
     keep = fold.reset_index().groupby(keys, sort=False)["index"].min()
     first = keep.loc[merged.index].to_numpy()
     merged = merged.reset_index()

@@ -35,6 +35,7 @@ from .text import plain_text_chart
 __all__ = [
     "REQUIREMENT_COLUMNS", "StaffingOptions", "requirements", "projected_service", "daily_service",
     "combine_shrinkage", "shrinkage_frame", "shrinkage_series", "deferred_workload", "estimate_patience",
+    "patience_from_staffing", "PATIENCE_COLUMNS",
     "tradeoff", "plot_tradeoff", "max_agents_notes",
 ]
 
@@ -532,8 +533,32 @@ def estimate_patience(
     default_aht_s: float | None = None,
     level: float = 0.95,
     smooth: bool = True,
+    method: str = "auto",
 ) -> pd.DataFrame:
-    """Mean caller patience [s] per queue, inferred from the abandonment in the history.
+    """Mean caller patience [s] per queue by the best method the history's columns allow.
+
+    See :func:`wfm.patience.estimate_patience` (the same function, kept here for existing callers): waiting
+    times when the history has them, else ASA through Erlang A, else the staffing of
+    :func:`patience_from_staffing`.
+    """
+    from .patience import estimate_patience as by_best_method
+
+    return by_best_method(history_frame, interval_s, sl_target, sl_seconds, max_occupancy, agents_column,
+                          default_aht_s, level, smooth, method)
+
+
+def patience_from_staffing(
+    history_frame: pd.DataFrame,
+    interval_s: float,
+    sl_target: float = 0.8,
+    sl_seconds: float = 20,
+    max_occupancy: float = 1.0,
+    agents_column: str | None = None,
+    default_aht_s: float | None = None,
+    level: float = 0.95,
+    smooth: bool = True,
+) -> pd.DataFrame:
+    """Mean caller patience [s] per queue, inferred from the abandonment in the history and the staffing.
 
     ``history_frame``: ``queue, interval_start, offered, abandoned`` (calls per interval), ``aht_s`` [s]
     (missing values: the queue's handled-call-weighted mean; no column: ``default_aht_s``), optionally
@@ -559,8 +584,10 @@ def estimate_patience(
     prediction; not from the staffing assumption), ``offered``,
     ``abandoned``, ``abandon_rate`` (observed), ``identified`` and ``note``. Not identified: no abandoned
     call (``patience_s`` inf), or more abandonment than the assumed staff give even with callers who never
-    wait (``patience_s`` 0), or too little to tell from infinitely patient callers (inf).
+    wait (``patience_s`` 0), or too little to tell from infinitely patient callers (inf). ``method``:
+    ``"given staffing"`` with ``agents_column``, else ``"assumed Erlang C staffing"``.
     """
+    how = "given staffing" if agents_column is not None else "assumed Erlang C staffing"
     need = ["queue", "interval_start", "offered", "abandoned"]
     missing = [c for c in need if c not in history_frame.columns]
     if missing:
@@ -603,7 +630,8 @@ def estimate_patience(
         total, observed = float(off.sum()), float(ab.sum())
         row = {"queue": q, "patience_s": math.nan, "patience_lo_s": math.nan, "patience_hi_s": math.nan,
                "offered": total, "abandoned": observed,
-               "abandon_rate": observed / total if total > 0 else math.nan, "identified": False, "note": ""}
+               "abandon_rate": observed / total if total > 0 else math.nan, "identified": False, "note": "",
+               "method": how}
         if total == 0:
             row["note"] = "no calls"
             rows.append(row)
@@ -646,11 +674,17 @@ def estimate_patience(
             sd = math.sqrt(float(var.sum()) * max(phi, 1.0))
             # More abandonment means less patience: the upper count gives the lower bound.
             row.update(patience_s=est, patience_lo_s=solve(observed + z * sd), patience_hi_s=solve(observed - z * sd),
-                       identified=True, note=("agents from " + (f"column '{agents_column}'" if agents_column else
-                                                               "the Erlang C requirement (assumed staffing)")))
+                       identified=True, note=(f"agents from column '{agents_column}'" if agents_column else
+                                              "ASSUMPTION: agents on the phone = the Erlang C requirement; "
+                                              "the history has no waiting times to measure patience"))
+        if agents_column is None and "ASSUMPTION" not in row["note"]:
+            row["note"] += " (ASSUMPTION: agents on the phone = the Erlang C requirement)"
         rows.append(row)
-    return pd.DataFrame(rows, columns=["queue", "patience_s", "patience_lo_s", "patience_hi_s", "offered",
-                                       "abandoned", "abandon_rate", "identified", "note"])
+    return pd.DataFrame(rows, columns=list(PATIENCE_COLUMNS))
+
+
+PATIENCE_COLUMNS = ("queue", "patience_s", "patience_lo_s", "patience_hi_s", "offered", "abandoned",
+                    "abandon_rate", "identified", "note", "method")
 
 
 # ----------------------------------------------------------------------------------------------- trade-off
