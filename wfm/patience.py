@@ -8,7 +8,7 @@
   the observed ASA at a candidate patience; the patience is the one whose predicted abandoned calls, summed
   over the queue, equal the observed total (ASA and abandonment: two equations, two unknowns).
 * ``"given staffing"`` / ``"assumed Erlang C staffing"`` (no waiting times):
-  :func:`wfm.staffing.patience_from_staffing`, the agents from a column or, an **assumption**, from the
+  :func:`patience_from_staffing`, the agents from a column or, an **assumption**, from the
   Erlang C requirement.
 """
 
@@ -22,9 +22,11 @@ from scipy import optimize, stats
 
 from . import erlang
 from .errors import InputError
-from .staffing import PATIENCE_COLUMNS, patience_from_staffing
 
-__all__ = ["METHODS", "estimate_patience", "patience_from_waits", "patience_from_asa"]
+PATIENCE_COLUMNS = ("queue", "patience_s", "patience_lo_s", "patience_hi_s", "offered", "abandoned",
+                    "abandon_rate", "identified", "note", "method")
+
+__all__ = ["METHODS", "PATIENCE_COLUMNS", "estimate_patience", "patience_from_asa", "patience_from_staffing", "patience_from_waits"]
 
 METHODS = ("waits", "asa", "given staffing", "assumed Erlang C staffing")
 _SPAN = (math.log(1.0), math.log(1e7))  # patience searched in 1 s .. 10^7 s
@@ -221,6 +223,161 @@ def patience_from_asa(history_frame: pd.DataFrame, interval_s: float, level: flo
     return pd.DataFrame(rows, columns=list(PATIENCE_COLUMNS))
 
 
+def _arrival_rate(ts: pd.Series, off: np.ndarray) -> np.ndarray:
+    """Expected calls per interval behind observed counts: the day's total times an intraday profile (the
+    share of calls at that time of day over the history), rescaled to the intervals the day has. The
+    profile is the weekday's where the history holds at least 8 of that weekday, else that of all days
+    (a profile from few days is itself noisy)."""
+    day = ts.dt.normalize()
+    t = pd.DataFrame({"day": day.to_numpy(), "tod": (ts - day).to_numpy(), "wd": day.dt.day_of_week.to_numpy(),
+                      "off": off})
+    day_total = t.groupby("day")["off"].transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_wd = (t.groupby(["wd", "tod"])["off"].transform("sum") / t.groupby("wd")["off"].transform("sum")).to_numpy()
+        pooled = (t.groupby("tod")["off"].transform("sum") / t["off"].sum()).to_numpy()
+    enough = t.groupby("wd")["day"].transform("nunique").to_numpy() >= 8
+    t["prof"] = np.nan_to_num(np.where(enough, by_wd, pooled))
+    norm = t.groupby("day")["prof"].transform("sum").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norm > 0, day_total * t["prof"].to_numpy() / norm, 0.0)
+
+
+def patience_from_staffing(
+    history_frame: pd.DataFrame,
+    interval_s: float,
+    sl_target: float = 0.8,
+    sl_seconds: float = 20,
+    max_occupancy: float = 1.0,
+    agents_column: str | None = None,
+    default_aht_s: float | None = None,
+    level: float = 0.95,
+    smooth: bool = True,
+) -> pd.DataFrame:
+    """Mean caller patience [s] per queue, inferred from the abandonment in the history and the staffing.
+
+    ``history_frame``: ``queue, interval_start, offered, abandoned`` (calls per interval), ``aht_s`` [s]
+    (missing values: the queue's handled-call-weighted mean; no column: ``default_aht_s``), optionally
+    ``handled``. ``interval_s``: interval length [s].
+
+    History has no waiting times, so patience is not identified from the data alone: it needs the staff
+    that was on the phone. With ``agents_column`` (agents on the phone per row) that is given; otherwise
+    **the assumption is that each interval was staffed at the Erlang C requirement** for ``sl_target``
+    within ``sl_seconds`` and ``max_occupancy`` (a center that planned with Erlang C and kept to plan).
+    Under that staffing, Erlang A's abandonment falls steadily as patience grows, so exactly one patience
+    makes the predicted abandoned calls, summed over the queue's intervals, equal the observed total.
+    A center that ran short of its plan shows more abandonment than its patience explains, so the estimate
+    is then too short; one that overstaffed, too long.
+
+    The arrival rate of an interval is not its observed count (Poisson noise of about ``sqrt(count)``
+    calls; abandonment is convex in load, so plugging noisy counts in overstates the predicted abandonment
+    and the patience) but, with ``smooth`` (default), the day's total times the intraday profile (of its
+    weekday, given at least 8 of them). The estimate is very sensitive to the staffing: in the tests one
+    agent more than was really there (7 % of the staff) reads as less than half the patience.
+
+    Returns one row per queue: ``queue, patience_s, patience_lo_s, patience_hi_s`` (bounds at ``level``
+    from the noise in the abandoned count, binomial scaled by the dispersion of daily counts around the
+    prediction; not from the staffing assumption), ``offered``,
+    ``abandoned``, ``abandon_rate`` (observed), ``identified`` and ``note``. Not identified: no abandoned
+    call (``patience_s`` inf), or more abandonment than the assumed staff give even with callers who never
+    wait (``patience_s`` 0), or too little to tell from infinitely patient callers (inf). ``method``:
+    ``"given staffing"`` with ``agents_column``, else ``"assumed Erlang C staffing"``.
+    """
+    how = "given staffing" if agents_column is not None else "assumed Erlang C staffing"
+    need = ["queue", "interval_start", "offered", "abandoned"]
+    missing = [c for c in need if c not in history_frame.columns]
+    if missing:
+        raise InputError(f"estimating patience needs column(s) {', '.join(missing)} in the history",
+                         file="history", column=missing[0])
+    if not 0 < level < 1:
+        raise ValueError("level must be in (0, 1)")
+    z = float(stats.norm.ppf(0.5 + level / 2.0))
+    rows = []
+    for q, g in history_frame.groupby("queue", sort=True):
+        off = pd.to_numeric(g["offered"], errors="coerce").to_numpy(dtype=float)
+        ab = pd.to_numeric(g["abandoned"], errors="coerce").to_numpy(dtype=float)
+        keep = np.isfinite(off) & np.isfinite(ab) & (off >= 0)
+        if "aht_s" in g.columns:
+            aht = pd.to_numeric(g["aht_s"], errors="coerce").to_numpy(dtype=float)
+            handled = (pd.to_numeric(g["handled"], errors="coerce").to_numpy(dtype=float) if "handled" in g.columns
+                       else off - ab)
+            ok = np.isfinite(aht) & np.isfinite(handled) & (handled > 0)
+            fill = (float(np.sum(aht[ok] * handled[ok]) / np.sum(handled[ok])) if ok.any()
+                    else default_aht_s)
+            if fill is None:
+                raise InputError(f"queue {q!r} has no handle times; set default_aht_s", file="history", column="aht_s")
+            aht = np.where(np.isfinite(aht) & (aht > 0), aht, fill)
+        elif default_aht_s is not None:
+            aht = np.full(len(g), float(default_aht_s))
+        else:
+            raise InputError("the history has no aht_s column; set default_aht_s", file="history", column="aht_s")
+        if agents_column is not None:
+            n_all = pd.to_numeric(g[agents_column], errors="coerce").to_numpy(dtype=float)
+            keep &= np.isfinite(n_all)
+        ts = pd.to_datetime(g["interval_start"]).reset_index(drop=True)[keep]
+        off, ab, aht = off[keep], ab[keep], aht[keep]
+        rate = _arrival_rate(ts, off) if smooth else off
+        if agents_column is not None:
+            n = np.round(n_all[keep])
+        else:
+            big = int(np.ceil((rate * aht / interval_s).max(initial=0) * 3))
+            n = np.asarray(erlang.required_agents(rate, aht, interval_s, sl_target, sl_seconds, max_occupancy,
+                                                  max_agents=max(2000, big)), dtype=float)
+        total, observed = float(off.sum()), float(ab.sum())
+        row = {"queue": q, "patience_s": math.nan, "patience_lo_s": math.nan, "patience_hi_s": math.nan,
+               "offered": total, "abandoned": observed,
+               "abandon_rate": observed / total if total > 0 else math.nan, "identified": False, "note": "",
+               "method": how}
+        if total == 0:
+            row["note"] = "no calls"
+            rows.append(row)
+            continue
+
+        def predicted(p: float) -> float:
+            return float(np.sum(rate * erlang.abandon_rate_a(rate, aht, n, interval_s, p)))
+
+        hi_ab, lo_ab = predicted(0.0), predicted(math.inf)
+        if observed <= 0:
+            row.update(patience_s=math.inf, note="no abandoned calls: patience longer than the data can show")
+        elif observed >= hi_ab:
+            row.update(patience_s=0.0, note=(f"{observed:g} abandoned calls but the assumed staff give at most "
+                                             f"{hi_ab:.1f} even with zero patience: the staff was lower than assumed"))
+        elif observed <= lo_ab:
+            row.update(patience_s=math.inf, note="abandonment too low to tell from infinitely patient callers")
+        else:
+            span = (math.log(1e-3), math.log(1e9))
+
+            def solve(target: float) -> float:
+                if target >= hi_ab:
+                    return 0.0
+                if target <= max(lo_ab, predicted(math.exp(span[1]))):
+                    return math.inf
+                f = lambda lp: predicted(math.exp(lp)) - target  # noqa: E731
+                if f(span[0]) <= 0:
+                    return 0.0
+                return math.exp(optimize.brentq(f, *span, xtol=1e-6))
+
+            est = solve(observed)
+            p_ab = erlang.abandon_rate_a(rate, aht, n, interval_s, est)
+            var = rate * p_ab * (1.0 - p_ab)
+            # Abandoned counts vary more than binomially (a bad hour drags on; the rates are estimates):
+            # scale the variance by the dispersion of daily counts around the prediction (quasi-binomial).
+            dd = pd.DataFrame({"d": ts.dt.normalize().to_numpy(), "o": ab, "e": rate * p_ab, "v": var})
+            daily = dd.groupby("d")[["o", "e", "v"]].sum()
+            daily = daily[daily["v"] > 0]
+            phi = (float((((daily["o"] - daily["e"]) ** 2) / daily["v"]).sum() / (len(daily) - 1))
+                   if len(daily) > 1 else 1.0)
+            sd = math.sqrt(float(var.sum()) * max(phi, 1.0))
+            # More abandonment means less patience: the upper count gives the lower bound.
+            row.update(patience_s=est, patience_lo_s=solve(observed + z * sd), patience_hi_s=solve(observed - z * sd),
+                       identified=True, note=(f"agents from column '{agents_column}'" if agents_column else
+                                              "ASSUMPTION: agents on the phone = the Erlang C requirement; "
+                                              "the history has no waiting times to measure patience"))
+        if agents_column is None and "ASSUMPTION" not in row["note"]:
+            row["note"] += " (ASSUMPTION: agents on the phone = the Erlang C requirement)"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(PATIENCE_COLUMNS))
+
+
 def estimate_patience(
     history_frame: pd.DataFrame,
     interval_s: float,
@@ -239,7 +396,7 @@ def estimate_patience(
     ``"asa"`` when it has ASA, else the staffing method), or one of ``"waits"``, ``"asa"``, ``"staffing"``
     for every queue. ``interval_s``: interval length [s]; ``sl_target``, ``sl_seconds`` [s],
     ``max_occupancy``, ``agents_column``, ``smooth``: for the staffing method
-    (:func:`wfm.staffing.patience_from_staffing`); ``default_aht_s`` [s]: handle time where the history has
+    (:func:`patience_from_staffing`); ``default_aht_s`` [s]: handle time where the history has
     none; ``level``: confidence level of the bounds.
 
     Returns one row per queue: ``queue, patience_s, patience_lo_s, patience_hi_s`` [s], ``offered``,
