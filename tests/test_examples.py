@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 # the order in which a planner's commands build on each other's files (demo: see conftest.demo_run)
-ORDER = ["check-history", "forecast", "backtest", "staff", "patience", "tradeoff", "schedule", "roster",
+ORDER = ["check-history", "forecast", "reforecast", "backtest", "staff", "patience", "tradeoff", "schedule", "roster",
          "run", "report", "validate", "whatif"]
 
 
@@ -63,6 +63,8 @@ def test_help_examples_run_in_order(centre, monkeypatch):
         outputs[command] = invoke(line).output
     # each example left what it says it writes
     assert (centre / "forecasts" / "w40" / "forecast.csv").is_file()
+    assert (centre / "forecasts" / "w40" / "reforecast.csv").is_file()
+    assert "rest of today" in outputs["reforecast"], outputs["reforecast"]
     assert (centre / "schedules" / "w40" / "requirements.csv").is_file()
     assert (centre / "schedules" / "w40" / "roster.csv").is_file()
     assert (centre / "schedules" / "2026-w40" / "report.html").is_file()

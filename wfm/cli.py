@@ -455,6 +455,59 @@ def forecast(
 @app.command()
 @_guard
 @_staged
+def reforecast(
+    forecast_file: Path = typer.Option(..., "--forecast", "-f", help="Forecast CSV from `wfm forecast`, covering today."),
+    calls: Path = typer.Option(..., "--calls", help="Today's calls so far per interval, in the history format."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Forecast CSV to write: from --as-of on, the forecast format."),
+    history: Optional[Path] = typer.Option(
+        None, "--history", "-H", help="Interval history, to learn how much a morning says about the rest of the day "
+        "and the next days (without it: the day moves as one, later days are kept)."),
+    as_of: Optional[str] = typer.Option(
+        None, "--as-of", help="Time of the update, 'YYYY-MM-DD HH:MM' (default: the end of the last interval in --calls)."),
+    config: Optional[Path] = ConfigOpt,
+):
+    """Update the rest of today and the next days from today's calls so far.
+
+    Example: wfm reforecast --forecast forecasts/w40/forecast.csv --calls today.csv --history calls.csv --out forecasts/w40/reforecast.csv
+    """
+    from .forecast import learn_carryover
+    from .forecast import reforecast as run_reforecast
+    from .timestamps import parse_timestamps
+
+    cfg = _config(config)
+    outs = _outputs([out_file], inputs=[forecast_file, calls, history, config])
+    fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered"], ["interval_start"]),
+                  ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
+    steps = fc.groupby("queue")["interval_start"].diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    minutes = int(steps.mode().iloc[0] / pd.Timedelta(minutes=1)) if len(steps) else cfg.interval_minutes
+    today = _history(calls, cfg, minutes, fill_gaps=False)
+    when = None
+    if as_of is not None:
+        try:
+            when = parse_timestamps(pd.Series([as_of]), None, "--as-of", required=True).iloc[0]
+        except InputError:
+            _fail(f"--as-of {printable(as_of)}: give the time of the update as YYYY-MM-DD HH:MM")
+    co = None
+    if history is not None:
+        h = _history(history, cfg, minutes, fill_gaps=False)
+        cut_at = when if when is not None else today.frame["interval_start"].max() + pd.Timedelta(minutes=minutes)
+        h = validate_history(h.frame[h.frame["interval_start"] < cut_at.normalize()], str(history), minutes)
+        co = learn_carryover(h, cut_at - cut_at.normalize(), cfg.site.country, cfg.site.subdivision)
+    rf = run_reforecast(fc, today.frame, when, level=cfg.forecast.prediction_level, carryover=co,
+                        interval_minutes=minutes)
+    write_csv(rf, outs.path(out_file))
+    outs.commit()
+    for q in rf.attrs.get("unknown_queues", []):
+        _warn(f"--calls {calls}: queue '{q}' is not in the forecast; its calls were not used", console)
+    for u in rf.attrs["reforecast"]:
+        out.print(_esc(u.sentence()), highlight=False, soft_wrap=True)
+    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
+
+
+@app.command()
+@_guard
+@_staged
 def backtest(
     history: Path = typer.Option(..., "--history", "-H", help="Interval history, CSV or Parquet."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for backtest.csv, backtest_by_day.csv, backtest.png."),

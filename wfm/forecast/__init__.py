@@ -38,15 +38,16 @@ from .events import load_events
 from .interface import FORECAST_COLUMNS, MIN_HISTORY_DAYS, Forecaster, ForecastSettings, settings_with
 from .models import MODELS, EtsForecaster, MstlForecaster, QueueForecaster, SeasonalNaive, check_start, fit_predict
 from .plot import MODEL_COLORS, plot_backtest, plot_forecast
+from .reforecast import Carryover, QueueUpdate, learn_carryover, reforecast
 
 __all__ = [
     "AUTO_ORIGINS", "AutoForecaster", "BACKTEST_BASELINE", "BACKTEST_COLUMNS", "BACKTEST_FILE", "BACKTEST_ORIGINS",
-    "BACKTEST_WEEKS", "BacktestResult", "DAY_KEYS", "DailyModel", "EtsDailyModel", "EtsForecaster", "FORECAST_COLUMNS",
-    "Forecaster", "ForecastSettings", "MIN_HISTORY_DAYS", "MODELS", "MODEL_COLORS", "MstlForecaster",
-    "QueueForecaster", "SeasonalNaive", "aggregate_forecast", "apply_opening_hours", "backtest", "check_start",
-    "default_start", "fit_predict", "forecast", "forecast_backtest", "forecast_from_config", "load_events",
-    "make_forecaster", "origins_of", "plot_backtest", "plot_forecast", "settings_with", "unseen_holiday_notes",
-    "write_forecast_backtest",
+    "BACKTEST_WEEKS", "BacktestResult", "Carryover", "DAY_KEYS", "DailyModel", "EtsDailyModel", "EtsForecaster",
+    "FORECAST_COLUMNS", "Forecaster", "ForecastSettings", "MIN_HISTORY_DAYS", "MODELS", "MODEL_COLORS", "MstlForecaster",
+    "QueueForecaster", "QueueUpdate", "SeasonalNaive", "aggregate_forecast", "apply_opening_hours", "backtest",
+    "check_start", "default_start", "fit_predict", "forecast", "forecast_backtest", "forecast_from_config",
+    "learn_carryover", "load_events", "make_forecaster", "origins_of", "plot_backtest", "plot_forecast", "reforecast",
+    "settings_with", "unseen_holiday_notes", "write_forecast_backtest",
 ]
 
 
