@@ -55,3 +55,14 @@ def test_the_weekend_is_the_country_s():
     assert cal["day_type"].tolist() == ["rest_day", "rest_day", "workday"]
     cn = day_calendar(pd.date_range("2026-03-06", "2026-03-08"), "CN")
     assert cn["day_type"].tolist() == ["workday", "rest_day", "rest_day"]
+
+
+def test_eves_are_the_working_days_just_before_a_holiday():
+    il = day_calendar(pd.date_range("1999-03-28", "1999-05-23"), "IL").set_index("date")["is_eve"]
+    # Erev Pesach, the eve of its seventh day, Remembrance Day before Independence Day, Erev Shavuot
+    assert sorted(il.index[il].strftime("%Y-%m-%d")) == ["1999-03-31", "1999-04-06", "1999-04-20", "1999-05-20"]
+    us = day_calendar(pd.date_range("2003-05-19", "2003-07-08"), "US").set_index("date")["is_eve"]
+    # 3 July is one; the Friday before Memorial Day's long weekend is not (the weekend comes first)
+    assert us.loc["2003-07-03"] and not us.loc["2003-05-23"] and us.sum() == 1
+    # a day's eve status does not depend on whether the holiday itself was asked for
+    assert day_calendar([pd.Timestamp("1999-05-20")], "IL")["is_eve"].item()

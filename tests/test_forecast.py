@@ -14,9 +14,9 @@ SHAPE = SHAPE / SHAPE.sum()
 WEEKDAY = np.array([1.2, 1.1, 1.0, 1.0, 0.9, 0.6, 0.5])
 
 
-def periodic(start, end, daily=2000.0, holiday_factor=None, country="CN"):
+def periodic(start, end, daily=2000.0, holiday_factor=None, country="CN", eve_factor=None):
     """A deterministic series: daily = base x weekday factor (x holiday factor on holiday blocks; make-up
-    working days like a Wednesday), split by SHAPE."""
+    working days like a Wednesday; x eve factor on the eve of a holiday), split by SHAPE."""
     from wfm.calendar import day_calendar
 
     days = pd.date_range(start, end, freq="D")
@@ -25,6 +25,8 @@ def periodic(start, end, daily=2000.0, holiday_factor=None, country="CN"):
     tot = np.where(cal["is_makeup_workday"], daily * WEEKDAY[2], tot)  # a make-up working day is a working day
     if holiday_factor is not None:
         tot = np.where(cal["holiday_block"] != "", daily * holiday_factor, tot)
+    if eve_factor is not None:
+        tot = np.where(cal["is_eve"] & ~cal["is_makeup_workday"], tot * eve_factor, tot)
     vals = (tot[:, None] * SHAPE[None, :]).ravel()
     ts = (days.to_numpy()[:, None] + (np.arange(SLOTS) * 15 * 60 * 10**9).astype("timedelta64[ns]")[None, :]).ravel()
     return pd.DataFrame({"queue": "q", "interval_start": ts, "offered": vals, "aht_s": 300.0})

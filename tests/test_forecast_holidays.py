@@ -64,3 +64,36 @@ def test_pesach_without_an_earlier_holiday_on_the_israeli_bank(shared_dir):
     assert day.loc["1999-04-01"] < 0.25 * day.loc["1999-04-08"]  # an ordinary Thursday a week later
     assert abs(day.loc["1999-04-01"] - actual.loc["1999-04-01"]) < 0.2 * actual.loc["1999-04-08"]
     assert "1999-04-01" in [d["date"] for d in fc.attrs["unseen_holidays"]["bank"]]
+
+
+@pytest.mark.parametrize("model", ["calendar", "ets"])
+def test_the_eve_of_a_holiday_is_learned_as_its_weekday_times_one_effect(model):
+    # two years in which the working day before every holiday takes half its weekday's calls
+    hist = validate_history(periodic("2023-09-04", "2025-09-21", holiday_factor=0.35, eve_factor=0.5),
+                            interval_minutes=15)
+    fc = forecast(hist, weeks=4, start="2025-09-22", country="CN", model=model)
+    day = _daily(fc)
+    assert day.loc["2025-09-30"] == pytest.approx(0.5 * 2000 * WEEKDAY[1], rel=0.1)  # the eve: a half Tuesday
+    assert day.loc["2025-09-23"] == pytest.approx(2000 * WEEKDAY[1], rel=0.05)  # an ordinary Tuesday stays whole
+
+
+def test_erev_shavuot_on_the_israeli_bank_is_forecast_as_an_eve(shared_dir):
+    """Before Shavuot (1999-05-21) the Israeli bank's history holds three eves (Erev Pesach, the eve of its
+    seventh day, Remembrance Day before Independence Day), all short days. Erev Shavuot took 545 calls; as an
+    ordinary Thursday it was forecast at 1,718."""
+    frame = load_history(shared_dir / "data" / "il_bank_1999h1_30min.csv").frame
+    hist = validate_history(frame[frame["interval_start"] < "1999-05-16"], interval_minutes=30)
+    day = _daily(forecast(hist, weeks=1, start="1999-05-16", country="IL", default_aht_s=180))
+    assert day.loc["1999-05-20"] < 0.6 * day.loc["1999-05-19"]  # well below the ordinary Wednesday before it
+    assert abs(day.loc["1999-05-20"] - 545) < 0.5 * abs(1718 - 545)
+
+
+def test_eves_like_ordinary_days_stay_ordinary_days():
+    # no eve effect in the series: no parameter is spent on it, and the eve is forecast as its weekday
+    from wfm.forecast import QueueForecaster, ForecastSettings
+
+    hist = validate_history(periodic("2023-09-04", "2025-09-21", holiday_factor=0.35), interval_minutes=15)
+    m = QueueForecaster(ForecastSettings(country="CN")).fit(hist)
+    assert not m.daily_model_.eves_active_ and m.daily_model_.eve_effect_ == 0.0
+    day = _daily(m.predict(pd.Timestamp("2025-09-22"), 14))
+    assert day.loc["2025-09-30"] == pytest.approx(2000 * WEEKDAY[1], rel=0.02)

@@ -51,8 +51,13 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
     'rest_day' for other days off (the country's weekend, :func:`weekend_days`; bridge days), 'workday'
     otherwise. ``holiday_block``: for
     every day off in a run of days off that contains a holiday, the name of that holiday ('' elsewhere).
+    ``is_eve``: the day just before a holiday, not in a holiday block itself (Erev Pesach, Christmas Eve):
+    often a short day.
     """
     ds = pd.to_datetime(pd.Series(list(dates))).dt.normalize().drop_duplicates().sort_values()
+    # each day's eve status depends on the next day: work on the dates and the day after each
+    wanted = set(ds)
+    ds = pd.Series(sorted(wanted | set(ds + pd.Timedelta(days=1))), dtype="datetime64[ns]") if len(ds) else ds
     years = tuple(sorted({d.year for d in ds}))
     cal = _calendar(country.upper(), subdivision, years) if years else {}
     makeup = set(getattr(cal, "weekend_workdays", set()) or set())
@@ -73,7 +78,11 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
         columns=["date", "weekday", "holiday_name", "is_holiday", "is_statutory", "is_makeup_workday", "is_rest_day", "day_type"],
     ).reset_index(drop=True)
     cal["holiday_block"] = _blocks(cal)
-    return cal
+    # an eve: the working day just before a holiday (not before a weekend that a Monday holiday extends)
+    nxt = cal["is_holiday"].shift(-1, fill_value=False).astype(bool)
+    follows = cal["date"].shift(-1) - cal["date"] == pd.Timedelta(days=1)
+    cal["is_eve"] = (cal["holiday_block"] == "") & nxt & follows.to_numpy()
+    return cal[cal["date"].isin(wanted)].reset_index(drop=True)
 
 
 def holiday_family(name: str) -> str:

@@ -17,12 +17,16 @@ from ..calendar import day_calendar
 from ..errors import InputError
 
 YEARLY_FOURIER_K = 3
+EVE_PRIOR_SD = 0.5  # prior sd of the eve effect on log calls: eves seen once are believed, but not blindly
+EVE_T = 2.0  # eves are a day type of their own once their mean residual is this many standard errors from 0
 MIN_YEARLY_DAYS = 365  # yearly terms only once a full year has been seen
 
 
-def day_keys(cal: pd.DataFrame) -> pd.Series:
-    """Day type used for intraday profiles: 'block', 'makeup' or 'wd<weekday>'."""
+def day_keys(cal: pd.DataFrame, eves: bool = True) -> pd.Series:
+    """Day type used for intraday profiles: 'block', 'makeup', 'eve' (if ``eves``) or 'wd<weekday>'."""
     key = "wd" + cal["weekday"].astype(str)
+    if eves:
+        key = key.where(~cal["is_eve"], "eve")
     key = key.where(cal["holiday_block"] == "", "block")
     key = key.where(~cal["is_makeup_workday"], "makeup")
     return key
@@ -42,6 +46,10 @@ class DailyModel:
     blocks_: list[str] = field(default_factory=list)
     open_weekdays_: list[int] = field(default_factory=list)
     quiet_weekday_: int | None = None  # the open weekday with the fewest calls on ordinary days
+    eve_effect_: float = 0.0  # shrunk mean effect of an eve on log calls (0: none seen)
+    eve_var_: float = 0.0  # its posterior variance
+    eves_seen_: int = 0
+    eves_active_: bool = False  # the history's eves differ from ordinary days: modelled as eves
     start_: pd.Timestamp | None = None
     result_: object = None
     ols_: object = None
@@ -109,7 +117,11 @@ class DailyModel:
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
         cal, X, y = self._prepare(daily)
-        model = SARIMAX(y, exog=X.to_numpy(), order=(1, 0, 0), trend="n", mle_regression=False)
+        # Eves (the day before a holiday) are few: fitted as missing days, so that one odd eve cannot move the
+        # level or the weekdays, and their shared effect is estimated afterwards, shrunk (eve_effect_).
+        eve = self._eves(cal) & np.isfinite(y)
+        y_fit = np.where(eve, np.nan, y)
+        model = SARIMAX(y_fit, exog=X.to_numpy(), order=(1, 0, 0), trend="n", mle_regression=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.result_ = model.fit(disp=False, maxiter=200)
@@ -117,9 +129,26 @@ class DailyModel:
         # (a near noise-free series drives its variance to zero).
         import statsmodels.api as sm
 
-        ok = np.isfinite(y)
-        self.ols_ = sm.OLS(y[ok], X.to_numpy()[ok]).fit()
+        ok = np.isfinite(y_fit)
+        self.ols_ = sm.OLS(y_fit[ok], X.to_numpy()[ok]).fit()
+        self.eve_effect_, self.eve_var_, self.eves_seen_ = 0.0, 0.0, int(eve.sum())
+        if eve.any():
+            # each eve against the calendar design's prediction of an ordinary day (fitted without the eves)
+            r = y[eve] - np.asarray(self.ols_.predict(X.to_numpy()[eve]))
+            s2 = float(self.ols_.scale) if np.isfinite(self.ols_.scale) else float(np.var(r))
+            # normal prior N(0, EVE_PRIOR_SD^2) on the effect, noise s2 per eve: the posterior mean and variance
+            prec = len(r) / max(s2, 1e-9) + 1.0 / EVE_PRIOR_SD**2
+            self.eve_effect_ = float(r.sum() / max(s2, 1e-9) / prec)
+            self.eve_var_ = float(1.0 / prec)
         return self
+
+    def _eves(self, cal: pd.DataFrame) -> np.ndarray:
+        """Eves modelled as such: open days otherwise ordinary (a holiday or make-up day is modelled as that),
+        none when the history's eves do not differ from ordinary days (``eves_active_``)."""
+        if not self.eves_active_:
+            return np.zeros(len(cal), dtype=bool)
+        return (cal["is_eve"] & (cal["holiday_block"] == "") & ~cal["is_makeup_workday"]
+                & cal["weekday"].isin(self.open_weekdays_)).to_numpy()
 
     def _prepare(self, daily: pd.Series):
         """Shared by the daily models: open weekdays, holiday blocks seen, design matrix and log1p target
@@ -153,7 +182,24 @@ class DailyModel:
         # Closed weekdays are not modelled: their days are treated as missing observations.
         closed = ~cal["weekday"].isin(self.open_weekdays_).to_numpy() & (cal["holiday_block"] == "").to_numpy()
         y[closed] = np.nan
+        self.eves_active_ = self._eves_differ(cal, X, y)
         return cal, X, y
+
+    def _eves_differ(self, cal: pd.DataFrame, X: pd.DataFrame, y: np.ndarray) -> bool:
+        """Whether the history's eves differ from ordinary days of their weekdays: the mean of their residuals
+        against a least-squares fit of the calendar design on the other days, at least EVE_T standard errors
+        from 0. Where they do not, eves are ordinary days (no parameter is spent on noise)."""
+        self.eves_active_ = True
+        eve = self._eves(cal) & np.isfinite(y)
+        rest = np.isfinite(y) & ~eve
+        if not eve.any() or rest.sum() <= X.shape[1] + 7:
+            return False
+        A = X.to_numpy()
+        beta, *_ = np.linalg.lstsq(A[rest], y[rest], rcond=None)
+        resid = y[rest] - A[rest] @ beta
+        s2 = float(resid @ resid) / max(int(rest.sum()) - A.shape[1], 1)
+        r = y[eve] - A[eve] @ beta
+        return bool(abs(r.mean()) >= EVE_T * np.sqrt(max(s2, 1e-12) / len(r)))
 
     def _fixed_effect(self, dates: pd.DatetimeIndex) -> np.ndarray:
         """Multiplier per date from events with a given effect (1 elsewhere)."""
@@ -170,6 +216,9 @@ class DailyModel:
         least-squares fit on the calendar features: outages, floods of calls, days recorded wrongly."""
         cal = day_calendar(daily.index, self.country, self.subdivision)
         X = self._design(cal)[self.columns_].to_numpy()
+        eve = self._eves(cal)
+        if eve.any():  # eves are short days by nature, not outliers: measured against each other
+            X = np.column_stack([X, eve.astype(float)])
         y = np.log1p(daily.to_numpy(dtype=float) / self._fixed_effect(daily.index))
         ok = np.isfinite(y) & cal["weekday"].isin(self.open_weekdays_).to_numpy() | (np.isfinite(y) & (cal["holiday_block"] != "").to_numpy())
         if ok.sum() <= X.shape[1] + 7:
@@ -201,6 +250,9 @@ class DailyModel:
             pred = self.ols_.get_prediction(X.to_numpy())
             mu = np.asarray(pred.predicted_mean)
             sd = np.sqrt(np.asarray(pred.var_pred_mean) + self.ols_.scale)
+        eve = self._eves(cal)
+        mu = mu + np.where(eve, self.eve_effect_, 0.0)
+        sd = np.sqrt(sd**2 + np.where(eve, self.eve_var_, 0.0))
         z = ndtri(0.5 + level / 2)
         mult = self._fixed_effect(steps_dates)
         out = pd.DataFrame(
@@ -247,8 +299,9 @@ class EtsDailyModel(DailyModel):
         v = np.expm1(y)  # calls per day net of given event effects; NaN = missing/closed
         blk = cal["holiday_block"].to_numpy()
         mk = cal["is_makeup_workday"].to_numpy()
+        eve = self._eves(cal)
         wd = cal["weekday"].to_numpy()
-        ordinary_day = np.isfinite(v) & (blk == "") & ~mk
+        ordinary_day = np.isfinite(v) & (blk == "") & ~mk & ~eve
         ordv = np.where(ordinary_day, v, np.nan)
         # Ordinary estimate: same weekday in neighbouring weeks (nearest first, both sides averaged).
         est = np.full(len(v), np.nan)
@@ -275,6 +328,10 @@ class EtsDailyModel(DailyModel):
         for i in np.flatnonzero(np.isfinite(v) & ((blk != "") | mk)):
             if level[i] > 0:
                 ratios.setdefault(blk[i] if blk[i] != "" else "<makeup>", []).append(v[i] / level[i])
+        # an eve keeps its weekday's pattern: its factor is relative to its weekday's ordinary estimate
+        eve_r = [v[i] / est[i] for i in np.flatnonzero(np.isfinite(v) & eve) if np.isfinite(est[i]) and est[i] > 0]
+        if eve_r:
+            ratios["<eve>"] = eve_r
         self.factors_ = {k: float(np.mean(r)) for k, r in ratios.items()}
         series = np.where(ordinary_day, v, est)[open_mask]
         self.series_dates_ = daily.index[open_mask]
@@ -312,7 +369,8 @@ class EtsDailyModel(DailyModel):
         mk = cal["is_makeup_workday"].to_numpy()
         step_wd = wd[open_mask][idx] if open_mask.any() else wd
         windex = np.array([self.wd_index_.get(int(w)) or 1.0 for w in step_wd])
-        blocks = [f for k, f in self.factors_.items() if k != "<makeup>"]
+        eve = self._eves(cal)
+        blocks = [f for k, f in self.factors_.items() if k not in ("<makeup>", "<eve>")]
         # an unseen block: the mean factor of those seen, or (none seen) the quietest open weekday's index
         quiet = self.wd_index_.get(self.quiet_weekday_) if self.quiet_weekday_ is not None else None
         mean_factor = float(np.mean(blocks)) if blocks else (float(quiet) if quiet and np.isfinite(quiet) else 1.0)
@@ -326,6 +384,8 @@ class EtsDailyModel(DailyModel):
                 mult[i] *= f / windex[i]  # the local average level times the special day's factor
             elif not open_mask[i]:
                 mult[i] = 0.0
+            elif eve[i]:
+                mult[i] *= self.factors_.get("<eve>", 1.0)
         z = ndtri(0.5 + level / 2)
         out = pd.DataFrame(
             {"mean": base * mult, "lo": np.expm1(mu - z * sd) * mult, "hi": np.expm1(mu + z * sd) * mult, "sd_log": sd},

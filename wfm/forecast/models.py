@@ -22,6 +22,8 @@ from .daily import DailyModel, EtsDailyModel, day_keys
 from .interface import FORECAST_COLUMNS, MIN_HISTORY_DAYS, ForecastSettings
 
 MIN_AHT_CALLS = 30  # below this many calls behind an interval's AHT estimate, fall back to coarser ones
+RARE_KEYS = ("block", "eve")  # day types whose profiles come from the whole history, not the recent weeks
+EVE_PRIOR_CALLS = 100.0  # an eve's day shape: its own calls mixed with this many of its weekday's shape
 
 
 class OneQueueModel:
@@ -62,6 +64,7 @@ class QueueForecaster(OneQueueModel):
     daily_model_: DailyModel | None = None
     outliers_: pd.DatetimeIndex = field(default_factory=lambda: pd.DatetimeIndex([]))
     profiles_: dict = field(default_factory=dict)
+    profile_calls_: dict = field(default_factory=dict)  # calls behind each day type's profile
     aht_: dict = field(default_factory=dict)
     slots_: np.ndarray | None = None
     dispersion_: float = 1.0
@@ -107,18 +110,19 @@ class QueueForecaster(OneQueueModel):
 
         # Intraday profiles from the recent weeks (holiday blocks: from the whole history, they are rare).
         cal = day_calendar(pd.date_range(first, last, freq="D"), self.settings.country, self.settings.subdivision).set_index("date")
-        keys = day_keys(cal.reset_index()).to_numpy()
+        keys = day_keys(cal.reset_index(), self.daily_model_.eves_active_).to_numpy()
         key_of_day = pd.Series(keys, index=cal.index)
         f_key = key_of_day.reindex(day).to_numpy()
         recent = (day >= last - pd.Timedelta(weeks=self.settings.profile_weeks) + pd.Timedelta(days=1)).to_numpy()
-        self.profiles_ = {}
+        self.profiles_, self.profile_calls_ = {}, {}
         for key in np.unique(keys):
-            sel = (f_key == key) & (recent | (key == "block"))
+            sel = (f_key == key) & (recent | np.isin(key, RARE_KEYS))
             if not sel.any():
                 continue
             counts = np.bincount(slot[sel], weights=f["offered"].to_numpy()[sel], minlength=n_slots)
             if counts.sum() > 0:
                 self.profiles_[key] = counts / counts.sum()
+                self.profile_calls_[key] = float(counts.sum())
         wd_keys = [k for k in self.profiles_ if k.startswith("wd")]
         if not wd_keys:
             raise InputError(f"queue '{f['queue'].iloc[0]}' has no calls in its recent ordinary days", file=source)
@@ -137,7 +141,7 @@ class QueueForecaster(OneQueueModel):
         day_tot_all = f.groupby(day)["offered"].transform("sum").to_numpy()
         num, den = [], []
         for key in self.profiles_:
-            sel = (f_key == key) & (recent | (key == "block"))
+            sel = (f_key == key) & (recent | np.isin(key, RARE_KEYS))
             slot_sum = np.bincount(slot[sel], weights=x_all[sel], minlength=n_slots)
             total = slot_sum.sum()
             x, d_tot, s_ = x_all[sel], day_tot_all[sel], slot[sel]
@@ -194,13 +198,18 @@ class QueueForecaster(OneQueueModel):
         dates = pd.date_range(start, periods=days, freq="D")
         daily = self.daily_model_.predict(dates, self.history_end_, self.settings.level)
         cal = day_calendar(dates, self.settings.country, self.settings.subdivision)
-        keys = day_keys(cal).to_numpy()
+        keys = day_keys(cal, self.daily_model_.eves_active_).to_numpy()
         z = ndtri(0.5 + self.settings.level / 2)
         rows = []
         for i, d in enumerate(dates):
             if daily["mean"].iloc[i] <= 0:
                 continue  # closed day
-            p = self._profile(keys[i])[self.slots_]
+            p = self._profile(keys[i])
+            if keys[i] == "eve":
+                # few eves are seen: their shape is shrunk toward the weekday's (a Dirichlet prior)
+                n = self.profile_calls_.get("eve", 0.0)
+                p = (n * p + EVE_PRIOR_CALLS * self._profile(f"wd{d.day_of_week}")) / (n + EVE_PRIOR_CALLS)
+            p = p[self.slots_]
             p = p / p.sum() if p.sum() > 0 else p
             mean_d, sd_log = daily["mean"].iloc[i], daily["sd_log"].iloc[i]
             rows.append(self._day_rows(d, keys[i], mean_d * p, mean_d, sd_log, bool(cal["is_holiday"].iloc[i]), z))
@@ -373,10 +382,10 @@ class MstlForecaster(QueueForecaster):
         S, P = len(self.slots_), len(dm.open_weekdays_)
         all_days = pd.date_range(self.grid_end_ + pd.Timedelta(days=1), start + pd.Timedelta(days=days - 1))
         cal = day_calendar(all_days, self.settings.country, self.settings.subdivision)
-        keys = day_keys(cal).to_numpy()
+        keys = day_keys(cal, self.daily_model_.eves_active_).to_numpy()
         open_mask = np.isin(all_days.day_of_week, dm.open_weekdays_)
         j = np.cumsum(open_mask) - 1  # open-day count after the grid's last day
-        blocks = [v for k, v in dm.factors_.items() if k != "<makeup>"]
+        blocks = [v for k, v in dm.factors_.items() if k not in ("<makeup>", "<eve>")]
         mean_factor = float(np.mean(blocks)) if blocks else 1.0
         z = ndtri(0.5 + self.settings.level / 2)
         rows = []
@@ -392,6 +401,8 @@ class MstlForecaster(QueueForecaster):
             elif open_mask[i]:
                 pos = (j[i] % P) * S
                 mu = np.maximum(self.level_ + self.seasonal_[pos:pos + S], 0.0)
+                if keys[i] == "eve":  # the eve's factor on its weekday's day (its own shape not modelled)
+                    mu = mu * dm.factors_.get("<eve>", 1.0)
             else:
                 continue  # closed weekday
             if mu.sum() <= 0:
