@@ -336,3 +336,23 @@ def test_report_backtest_scores_the_model_used_and_the_baseline(tmp_path):
     assert not (tmp_path / BACKTEST_FILE).exists()
     info = write_forecast_backtest(hist, ForecastSettings(), forecast(hist, weeks=1), tmp_path)
     assert info["file"] == BACKTEST_FILE and (tmp_path / BACKTEST_FILE).is_file()
+
+
+def test_interval_noise_is_matched_to_the_interval_s_level_not_inflated_by_odd_intervals():
+    """Counts with a known over-dispersion (negative binomial, variance 3 x mean) give a dispersion of about 3
+    (the normal approximation's 80% quantile of |x - mu| / sqrt(mu) is 1.2816 x sqrt(3)); a few wild
+    intervals (1 in 2,000 at 5 x, an outage's burst) leave it near 1 for otherwise Poisson counts, where
+    matching the variance gave 7 and made every interval far too wide."""
+    from wfm.forecast import ForecastSettings, QueueForecaster
+
+    rng = np.random.default_rng(5)
+    base = periodic("2025-01-06", "2025-04-27", daily=20000.0)
+    mu = base["offered"].to_numpy()
+    nb = base.assign(offered=rng.negative_binomial(mu / 2, 1 / 3))  # mean mu, variance 3 mu
+    m = QueueForecaster(ForecastSettings(country="US")).fit(validate_history(nb, interval_minutes=15))
+    assert 2.4 < m.dispersion_ < 3.6, m.dispersion_
+    x = rng.poisson(mu).astype(float)
+    wild = rng.random(len(x)) < 0.0005
+    x[wild] *= 5
+    m = QueueForecaster(ForecastSettings(country="US")).fit(validate_history(base.assign(offered=x), interval_minutes=15))
+    assert m.dispersion_ < 1.5, m.dispersion_

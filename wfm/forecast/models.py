@@ -149,9 +149,14 @@ class QueueForecaster(OneQueueModel):
             ok = rest > 0
             mu = np.where(ok, d_tot * (slot_sum[s_] - x) / np.where(ok, rest, 1.0), 0.0)
             good = ok & (mu > 0)
-            num.append(np.sum((x[good] - mu[good]) ** 2))
+            num.append(np.abs(x[good] - mu[good]) / np.sqrt(mu[good]))
             den.append(np.sum(mu[good]))
-        return float(max(1.0, sum(num) / sum(den))) if sum(den) > 0 else 1.0
+        if sum(den) <= 0:
+            return 1.0
+        # matched to the interval's quantile rather than to the variance: interval counts are heavier-tailed
+        # than a normal, and a variance inflated by a few odd intervals made the intervals far too wide
+        z = ndtri(0.5 + self.settings.level / 2)
+        return float(max(1.0, (np.quantile(np.concatenate(num), self.settings.level) / z) ** 2))
 
     def _aht(self, f, slot, f_key, recent, n_slots, source) -> dict:
         """Handle time [s] per interval of day: '*' and per day type; {} when the history has none."""
