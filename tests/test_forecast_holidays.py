@@ -97,3 +97,19 @@ def test_eves_like_ordinary_days_stay_ordinary_days():
     assert not m.daily_model_.eves_active_ and m.daily_model_.eve_effect_ == 0.0
     day = _daily(m.predict(pd.Timestamp("2025-09-22"), 14))
     assert day.loc["2025-09-30"] == pytest.approx(2000 * WEEKDAY[1], rel=0.02)
+
+
+def test_an_unseen_holiday_s_prior_widens_its_interval_not_its_forecast():
+    # a noise-free history without a holiday: the model itself is sure; the prior for National Day is not
+    from wfm.forecast import ForecastSettings, QueueForecaster
+
+    hist = validate_history(periodic("2025-07-07", "2025-09-21"), interval_minutes=15)
+    m = QueueForecaster(ForecastSettings(country="CN")).fit(hist)
+    days = pd.date_range("2025-09-22", "2025-10-19")
+    d = m.daily_model_.predict(days, m.history_end_, 0.8)
+    unseen = d.loc[pd.to_datetime(NATIONAL_DAY)]
+    assert (unseen["sd_log"] >= 0.5 - 1e-9).all()  # the stated prior's sd (no holiday seen)
+    assert (d.loc["2025-10-13":, "sd_log"] < 0.05).all()  # ordinary days after it: the model's own certainty
+    # the 80% interval spans exp(+-1.28 x 0.5) around the prior, the forecast stays at the quietest day's level
+    assert (unseen["hi"] / unseen["lo"] > np.exp(2 * 1.2 * 0.5)).all()
+    assert unseen["mean"].to_numpy() == pytest.approx(np.full(len(unseen), 2000 * WEEKDAY.min()), rel=0.05)

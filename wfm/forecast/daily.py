@@ -18,7 +18,8 @@ from ..errors import InputError
 
 YEARLY_FOURIER_K = 3
 EVE_PRIOR_SD = 0.5  # prior sd of the eve effect on log calls: eves seen once are believed, but not blindly
-EVE_T = 2.0  # eves are a day type of their own once their mean residual is this many standard errors from 0
+EVE_T = 2.0
+UNSEEN_PRIOR_SD = 0.5  # sd [log calls] of an unseen holiday's prior when fewer than two holidays were seen  # eves are a day type of their own once their mean residual is this many standard errors from 0
 MIN_YEARLY_DAYS = 365  # yearly terms only once a full year has been seen
 
 
@@ -87,6 +88,22 @@ class DailyModel:
         elif unseen.any() and self.quiet_weekday_ in self.open_weekdays_[1:]:
             X[f"wd{self.quiet_weekday_}"][unseen] = 1.0
         return pd.DataFrame(X, index=cal["date"].to_numpy())
+
+    def _unseen(self, cal: pd.DataFrame) -> np.ndarray:
+        """Days of a holiday block the history never saw and no events line sets: forecast at the prior."""
+        blk = cal["holiday_block"].to_numpy()
+        return (blk != "") & ~np.isin(blk, self.blocks_) & ~cal["date"].isin(self._given_dates()).to_numpy()
+
+    def _block_effects(self) -> np.ndarray:
+        """The seen holiday blocks' effects on log calls (the least-squares fit's)."""
+        names = [f"block:{b}" for b in self.blocks_ if f"block:{b}" in self.columns_]
+        return np.array([self.ols_.params[self.columns_.index(c)] for c in names]) if self.ols_ is not None else np.array([])
+
+    def _prior_var(self) -> float:
+        """Variance [log calls^2] of an unseen holiday's prior: how much the seen holidays' effects differ from
+        each other (at least two seen), else UNSEEN_PRIOR_SD^2."""
+        eff = self._block_effects()
+        return float(np.var(eff, ddof=1)) if len(eff) >= 2 else UNSEEN_PRIOR_SD**2
 
     def _given_dates(self) -> pd.DatetimeIndex:
         """Dates with an event of given effect (the events file)."""
@@ -253,11 +270,14 @@ class DailyModel:
         eve = self._eves(cal)
         mu = mu + np.where(eve, self.eve_effect_, 0.0)
         sd = np.sqrt(sd**2 + np.where(eve, self.eve_var_, 0.0))
+        mean = np.expm1(mu + 0.5 * sd**2)
+        # an unseen holiday's prior is uncertain: its interval widens, its forecast stays the prior's
+        sd = np.sqrt(sd**2 + np.where(self._unseen(cal), self._prior_var(), 0.0))
         z = ndtri(0.5 + level / 2)
         mult = self._fixed_effect(steps_dates)
         out = pd.DataFrame(
             {
-                "mean": np.expm1(mu + 0.5 * sd**2) * mult,
+                "mean": mean * mult,
                 "lo": np.expm1(mu - z * sd) * mult,
                 "hi": np.expm1(mu + z * sd) * mult,
                 "sd_log": sd,
@@ -345,6 +365,11 @@ class EtsDailyModel(DailyModel):
         self._n = len(series)
         return self
 
+    def _block_effects(self) -> np.ndarray:
+        """The seen holiday blocks' effects on log calls (the logs of their factors)."""
+        f = [v for k, v in self.factors_.items() if k not in ("<makeup>", "<eve>") and v > 0]
+        return np.log(np.array(f)) if f else np.array([])
+
     def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
         first = history_end + pd.Timedelta(days=1)
         steps_dates = pd.date_range(first, dates[-1], freq="D")
@@ -365,6 +390,8 @@ class EtsDailyModel(DailyModel):
         mu = mu_s[idx]
         sd = np.sqrt(np.maximum(var_s[idx], 0.0))
         base = np.expm1(mu + 0.5 * sd**2)
+        # an unseen holiday's prior is uncertain: its interval widens, its forecast stays the prior's
+        sd = np.sqrt(sd**2 + np.where(self._unseen(cal), self._prior_var(), 0.0))
         blk = cal["holiday_block"].to_numpy()
         mk = cal["is_makeup_workday"].to_numpy()
         step_wd = wd[open_mask][idx] if open_mask.any() else wd
