@@ -140,3 +140,11 @@ def test_acd_file_waits_equal_the_mle_and_asa_is_within_20_percent(shared_dir):
         assert waits["patience_lo_s"] < mle < waits["patience_hi_s"]
         asa = estimate_patience(sel.drop(columns="abandon_wait_s"), IV).iloc[0]
         assert asa["method"] == "asa" and abs(asa["patience_s"] / mle - 1.0) < 0.20
+
+
+def test_asa_without_any_handle_time_is_one_clear_error():
+    h = pd.DataFrame({"queue": ["q", "q"], "interval_start": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 08:30"]),
+                      "offered": [10.0, 10.0], "abandoned": [1.0, 1.0], "handled": [9.0, 9.0], "asa_s": [20.0, 30.0]})
+    with pytest.raises(InputError, match="queue 'q' has no handle times"):
+        estimate_patience(h, IV)
+    assert estimate_patience(h, IV, default_aht_s=200.0).iloc[0]["method"] == "asa"

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -87,6 +88,14 @@ def waits_exposure(g: pd.DataFrame) -> tuple[float, float, int]:
     return float(np.sum(w_h[ok] + w_a[ok])), float(np.sum(a[ok])), int((~ok).sum())
 
 
+def _queues(history_frame: pd.DataFrame, level: float, method: str):
+    """Per queue (checked history): its rows, offered, handled and abandoned counts, and its result row."""
+    _check(history_frame, level)
+    for q, g in history_frame.groupby("queue", sort=True):
+        off, handled, ab = _counts(g)
+        yield g, off, handled, ab, _row(q, off, ab, method)
+
+
 def patience_from_waits(history_frame: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Exponential maximum-likelihood mean patience [s] per queue from the callers' waiting times.
 
@@ -100,12 +109,9 @@ def patience_from_waits(history_frame: pd.DataFrame, level: float = 0.95) -> pd.
     sampling error of the exponential fit, not as the model's error. Columns as
     :func:`estimate_patience`.
     """
-    _check(history_frame, level)
     alpha = 1.0 - level
     rows = []
-    for q, g in history_frame.groupby("queue", sort=True):
-        off, _, ab = _counts(g)
-        row = _row(q, off, ab, "waits")
+    for g, off, _, ab, row in _queues(history_frame, level, "waits"):
         t, d, skipped = waits_exposure(g)
         why = f"; {skipped} interval(s) skipped for a missing wait" if skipped else ""
         if d <= 0:
@@ -171,18 +177,15 @@ def patience_from_asa(history_frame: pd.DataFrame, interval_s: float, level: flo
     leaves out the noise in the per-interval ASA and Erlang A's own error. Columns as
     :func:`estimate_patience`.
     """
-    _check(history_frame, level)
     alpha = 1.0 - level
     rows = []
-    for q, g in history_frame.groupby("queue", sort=True):
-        off, handled, ab = _counts(g)
-        row = _row(q, off, ab, "asa")
+    for g, off, handled, ab, row in _queues(history_frame, level, "asa"):
         asa, aht = _numbers(g, "asa_s"), _numbers(g, "aht_s")
         h = np.nan_to_num(handled)
         ok_aht = np.isfinite(aht) & (aht > 0) & (h > 0)
         fill = float(np.sum(aht[ok_aht] * h[ok_aht]) / np.sum(h[ok_aht])) if ok_aht.any() else default_aht_s
         if fill is None:
-            raise InputError(f"queue {q!r} has no handle times; set default_aht_s", file="history", column="aht_s")
+            raise InputError(f"queue {row['queue']!r} has no handle times; set default_aht_s", file="history", column="aht_s")
         aht = np.where(np.isfinite(aht) & (aht > 0), aht, fill)
         use = np.isfinite(off) & (off > 0) & np.isfinite(ab) & np.isfinite(asa) & (h > 0)
         c, t_aht, w_obs, observed = off[use], aht[use], asa[use], float(np.sum(ab[use]))
@@ -378,26 +381,16 @@ def patience_from_staffing(
     return pd.DataFrame(rows, columns=list(PATIENCE_COLUMNS))
 
 
-def estimate_patience(
-    history_frame: pd.DataFrame,
-    interval_s: float,
-    sl_target: float = 0.8,
-    sl_seconds: float = 20,
-    max_occupancy: float = 1.0,
-    agents_column: str | None = None,
-    default_aht_s: float | None = None,
-    level: float = 0.95,
-    smooth: bool = True,
-    method: str = "auto",
-) -> pd.DataFrame:
+def estimate_patience(history_frame: pd.DataFrame, interval_s: float, *args, method: str = "auto",
+                      **kwargs) -> pd.DataFrame:
     """Mean caller patience [s] per queue, by the best method the history's columns allow.
 
     ``method``: ``"auto"`` (per queue: ``"waits"`` when it has abandoned and handled calls' waits, else
     ``"asa"`` when it has ASA, else the staffing method), or one of ``"waits"``, ``"asa"``, ``"staffing"``
-    for every queue. ``interval_s``: interval length [s]; ``sl_target``, ``sl_seconds`` [s],
-    ``max_occupancy``, ``agents_column``, ``smooth``: for the staffing method
-    (:func:`patience_from_staffing`); ``default_aht_s`` [s]: handle time where the history has
-    none; ``level``: confidence level of the bounds.
+    for every queue. ``interval_s``: interval length [s]. The other arguments are those of
+    :func:`patience_from_staffing`, in its order (``sl_target``, ``sl_seconds`` [s], ``max_occupancy``,
+    ``agents_column``, ``default_aht_s`` [s], ``level``, ``smooth``); ``default_aht_s`` (handle time where the
+    history has none) and ``level`` (confidence level of the bounds) serve every method.
 
     Returns one row per queue: ``queue, patience_s, patience_lo_s, patience_hi_s`` [s], ``offered``,
     ``abandoned`` [calls], ``abandon_rate`` (observed), ``identified``, ``note`` and ``method`` (one of
@@ -406,6 +399,10 @@ def estimate_patience(
     """
     if method not in ("auto", "waits", "asa", "staffing"):
         raise ValueError(f"method must be 'auto', 'waits', 'asa' or 'staffing', got {method!r}")
+    # one signature, patience_from_staffing's: bind the arguments to it (TypeError for an unknown one)
+    bound = inspect.signature(patience_from_staffing).bind(history_frame, interval_s, *args, **kwargs)
+    bound.apply_defaults()
+    level, default_aht_s = bound.arguments["level"], bound.arguments["default_aht_s"]
     _check(history_frame, level)
     parts = []
     for q, g in history_frame.groupby("queue", sort=True):
@@ -417,8 +414,7 @@ def estimate_patience(
         elif how == "asa":
             parts.append(patience_from_asa(g, interval_s, level, default_aht_s))
         else:
-            parts.append(patience_from_staffing(g, interval_s, sl_target, sl_seconds, max_occupancy, agents_column,
-                                                default_aht_s, level, smooth))
+            parts.append(patience_from_staffing(g, *list(bound.args)[1:], **bound.kwargs))
     if not parts:
         return pd.DataFrame(columns=list(PATIENCE_COLUMNS))
     return pd.concat(parts, ignore_index=True)[list(PATIENCE_COLUMNS)]
