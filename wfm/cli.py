@@ -23,7 +23,7 @@ from rich.text import Text
 from .agents import check_skills, load_agents, read_ledger
 from .config import Config, SiteConfig, load_config, parse_config
 from .errors import ConfigError, InputError, WfmError
-from .history import load_history, validate_history
+from .history import infer_interval_minutes, load_history, validate_history
 from .io import MAX_AGENTS, MAX_AHT_S, MAX_CALLS, parse_bool_column, parse_number_column, write_csv, write_json
 from .outputs import OutputSet, check_outputs, command_scope, install_signal_handlers, same_file
 from .tables import read_frame, read_shifts
@@ -478,9 +478,7 @@ def reforecast(
     outs = _outputs([out_file], inputs=[forecast_file, calls, history, config])
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
-    steps = fc.groupby("queue")["interval_start"].diff().dropna()
-    steps = steps[steps > pd.Timedelta(0)]
-    minutes = int(steps.mode().iloc[0] / pd.Timedelta(minutes=1)) if len(steps) else cfg.interval_minutes
+    minutes = infer_interval_minutes(fc["interval_start"], fc["queue"])
     today = _history(calls, cfg, minutes, fill_gaps=False)
     when = None
     if as_of is not None:

@@ -27,7 +27,7 @@ from scipy.special import ndtri
 
 from ..calendar import day_calendar
 from ..errors import InputError
-from ..history import History
+from ..history import History, infer_interval_minutes
 from .interface import FORECAST_COLUMNS
 
 BASELINE_WEEKS = 4  # a day's surprise: its log calls over the mean of the same weekday in this many weeks before
@@ -145,12 +145,6 @@ def _day_variance(g: pd.DataFrame, z: float) -> tuple[float, float]:
     return float(v), float(max(phi, 1.0))
 
 
-def _interval_minutes(fc: pd.DataFrame) -> int:
-    steps = fc.groupby("queue")["interval_start"].diff().dropna()
-    steps = steps[steps > pd.Timedelta(0)]
-    return int(steps.mode().iloc[0] / pd.Timedelta(minutes=1)) if len(steps) else 15
-
-
 def reforecast(forecast: pd.DataFrame, calls: pd.DataFrame, as_of: pd.Timestamp | str | None = None, *,
                level: float = 0.8, carryover: dict[str, Carryover] | None = None,
                interval_minutes: int | None = None) -> pd.DataFrame:
@@ -167,7 +161,7 @@ def reforecast(forecast: pd.DataFrame, calls: pd.DataFrame, as_of: pd.Timestamp 
     if calls.empty:
         raise InputError("the calls file holds no intervals: give today's calls so far")
     fc = forecast.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
-    step = pd.Timedelta(minutes=interval_minutes or _interval_minutes(fc))
+    step = pd.Timedelta(minutes=interval_minutes or infer_interval_minutes(fc["interval_start"], fc["queue"]))
     as_of = pd.Timestamp(as_of) if as_of is not None else calls["interval_start"].max() + step
     today = (as_of - pd.Timedelta(microseconds=1)).normalize()  # midnight: the day that just ended
     if not (fc["interval_start"].dt.normalize() == today).any():
