@@ -185,3 +185,23 @@ def test_the_command_writes_a_forecast_staffing_runs_on(small_centre, tmp_path, 
     r = runner.invoke(app, [*args, "--as-of", "noon"], terminal_width=200)
     assert r.exit_code == 2 and "--as-of noon" in r.output and len(r.output.strip().splitlines()) == 1
     assert out.read_bytes() == before
+
+
+def test_calls_at_another_interval_or_of_other_queues_are_one_clear_line(small_centre, tmp_path, monkeypatch):
+    monkeypatch.chdir(small_centre)
+    fc_file = tmp_path / "forecast.csv"
+    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "-c", "center.yaml", "--weeks", "1", "-o", str(fc_file)])
+    assert r.exit_code == 0, r.output
+    fc = pd.read_csv(fc_file, parse_dates=["interval_start"])
+    day = fc["interval_start"].dt.normalize().min()
+    morning = fc[(fc["interval_start"] >= day) & (fc["interval_start"] < day + pd.Timedelta(hours=11))]
+    hourly = morning.groupby(["queue", morning["interval_start"].dt.floor("60min")])["offered"].sum().reset_index()
+    hourly.to_csv(tmp_path / "hourly.csv", index=False)
+    morning[["queue", "interval_start", "offered"]].assign(queue="chat").to_csv(tmp_path / "chat.csv", index=False)
+    for name, says in (("hourly.csv", "60-minute intervals and the forecast in 30-minute"),
+                       ("chat.csv", "no queue of the calls ('chat') is in the forecast")):
+        out = tmp_path / f"re-{name}"
+        r = runner.invoke(app, ["reforecast", "-f", str(fc_file), "--calls", str(tmp_path / name), "-c", "center.yaml",
+                                "-o", str(out)], terminal_width=200)
+        assert r.exit_code == 2 and says in r.output and len(r.output.strip().splitlines()) == 1, r.output
+        assert not out.exists()

@@ -479,7 +479,13 @@ def reforecast(
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
     minutes = infer_interval_minutes(fc["interval_start"], fc["queue"])
-    today = _history(calls, cfg, minutes, fill_gaps=False)
+    try:  # the calls' own interval first, to say plainly when it is not the forecast's
+        today = _history(calls, cfg, None, fill_gaps=False)
+    except InputError:
+        today = _history(calls, cfg, minutes, fill_gaps=False)
+    if today.interval_minutes != minutes:
+        raise InputError(f"the calls are in {today.interval_minutes}-minute intervals and the forecast in "
+                         f"{minutes}-minute ones: give today's calls at the forecast's interval", file=str(calls))
     when = None
     if as_of is not None:
         try:

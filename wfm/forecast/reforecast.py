@@ -171,6 +171,9 @@ def reforecast(forecast: pd.DataFrame, calls: pd.DataFrame, as_of: pd.Timestamp 
     seen = calls[(calls["interval_start"] < as_of) & (calls["interval_start"] >= today)]
     seen = seen.groupby(["queue", "interval_start"])["offered"].sum()
     seen_queues = set(seen.index.get_level_values("queue"))
+    if seen_queues and not seen_queues & set(fc["queue"]):
+        raise InputError(f"no queue of the calls ({', '.join(map(repr, sorted(seen_queues)))}) is in the forecast "
+                         f"({', '.join(map(repr, sorted(fc['queue'].unique())))})")
     updates, parts = [], []
     for q, g in fc.groupby("queue", sort=True):
         g = g[g["interval_start"] >= today]
