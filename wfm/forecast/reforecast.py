@@ -69,10 +69,12 @@ class QueueUpdate:
 
     def sentence(self) -> str:
         """The update in words, for the command's output."""
+        day_end = self.as_of == self.as_of.normalize()  # an update at midnight: the whole day just ended
+        when = f"the end of {self.as_of - pd.Timedelta(days=1):%Y-%m-%d}" if day_end else f"{self.as_of:%H:%M}"
         if self.intervals == 0:
-            return f"queue '{self.queue}': no calls before {self.as_of:%H:%M} to learn from; forecast unchanged"
+            return f"queue '{self.queue}': no calls before {when} to learn from; forecast unchanged"
         change = self.observed / self.forecast - 1 if self.forecast > 0 else float("nan")
-        seen = f"{self.observed:,.0f} calls by {self.as_of:%H:%M} against {self.forecast:,.0f} forecast"
+        seen = f"{self.observed:,.0f} calls by {when} against {self.forecast:,.0f} forecast"
         seen += f" ({change:+.1%})" if np.isfinite(change) else ""
         learned = (f"learned from {self.carryover.days} days of history" if self.carryover.days
                    else "no history to learn from: the day moves as one, later days kept")
