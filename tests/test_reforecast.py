@@ -156,14 +156,22 @@ def test_a_forecast_that_does_not_cover_today_is_refused():
         reforecast(fc, calls, interval_minutes=30)
 
 
-def test_the_command_writes_a_forecast_staffing_runs_on(small_centre, tmp_path, monkeypatch):
-    monkeypatch.chdir(small_centre)
-    fc_file = tmp_path / "forecast.csv"
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "-c", "center.yaml", "--weeks", "1", "-o", str(fc_file)])
+@pytest.fixture(scope="module")
+def centre_forecast(small_centre, tmp_path_factory):
+    """The small centre's one-week forecast by `wfm forecast`: (its file, the frame, its first day, that day's
+    intervals before 11:00)."""
+    fc_file = tmp_path_factory.mktemp("reforecast") / "forecast.csv"
+    r = runner.invoke(app, ["forecast", "-H", str(small_centre / "calls.csv"), "-c", str(small_centre / "center.yaml"),
+                            "--weeks", "1", "-o", str(fc_file)])
     assert r.exit_code == 0, r.output
     fc = pd.read_csv(fc_file, parse_dates=["interval_start"])
     day = fc["interval_start"].dt.normalize().min()
-    today = fc[(fc["interval_start"] >= day) & (fc["interval_start"] < day + pd.Timedelta(hours=11))]
+    return fc_file, fc, day, fc[(fc["interval_start"] >= day) & (fc["interval_start"] < day + pd.Timedelta(hours=11))]
+
+
+def test_the_command_writes_a_forecast_staffing_runs_on(small_centre, centre_forecast, tmp_path, monkeypatch):
+    monkeypatch.chdir(small_centre)
+    fc_file, fc, day, today = centre_forecast
     calls = today[["queue", "interval_start"]].assign(offered=(today["offered"] * 1.2).round())
     calls.to_csv(tmp_path / "today.csv", index=False)
     out = tmp_path / "re.csv"
@@ -187,14 +195,10 @@ def test_the_command_writes_a_forecast_staffing_runs_on(small_centre, tmp_path, 
     assert out.read_bytes() == before
 
 
-def test_calls_at_another_interval_or_of_other_queues_are_one_clear_line(small_centre, tmp_path, monkeypatch):
+def test_calls_at_another_interval_or_of_other_queues_are_one_clear_line(small_centre, centre_forecast, tmp_path,
+                                                                          monkeypatch):
     monkeypatch.chdir(small_centre)
-    fc_file = tmp_path / "forecast.csv"
-    r = runner.invoke(app, ["forecast", "-H", "calls.csv", "-c", "center.yaml", "--weeks", "1", "-o", str(fc_file)])
-    assert r.exit_code == 0, r.output
-    fc = pd.read_csv(fc_file, parse_dates=["interval_start"])
-    day = fc["interval_start"].dt.normalize().min()
-    morning = fc[(fc["interval_start"] >= day) & (fc["interval_start"] < day + pd.Timedelta(hours=11))]
+    fc_file, _, _, morning = centre_forecast
     hourly = morning.groupby(["queue", morning["interval_start"].dt.floor("60min")])["offered"].sum().reset_index()
     hourly.to_csv(tmp_path / "hourly.csv", index=False)
     morning[["queue", "interval_start", "offered"]].assign(queue="chat").to_csv(tmp_path / "chat.csv", index=False)

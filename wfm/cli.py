@@ -6,6 +6,7 @@ Library errors (WfmError) become one line on stderr and exit code 2; nothing hal
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -496,8 +497,8 @@ def reforecast(
     if history is not None:
         h = _history(history, cfg, minutes, fill_gaps=False)
         cut_at = when if when is not None else today.frame["interval_start"].max() + pd.Timedelta(minutes=minutes)
-        h = validate_history(h.frame[h.frame["interval_start"] < cut_at.normalize()], str(history), minutes)
-        co = learn_carryover(h, cut_at - cut_at.normalize(), cfg.site.country, cfg.site.subdivision)
+        before = dataclasses.replace(h, frame=h.frame[h.frame["interval_start"] < cut_at.normalize()])  # not today
+        co = learn_carryover(before, cut_at - cut_at.normalize(), cfg.site.country, cfg.site.subdivision)
     rf = run_reforecast(fc, today.frame, when, level=cfg.forecast.prediction_level, carryover=co,
                         interval_minutes=minutes)
     write_csv(rf, outs.path(out_file))

@@ -18,8 +18,9 @@ from ..errors import InputError
 
 YEARLY_FOURIER_K = 3
 EVE_PRIOR_SD = 0.5  # prior sd of the eve effect on log calls: eves seen once are believed, but not blindly
-EVE_T = 2.0
-UNSEEN_PRIOR_SD = 0.5  # sd [log calls] of an unseen holiday's prior when fewer than two holidays were seen  # eves are a day type of their own once their mean residual is this many standard errors from 0
+EVE_T = 2.0  # eves are a day type of their own once their mean residual is this many standard errors from 0
+UNSEEN_PRIOR_SD = 0.5  # sd [log calls] of an unseen holiday's prior when fewer than two holidays were seen
+SPECIAL_FACTORS = ("<makeup>", "<eve>")  # EtsDailyModel.factors_ keys that are not holiday blocks
 MIN_YEARLY_DAYS = 365  # yearly terms only once a full year has been seen
 
 
@@ -49,7 +50,6 @@ class DailyModel:
     quiet_weekday_: int | None = None  # the open weekday with the fewest calls on ordinary days
     eve_effect_: float = 0.0  # shrunk mean effect of an eve on log calls (0: none seen)
     eve_var_: float = 0.0  # its posterior variance
-    eves_seen_: int = 0
     eves_active_: bool = False  # the history's eves differ from ordinary days: modelled as eves
     start_: pd.Timestamp | None = None
     result_: object = None
@@ -148,7 +148,7 @@ class DailyModel:
 
         ok = np.isfinite(y_fit)
         self.ols_ = sm.OLS(y_fit[ok], X.to_numpy()[ok]).fit()
-        self.eve_effect_, self.eve_var_, self.eves_seen_ = 0.0, 0.0, int(eve.sum())
+        self.eve_effect_, self.eve_var_ = 0.0, 0.0
         if eve.any():
             # each eve against the calendar design's prediction of an ordinary day (fitted without the eves)
             r = y[eve] - np.asarray(self.ols_.predict(X.to_numpy()[eve]))
@@ -159,13 +159,15 @@ class DailyModel:
             self.eve_var_ = float(1.0 / prec)
         return self
 
-    def _eves(self, cal: pd.DataFrame) -> np.ndarray:
-        """Eves modelled as such: open days otherwise ordinary (a holiday or make-up day is modelled as that),
-        none when the history's eves do not differ from ordinary days (``eves_active_``)."""
-        if not self.eves_active_:
-            return np.zeros(len(cal), dtype=bool)
+    def _eve_days(self, cal: pd.DataFrame) -> np.ndarray:
+        """Eves that are open days otherwise ordinary (a holiday or make-up day is modelled as that)."""
         return (cal["is_eve"] & (cal["holiday_block"] == "") & ~cal["is_makeup_workday"]
                 & cal["weekday"].isin(self.open_weekdays_)).to_numpy()
+
+    def _eves(self, cal: pd.DataFrame) -> np.ndarray:
+        """Eves modelled as such: :meth:`_eve_days`, none when the history's eves do not differ from ordinary
+        days (``eves_active_``)."""
+        return self._eve_days(cal) if self.eves_active_ else np.zeros(len(cal), dtype=bool)
 
     def _prepare(self, daily: pd.Series):
         """Shared by the daily models: open weekdays, holiday blocks seen, design matrix and log1p target
@@ -206,8 +208,7 @@ class DailyModel:
         """Whether the history's eves differ from ordinary days of their weekdays: the mean of their residuals
         against a least-squares fit of the calendar design on the other days, at least EVE_T standard errors
         from 0. Where they do not, eves are ordinary days (no parameter is spent on noise)."""
-        self.eves_active_ = True
-        eve = self._eves(cal) & np.isfinite(y)
+        eve = self._eve_days(cal) & np.isfinite(y)
         rest = np.isfinite(y) & ~eve
         if not eve.any() or rest.sum() <= X.shape[1] + 7:
             return False
@@ -365,9 +366,13 @@ class EtsDailyModel(DailyModel):
         self._n = len(series)
         return self
 
+    def block_factors(self) -> list[float]:
+        """The seen holiday blocks' factors (``factors_`` without make-up days and eves)."""
+        return [v for k, v in self.factors_.items() if k not in SPECIAL_FACTORS]
+
     def _block_effects(self) -> np.ndarray:
         """The seen holiday blocks' effects on log calls (the logs of their factors)."""
-        f = [v for k, v in self.factors_.items() if k not in ("<makeup>", "<eve>") and v > 0]
+        f = [v for v in self.block_factors() if v > 0]
         return np.log(np.array(f)) if f else np.array([])
 
     def predict(self, dates: pd.DatetimeIndex, history_end: pd.Timestamp, level: float) -> pd.DataFrame:
@@ -397,7 +402,7 @@ class EtsDailyModel(DailyModel):
         step_wd = wd[open_mask][idx] if open_mask.any() else wd
         windex = np.array([self.wd_index_.get(int(w)) or 1.0 for w in step_wd])
         eve = self._eves(cal)
-        blocks = [f for k, f in self.factors_.items() if k not in ("<makeup>", "<eve>")]
+        blocks = self.block_factors()
         # an unseen block: the mean factor of those seen, or (none seen) the quietest open weekday's index
         quiet = self.wd_index_.get(self.quiet_weekday_) if self.quiet_weekday_ is not None else None
         mean_factor = float(np.mean(blocks)) if blocks else (float(quiet) if quiet and np.isfinite(quiet) else 1.0)

@@ -390,7 +390,7 @@ class MstlForecaster(QueueForecaster):
         keys = day_keys(cal, self.daily_model_.eves_active_).to_numpy()
         open_mask = np.isin(all_days.day_of_week, dm.open_weekdays_)
         j = np.cumsum(open_mask) - 1  # open-day count after the grid's last day
-        blocks = [v for k, v in dm.factors_.items() if k not in ("<makeup>", "<eve>")]
+        blocks = dm.block_factors()
         mean_factor = float(np.mean(blocks)) if blocks else 1.0
         z = ndtri(0.5 + self.settings.level / 2)
         rows = []

@@ -98,10 +98,13 @@ def learn_carryover(history: History, cut: pd.Timedelta | str, country: str = "C
     ``country`` are left out."""
     cut = pd.Timedelta(cut if not isinstance(cut, str) or cut.count(":") != 1 else cut + ":00")
     out = {}
+    span = history.frame["interval_start"].dt.normalize()
+    every = pd.date_range(span.min(), span.max(), freq="D")
+    holiday = pd.Series((day_calendar(every, country, subdivision)["holiday_block"] != "").to_numpy(), index=every)
     for q, g in history.frame.groupby("queue", sort=True):
         day = g["interval_start"].dt.normalize()
         dates = pd.date_range(day.min(), day.max(), freq="D")
-        hol = pd.Series((day_calendar(dates, country, subdivision)["holiday_block"] != "").to_numpy(), index=dates)
+        hol = holiday.reindex(dates)
         total = g.groupby(day)["offered"].sum().reindex(dates)
         morning = g[(g["interval_start"] - day) < cut].groupby(day)["offered"].sum().reindex(dates).fillna(0.0)
         x, rest, whole = _surprise(morning, hol), _surprise(total - morning, hol), _surprise(total, hol)
