@@ -22,6 +22,7 @@ EVE_T = 2.0  # eves are a day type of their own once their mean residual is this
 UNSEEN_PRIOR_SD = 0.5  # sd [log calls] of an unseen holiday's prior when fewer than two holidays were seen
 SPECIAL_FACTORS = ("<makeup>", "<eve>")  # EtsDailyModel.factors_ keys that are not holiday blocks
 MIN_YEARLY_DAYS = 365  # yearly terms only once a full year has been seen
+MIN_TAIL_DAYS = 28  # daily residuals needed before the interval is matched to their quantile
 
 
 def day_keys(cal: pd.DataFrame, eves: bool = True) -> pd.Series:
@@ -159,6 +160,17 @@ class DailyModel:
             self.eve_var_ = float(1.0 / prec)
         return self
 
+    def _tail_factor(self, level: float) -> float:
+        """How much wider (or narrower) than the model's normal errors a ``level`` interval of daily totals must
+        be: the ``level`` quantile of the absolute least-squares residuals [log calls] over the normal quantile
+        of the same, in units of the residuals' sd. Daily totals are heavy-tailed (an outage, a one-off rush):
+        a variance matched to them made the intervals on ordinary days far too wide (1 when too few days)."""
+        r = np.abs(np.asarray(self.ols_.resid)) if self.ols_ is not None else np.array([])
+        scale = float(self.ols_.scale) if self.ols_ is not None else 0.0
+        if len(r) < MIN_TAIL_DAYS or not np.isfinite(scale) or scale <= 0:
+            return 1.0
+        return float(np.quantile(r, level) / ndtri(0.5 + level / 2) / np.sqrt(scale))
+
     def _eve_days(self, cal: pd.DataFrame) -> np.ndarray:
         """Eves that are open days otherwise ordinary (a holiday or make-up day is modelled as that)."""
         return (cal["is_eve"] & (cal["holiday_block"] == "") & ~cal["is_makeup_workday"]
@@ -268,6 +280,7 @@ class DailyModel:
             pred = self.ols_.get_prediction(X.to_numpy())
             mu = np.asarray(pred.predicted_mean)
             sd = np.sqrt(np.asarray(pred.var_pred_mean) + self.ols_.scale)
+        sd = sd * self._tail_factor(level)
         eve = self._eves(cal)
         mu = mu + np.where(eve, self.eve_effect_, 0.0)
         sd = np.sqrt(sd**2 + np.where(eve, self.eve_var_, 0.0))
