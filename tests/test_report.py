@@ -158,18 +158,26 @@ def test_files_exist(built):
 
 
 def test_names_from_input_are_escaped(built):
-    _, _, html = built
+    d, _, html = built
+    roster = (d / "roster.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "Test Centre &lt;b&gt;" in html
-    assert "http://evil.example" in html  # shown as text ...
-    assert "<a href=\"http://evil" not in html  # ... never as a link
+    # the roster page's one script is its own search box; the input's script is text
+    assert roster.lower().count("<script") == 1 and "document.getElementById(\"find\")" in roster
+    for page in (html, roster):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "Test Centre &lt;b&gt;" in page
+    assert "http://evil.example" in roster  # shown as text ...
+    assert "<a href=\"http://evil" not in html + roster  # ... never as a link
 
 
 def test_html_is_self_contained(built):
-    _, _, html = built
-    assert not re.search(r'(src|href)="(?!data:|#)', html)
-    assert "@import" not in html and "url(" not in html
+    d, _, html = built
+    roster = (d / "roster.html").read_text(encoding="utf-8")
+    # the two pages link to each other and to their own sections only: no server, no external asset
+    assert not re.search(r'(src|href)="(?!data:|#|roster\.html(#[\w-]+)?")', html)
+    assert not re.search(r'(src|href)="(?!data:|#|report\.html")', roster)
+    for page in (html, roster):
+        assert "@import" not in page and "url(" not in page
 
 
 def test_summary_figures_match_the_csvs(built):
@@ -256,13 +264,19 @@ def test_embedded_images_are_png(built):
 
 
 def test_sections_present(built):
-    _, _, html = built
+    d, _, html = built
+    roster = (d / "roster.html").read_text(encoding="utf-8")
     for sid in ("summary", "coverage", "daily", "costs", "holidays", "roster", "notes"):
         assert f'<section id="{sid}">' in html
+    assert '<section id="decisions"' in html
+    for sid in ("people", "holiday-duty", "grid"):
+        assert f'<section id="{sid}">' in roster
     hol = html[html.index('<section id="holidays">'): html.index('<section id="roster">')]
-    assert "National Day" in hol and "Agent 05" in hol  # an early-shift agent of sales working 1 October
-    assert "22:00–07:00+1" in html  # night shifts in the roster grid end the next day
-    assert '<th class="day holiday">Thu 01 Oct<small>National Day</small></th>' in html
+    assert "National Day" in hol and "Agent 05" not in hol  # head counts on the main page, names on the roster page
+    duty = roster[roster.index('<section id="holiday-duty">'): roster.index('<section id="grid">')]
+    assert "National Day" in duty and "Agent 05" in duty  # an early-shift agent of sales working 1 October
+    assert "22:00–07:00+1" in roster  # night shifts in the roster grid end the next day
+    assert '<th class="day holiday">Thu 01 Oct<small>National Day</small></th>' in roster
     notes = html[html.index('<section id="notes">'):]
     assert "optimal" in notes and "0.004" in notes and "note about &lt;script&gt;" in notes
 

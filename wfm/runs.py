@@ -31,7 +31,7 @@ from .service import project_service
 from .tables import read_frame, read_run
 from .timestamps import parse_timestamps
 
-REPORT_FILES = ("costs.csv", "report.html", "report.xlsx")
+REPORT_FILES = ("costs.csv", "report.html", "roster.html", "report.xlsx")
 
 
 @dataclass(frozen=True)

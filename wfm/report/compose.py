@@ -23,10 +23,11 @@ from ..service import ServiceProjection
 from . import xlsx
 from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap_heatmaps
 from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_num, fmt_pct, json_num
-from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, queue_table, roster_grids,
-                       sim_sheet_note, solver_notes)
+from .decisions import OVER_MIN_AGENTS, OVER_MIN_HOURS, decisions
+from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, people_table, queue_table,
+                       roster_grids, sim_sheet_note, solver_notes, team_table)
 
-REPORT_PAGES = ("report.html", "report.xlsx")
+REPORT_PAGES = ("report.html", "roster.html", "report.xlsx")
 
 
 def _env() -> Environment:
@@ -182,7 +183,8 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
           roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict) -> str:
     """report.html's text: the template filled with the laid-out sections and the charts."""
     cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
-    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
+    people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h)
+    teams, teams_total = team_table(people)
     by_type = cs["by_day_type"].copy()
     by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
     ctx = {
@@ -203,13 +205,33 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "by_type": by_type.to_dict("records"), "cs": cs,
         "by_week": costs.by_week.to_dict("records"), "by_team": costs.by_team.to_dict("records"), "forecast": fc,
         "day_type_label": DAY_TYPE_LABEL,
-        "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend,
+        "holidays": holidays(roster, unfilled, cal), "teams": teams, "teams_total": teams_total,
+        "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0)),
+        "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS,
         "notes": solver_notes(meta),
         "messages": messages(meta, unfilled), "unfilled": unfilled.to_dict("records"),
         "sl_target": cfg.staffing.sl_target, "pay": cfg.pay, "sim_replications": service.replications,
         "sim_level": service.level, "cap": service.cap, "proj": service.model, "backtest": bt, "horizon": horizon,
     }
     return _env().get_template("report.html.j2").render(**ctx)
+
+
+def _roster_page(cfg: Config, name: str, costs: CostResult, cal: pd.DataFrame, requirements: pd.DataFrame,
+                 roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame) -> str:
+    """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable."""
+    cs = costs.summary
+    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
+    night = f"{fmt_hm_hours(cfg.pay.night_start_h)}–{fmt_hm_hours(cfg.pay.night_end_h)}"
+    ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
+           "people": people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h),
+           "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend, "night": night}
+    return _env().get_template("roster.html.j2").render(**ctx)
+
+
+def fmt_hm_hours(h: float) -> str:
+    """Hours of the day as HH:MM (22.0 -> '22:00')."""
+    m = int(round(h * 60))
+    return f"{m // 60 % 24:02d}:{m % 60:02d}"
 
 
 def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame,
@@ -241,6 +263,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
                  agents, meta)
     write_text(html, output_path(out, "report.html"))
+    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, unfilled, agents), output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
     xlsx.write_workbook(

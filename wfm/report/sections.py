@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
+from ..agents import parse_leave
 from ..calendar import holiday_family
 from ..config import Config
 from ..costs import MONEY_COLUMNS, CostResult
@@ -29,7 +31,8 @@ def holidays(roster: pd.DataFrame, unfilled: pd.DataFrame, cal: pd.DataFrame) ->
                            "agents": ", ".join(g["name"])})
         u = unfilled[unfilled["date"] == d]
         out.append({"date": d, "name": day["holiday_name"], "day_type": DAY_TYPE_LABEL[day["day_type"]],
-                    "groups": groups, "staffed": len(r), "unfilled": int(u["missing"].sum()) if len(u) else 0})
+                    "groups": groups, "staffed": len(r), "unfilled": int(u["missing"].sum()) if len(u) else 0,
+                    "by_queue": {str(q): int(n) for q, n in r.groupby("queue").size().items()}})
     return out
 
 
@@ -46,7 +49,7 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
     """Agents x dates per ISO week; a cell lists the shifts starting that day. ``queues``: the requirement's
     queues (the roster's are added). Returns the grids and the legend (queue -> CSS class)."""
     ros = roster
-    agents = agents[["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    agents = agents[[c for c in ("agent_id", "name", "team", "leave") if c in agents]].drop_duplicates("agent_id")
     extra = ros.loc[~ros["agent_id"].isin(agents["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
     agents = pd.concat([agents, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
     queues = sorted(set(ros["queue"]) | set(queues))
@@ -72,6 +75,8 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
     at = {} if ros.empty else pd.DataFrame({"a": ros["agent_id"].to_numpy(), "w": slots.to_numpy()}).groupby(
         ["a", "w"], sort=False).indices
     people = agents[["agent_id", "name", "team"]].to_dict("records")
+    leave = {i: parse_leave(v) for i, v in zip(agents["agent_id"], agents["leave"]) if isinstance(v, str) and v.strip()} \
+        if "leave" in agents else {}
     grids = []
     for w, wdates in sorted(weeks.items()):
         cols = [{"date": d, "label": d.strftime("%a %d %b"), "cls": kind.loc[d, "day_type"],
@@ -81,7 +86,10 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
             row = [cells.get((a["agent_id"], d), []) for d in wdates]
             idx = at.get((a["agent_id"], w))
             hours = float(paid[idx].sum()) if idx is not None else 0.0
-            rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours})
+            off = leave.get(a["agent_id"], frozenset())
+            rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours,
+                         "leave": [d in off for d in wdates],
+                         "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
         grids.append({"title": f"Week of {wdates[0].strftime('%d %b %Y')}", "cols": cols, "rows": rows})
     return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
 
@@ -250,3 +258,69 @@ def sim_sheet_note(patience: dict) -> str:
             f"interpolated), {callers}; sim_* simulate each queue-day ({SIM_REPLICATIONS} replications, "
             f"{SIM_LEVEL:.0%} bounds) with whole agents (rounded down), Poisson arrivals, exponential handle times, "
             "the same patience, staff changing at interval boundaries")
+
+
+def _touches_night(start: pd.Series, end: pd.Series, night_start_h: float, night_end_h: float) -> np.ndarray:
+    """True for each shift [start, end) with any time in the night window (night_start_h to night_end_h the
+    next morning)."""
+    day = start.dt.normalize()
+    s = ((start - day) / pd.Timedelta(hours=1)).to_numpy()
+    e = ((end - day) / pd.Timedelta(hours=1)).to_numpy()
+    hit = np.zeros(len(start), dtype=bool)
+    for k in (-1, 0, 1):  # the nights that began the day before, that day and the day after
+        w0, w1 = 24 * k + night_start_h, 24 * (k + 1) + night_end_h
+        hit |= (s < w1) & (e > w0)
+    return hit
+
+
+def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame, cal: pd.DataFrame,
+                 night_start_h: float, night_end_h: float) -> list[dict]:
+    """One row per agent (agents file order by team and name, then agents only in the roster): shifts, paid
+    and overtime hours (the cost rules'), night, weekend and holiday shifts, distinct start times, the
+    contract's weekly hours and days of leave inside the horizon; ``find``: lower-case text to search."""
+    ag = agents.drop_duplicates("agent_id")
+    extra = roster.loc[~roster["agent_id"].isin(ag["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
+    ag = pd.concat([ag, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
+    ros = roster.assign(_night=_touches_night(roster["shift_start"], roster["shift_end"], night_start_h, night_end_h),
+                        _weekend=roster["date"].dt.day_of_week >= 5,
+                        _start=roster["shift_start"].dt.strftime("%H:%M"),
+                        _holiday=(roster["is_holiday"].astype(bool) if "is_holiday" in roster
+                                  else roster["date"].isin(set(cal.loc[cal["is_holiday"], "date"]))))
+    g = ros.groupby("agent_id")
+    ot = costs.groupby("agent_id")["overtime_hours"].sum() if len(costs) else pd.Series(dtype=float)
+    horizon = set(cal["date"])
+    rows = []
+    for a in ag.to_dict("records"):
+        i = a["agent_id"]
+        mine = g.get_group(i) if i in g.groups else ros.iloc[0:0]
+        leave = parse_leave(str(a.get("leave") or "")) if isinstance(a.get("leave"), str) else frozenset()
+        lo, hi = a.get("min_hours_week"), a.get("max_hours_week")
+        contract_h = f"{float(lo):g}–{float(hi):g}" if _number(lo) and _number(hi) else ""
+        rows.append({"agent_id": i, "name": a["name"], "team": a["team"], "contract": a.get("contract") or "",
+                     "shifts": len(mine), "paid_hours": float(mine["paid_hours"].sum()),
+                     "overtime_hours": float(ot.get(i, 0.0)), "nights": int(mine["_night"].sum()),
+                     "weekend_shifts": int(mine["_weekend"].sum()), "holiday_shifts": int(mine["_holiday"].sum()),
+                     "start_times": int(mine["_start"].nunique()), "contract_h": contract_h,
+                     "leave_days": len(leave & horizon), "leave": leave,
+                     "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
+    return rows
+
+
+def _number(v) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def team_table(people: list[dict]) -> tuple[list[dict], dict]:
+    """People summed by team (agents, shifts, paid, overtime, nights, holiday shifts) and over all teams."""
+    keys = ("shifts", "paid_hours", "overtime_hours", "nights", "holiday_shifts")
+    teams: dict[str, dict] = {}
+    for p in people:
+        t = teams.setdefault(p["team"], {"team": p["team"], "agents": 0, **{k: 0 for k in keys}})
+        t["agents"] += 1
+        for k in keys:
+            t[k] += p[k]
+    total = {"agents": len(people), **{k: sum(p[k] for p in people) for k in keys}}
+    return [teams[t] for t in sorted(teams)], total
