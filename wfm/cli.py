@@ -1023,7 +1023,7 @@ def report(
     run_dir: Path = typer.Option(..., "--run", help="Run folder holding requirements.csv, shifts.csv, coverage.csv, roster.csv, agents.csv."),
     config: Optional[Path] = ConfigOpt,
 ):
-    """Cost the roster and write costs.csv, report.html and report.xlsx into the run folder.
+    """Cost the roster and write costs.csv, report.html, roster.html and report.xlsx into the run folder.
 
     Example: wfm report --run schedules/demo
     """
@@ -1036,7 +1036,8 @@ def report(
     rep = build_report(run_dir, cfg)
     for label, value in rep.summary.get("headline", {}).items():
         out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
-    out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'report.xlsx')}, {_esc(run_dir / 'costs.csv')}",
+    out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'roster.html')}, {_esc(run_dir / 'report.xlsx')}, "
+              f"{_esc(run_dir / 'costs.csv')}",
               soft_wrap=True)
 
 

@@ -4,7 +4,7 @@ A run: history -> forecast (and its backtest) -> :func:`wfm.plan.plan` -> :func:
 Outputs of a run named R under a base directory B:
 ``B/forecasts/R/``: forecast.csv, forecast.png;
 ``B/schedules/R/``: requirements.csv, shifts.csv, coverage.csv, roster.csv, unfilled_shifts.csv,
-agent_summary.csv, holiday_ledger.csv, costs.csv, forecast_backtest.csv, report.html, report.xlsx,
+agent_summary.csv, holiday_ledger.csv, costs.csv, forecast_backtest.csv, report.html, roster.html, report.xlsx,
 agents.csv, config.yaml and holiday_ledger_input.csv (copies of the inputs used), summary.json.
 A what-if re-plans a finished run's forecast under changed assumptions, starting from its shifts,
 into ``<run>-whatif``. Each output folder is built in a temporary folder beside it and swapped in only when

@@ -5,7 +5,7 @@
 report (:func:`wfm.report.render`). :func:`build_report` (``wfm report``) reads a folder's tables
 (:func:`wfm.tables.read_run`), costs the roster (:mod:`wfm.costs`), projects the service
 (:mod:`wfm.service`), finds the forecast and its backtest and renders the report, writing costs.csv,
-report.html and report.xlsx all three or none.
+report.html, roster.html and report.xlsx: all of them or none.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def _forecast_for(run_dir: Path, meta: dict, name: str, forecast) -> tuple[pd.Da
 
 def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None,
                  forecast: Path | pd.DataFrame | None = None) -> ReportResult:
-    """Cost a run and write ``costs.csv``, ``report.html`` and ``report.xlsx`` into ``run_dir``, all three
+    """Cost a run and write ``costs.csv``, ``report.html``, ``roster.html`` and ``report.xlsx`` into ``run_dir``, all
     or none (:mod:`wfm.outputs`: an error or a signal leaves the earlier report as it was).
 
     ``cfg``: the run's config (default: ``run_dir/config.yaml``, else the built-in demo config).
@@ -207,7 +207,7 @@ def write_roster(result: RosterResult, out) -> None:
 def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts: dict | None = None,
                forecast: Path | pd.DataFrame | None = None) -> dict:
     """Write ``plan`` into the (staged) run folder ``folder``: every stage's files, agents.csv and config.yaml
-    (the inputs used), costs.csv, report.html, report.xlsx and summary.json. ``kind``: 'run' or 'whatif'
+    (the inputs used), costs.csv, report.html, roster.html, report.xlsx and summary.json. ``kind``: 'run' or 'whatif'
     (summary.json's ``wfm`` marker); ``facts``: more sections of summary.json (``history``, ``forecast``,
     ``whatif``); ``forecast``: the forecast the report shows (its forecast.csv, or the frame).
     Returns the report's headline figures (also summary.json ``report``)."""

@@ -224,7 +224,8 @@ def _roster_page(cfg: Config, name: str, costs: CostResult, cal: pd.DataFrame, r
     night = f"{fmt_hm_hours(cfg.pay.night_start_h)}–{fmt_hm_hours(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
            "people": people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h),
-           "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend, "night": night}
+           "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend, "night": night,
+           "weeks": max(cs["days"], 1) / 7.0}
     return _env().get_template("roster.html.j2").render(**ctx)
 
 
