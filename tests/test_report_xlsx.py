@@ -141,3 +141,17 @@ def test_workbook_reads_back_as_written(tmp_path):
     assert ws.cell(row=6, column=col["mixed"]).value == "=SUM(A1)" and ws.cell(row=6, column=col["mixed"]).data_type == "s"
     assert ws.cell(row=12, column=col["mixed"]).value == "  padded "
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
+
+
+def test_roster_flags_are_real_booleans_in_the_workbook(demo_run):
+    """is_overtime and is_holiday are booleans in the Roster sheet (is_overtime was text 'True'/'False')."""
+    import openpyxl
+
+    base, _ = demo_run
+    wb = openpyxl.load_workbook(base / "schedules" / "demo" / "report.xlsx", read_only=True)
+    rows = list(wb["Roster"].iter_rows(values_only=True))
+    head = rows[0]
+    for col in ("is_overtime", "is_holiday"):
+        vals = {r[head.index(col)] for r in rows[1:]}
+        assert vals <= {True, False} and all(isinstance(v, bool) for v in vals), (col, vals)
+    assert True in {r[head.index("is_overtime")] for r in rows[1:]}  # the demo has overtime shifts

@@ -114,7 +114,7 @@ def _read_tables(d: Path, meta: dict) -> RunData:
     cov = _read(d, "coverage.csv", COVERAGE_COLUMNS, times=["interval_start"], numbers=["required", "scheduled"],
                 signed=["gap"])
     ros = _read(d, "roster.csv", ROSTER_COLUMNS, times=["date", "shift_start", "shift_end"],
-                optional_times=["break_start", "break_end"], numbers=["paid_hours"], bools=["is_holiday"])
+                optional_times=["break_start", "break_end"], numbers=["paid_hours"], bools=["is_holiday", "is_overtime"])
     unf = _read(d, "unfilled_shifts.csv", UNFILLED_COLUMNS, times=["date", "shift_start", "shift_end"],
                 whole=["missing"], bools=["is_holiday"], may_be_missing=True)
     ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
