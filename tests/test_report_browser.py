@@ -4,7 +4,10 @@ Skipped where no Chromium is installed (Debian package `chromium`); the HTML its
 tests/test_report.py on every machine.
 """
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -57,9 +60,6 @@ def test_report_renders_with_charts(tmp_path):
 def _measure(page, width: int, tmp_path) -> dict:
     """Lay ``page`` out at ``width`` CSS px in headless Chromium (inside an iframe of that width, so that a
     phone's width is honoured) and read back the document's height and widths and the decisions panel's text."""
-    import json
-    import re
-
     wrap = tmp_path / f"wrap{width}.html"
     wrap.write_text(
         f'<!doctype html><html><body style="margin:0"><iframe id="f" src="{page.resolve().as_uri()}" '
@@ -75,9 +75,7 @@ def _measure(page, width: int, tmp_path) -> dict:
                         wrap.as_uri()], capture_output=True, text=True, timeout=180)
     m = re.search(r'<pre id="out">(.*?)</pre>', r.stdout, re.S)
     assert m, r.stderr[-2000:]
-    import html as _html
-
-    return json.loads(_html.unescape(m.group(1)))
+    return json.loads(html.unescape(m.group(1)))
 
 
 MAIN_PAGE_MAX_PX = 10_000  # issue 15: the demo's main page at 1400 px, roster on its own page

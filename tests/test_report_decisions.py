@@ -85,7 +85,7 @@ def test_panel_lists_every_unfilled_shift_with_agents_who_could_take_it(fixture_
         assert sorted(skilled.loc[~skilled["agent_id"].isin(busy), "name"]) == names
 
 
-def test_a_plan_that_meets_its_targets_says_so(tmp_path):
+def test_a_plan_that_meets_its_targets_says_so():
     from wfm.report.decisions import decisions
 
     f = frame([5] * 8, [5] * 8)

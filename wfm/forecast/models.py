@@ -139,7 +139,7 @@ class QueueForecaster(OneQueueModel):
         # it would be too small and the prediction intervals too narrow).
         x_all = f["offered"].to_numpy(float)
         day_tot_all = f.groupby(day)["offered"].transform("sum").to_numpy()
-        num, den = [], []
+        num = []
         for key in self.profiles_:
             sel = (f_key == key) & (recent | np.isin(key, RARE_KEYS))
             slot_sum = np.bincount(slot[sel], weights=x_all[sel], minlength=n_slots)
@@ -150,13 +150,13 @@ class QueueForecaster(OneQueueModel):
             mu = np.where(ok, d_tot * (slot_sum[s_] - x) / np.where(ok, rest, 1.0), 0.0)
             good = ok & (mu > 0)
             num.append(np.abs(x[good] - mu[good]) / np.sqrt(mu[good]))
-            den.append(np.sum(mu[good]))
-        if sum(den) <= 0:
+        r = np.concatenate(num) if num else np.array([])
+        if not len(r):
             return 1.0
         # matched to the interval's quantile rather than to the variance: interval counts are heavier-tailed
         # than a normal, and a variance inflated by a few odd intervals made the intervals far too wide
         z = ndtri(0.5 + self.settings.level / 2)
-        return float(max(1.0, (np.quantile(np.concatenate(num), self.settings.level) / z) ** 2))
+        return float(max(1.0, (np.quantile(r, self.settings.level) / z) ** 2))
 
     def _aht(self, f, slot, f_key, recent, n_slots, source) -> dict:
         """Handle time [s] per interval of day: '*' and per day type; {} when the history has none."""

@@ -22,7 +22,7 @@ from ..outputs import output_path
 from ..service import ServiceProjection
 from . import xlsx
 from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap_heatmaps
-from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_num, fmt_pct, json_num
+from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_hours_of_day, fmt_num, fmt_pct, json_num
 from .decisions import OVER_MIN_AGENTS, OVER_MIN_HOURS, decisions
 from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, people_table, queue_table,
                        roster_grids, sim_sheet_note, solver_notes, team_table)
@@ -180,10 +180,11 @@ def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, serv
 
 def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
           daily: pd.DataFrame, queues: pd.DataFrame, fc: dict, bt: dict, cal: pd.DataFrame, requirements: pd.DataFrame,
-          roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict) -> str:
-    """report.html's text: the template filled with the laid-out sections and the charts."""
+          roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, people: list[dict],
+          hol: list[dict]) -> str:
+    """report.html's text: the template filled with the laid-out sections and the charts. ``people``:
+    :func:`people_table`; ``hol``: :func:`holidays` (both shared with the roster page)."""
     cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
-    people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h)
     teams, teams_total = team_table(people)
     by_type = cs["by_day_type"].copy()
     by_type["label"] = by_type["day_type"].map(DAY_TYPE_LABEL).fillna(by_type["day_type"])
@@ -205,7 +206,7 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "by_type": by_type.to_dict("records"), "cs": cs,
         "by_week": costs.by_week.to_dict("records"), "by_team": costs.by_team.to_dict("records"), "forecast": fc,
         "day_type_label": DAY_TYPE_LABEL,
-        "holidays": holidays(roster, unfilled, cal), "teams": teams, "teams_total": teams_total,
+        "holidays": hol, "teams": teams, "teams_total": teams_total,
         "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0)),
         "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS,
         "notes": solver_notes(meta),
@@ -217,22 +218,15 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
 
 
 def _roster_page(cfg: Config, name: str, costs: CostResult, cal: pd.DataFrame, requirements: pd.DataFrame,
-                 roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame) -> str:
+                 roster: pd.DataFrame, agents: pd.DataFrame, people: list[dict], hol: list[dict]) -> str:
     """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable."""
     cs = costs.summary
     grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
-    night = f"{fmt_hm_hours(cfg.pay.night_start_h)}–{fmt_hm_hours(cfg.pay.night_end_h)}"
+    night = f"{fmt_hours_of_day(cfg.pay.night_start_h)}–{fmt_hours_of_day(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
-           "people": people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h),
-           "holidays": holidays(roster, unfilled, cal), "grids": grids, "legend": legend, "night": night,
+           "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night,
            "weeks": max(cs["days"], 1) / 7.0}
     return _env().get_template("roster.html.j2").render(**ctx)
-
-
-def fmt_hm_hours(h: float) -> str:
-    """Hours of the day as HH:MM (22.0 -> '22:00')."""
-    m = int(round(h * 60))
-    return f"{m // 60 % 24:02d}:{m % 60:02d}"
 
 
 def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame,
@@ -261,10 +255,13 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     if fc["found"]:
         fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
         fc["rows"] = fc["totals"].to_dict("records")
+    # shared by the two pages: the per-team summary and the people table, the holiday head counts and duty
+    people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h)
+    hol = holidays(roster, unfilled, cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
-                 agents, meta)
+                 agents, meta, people, hol)
     write_text(html, output_path(out, "report.html"))
-    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, unfilled, agents), output_path(out, "roster.html"))
+    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, agents, people, hol), output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
     xlsx.write_workbook(

@@ -36,6 +36,12 @@ def fmt_hm(ts: pd.Timestamp, day: pd.Timestamp | None = None) -> str:
     return text
 
 
+def fmt_hours_of_day(h: float) -> str:
+    """Hours of the day as ``HH:MM`` (22.0 -> '22:00', 6.5 -> '06:30')."""
+    m = int(round(h * 60))
+    return f"{m // 60 % 24:02d}:{m % 60:02d}"
+
+
 def fmt_fact(v) -> str:
     """A fact of summary.json for the page: yes / no / a dash, floats to 4 significant digits."""
     if isinstance(v, bool) or v is None:

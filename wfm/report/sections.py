@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from ..agents import parse_leave
@@ -12,6 +11,7 @@ from ..calendar import holiday_family
 from ..config import Config
 from ..costs import MONEY_COLUMNS, CostResult
 from ..forecast import BACKTEST_BASELINE, BACKTEST_FILE
+from ..roster.shifts import touches_night
 from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection
 from .format import DAY_TYPE_LABEL, fmt_hm
 
@@ -260,19 +260,6 @@ def sim_sheet_note(patience: dict) -> str:
             "the same patience, staff changing at interval boundaries")
 
 
-def _touches_night(start: pd.Series, end: pd.Series, night_start_h: float, night_end_h: float) -> np.ndarray:
-    """True for each shift [start, end) with any time in the night window (night_start_h to night_end_h the
-    next morning)."""
-    day = start.dt.normalize()
-    s = ((start - day) / pd.Timedelta(hours=1)).to_numpy()
-    e = ((end - day) / pd.Timedelta(hours=1)).to_numpy()
-    hit = np.zeros(len(start), dtype=bool)
-    for k in (-1, 0, 1):  # the nights that began the day before, that day and the day after
-        w0, w1 = 24 * k + night_start_h, 24 * (k + 1) + night_end_h
-        hit |= (s < w1) & (e > w0)
-    return hit
-
-
 def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame, cal: pd.DataFrame,
                  night_start_h: float, night_end_h: float) -> list[dict]:
     """One row per agent (agents file order by team and name, then agents only in the roster): shifts, paid
@@ -281,7 +268,7 @@ def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame
     ag = agents.drop_duplicates("agent_id")
     extra = roster.loc[~roster["agent_id"].isin(ag["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
     ag = pd.concat([ag, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
-    ros = roster.assign(_night=_touches_night(roster["shift_start"], roster["shift_end"], night_start_h, night_end_h),
+    ros = roster.assign(_night=touches_night(roster["shift_start"], roster["shift_end"], night_start_h, night_end_h),
                         _weekend=roster["date"].dt.day_of_week >= 5,
                         _start=roster["shift_start"].dt.strftime("%H:%M"),
                         _holiday=(roster["is_holiday"].astype(bool) if "is_holiday" in roster
@@ -301,7 +288,7 @@ def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame
                      "overtime_hours": float(ot.get(i, 0.0)), "nights": int(mine["_night"].sum()),
                      "weekend_shifts": int(mine["_weekend"].sum()), "holiday_shifts": int(mine["_holiday"].sum()),
                      "start_times": int(mine["_start"].nunique()), "contract_h": contract_h,
-                     "leave_days": len(leave & horizon), "leave": leave,
+                     "leave_days": len(leave & horizon),
                      "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
     return rows
 
