@@ -92,3 +92,43 @@ def test_a_plan_that_meets_its_targets_says_so():
     unf = pd.DataFrame(columns=["shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday"])
     got = decisions(f, unf, pd.DataFrame(columns=["agent_id", "date"]), pd.DataFrame(columns=["agent_id", "name", "queues"]), 15, 30.0)
     assert got["ok"] and got["short"] == [] and got["over"] == [] and got["over_h"] == 0
+
+
+def test_people_table_agrees_with_the_roster_stage_s_agent_summary(demo_run):
+    """The roster page's per-agent figures are computed from the run's CSVs; the roster stage computed the same
+    ones its own way (agent_summary.csv): both must agree agent by agent."""
+    from wfm.calendar import day_calendar, weekend_days
+    from wfm.config import load_config
+    from wfm.costs import cost_roster
+    from wfm.report.sections import people_table
+    from wfm.runs import read_run
+
+    base, _ = demo_run
+    d = base / "schedules" / "demo"
+    run, cfg = read_run(d), load_config(d / "config.yaml")
+    cal = day_calendar(pd.date_range(run.roster["date"].min(), run.roster["date"].max()), cfg.site.country)
+    people = pd.DataFrame(people_table(run.roster, run.agents, cost_roster(run.roster, run.agents, cfg), cal,
+                                       cfg.pay.night_start_h, cfg.pay.night_end_h, weekend_days(cfg.site.country)))
+    summ = pd.read_csv(d / "agent_summary.csv", dtype={"agent_id": str}).set_index("agent_id")
+    people = people.set_index("agent_id").loc[summ.index]
+    for col in ("shifts", "nights", "weekend_shifts", "holiday_shifts", "start_times"):
+        assert (people[col].to_numpy() == summ[col].to_numpy()).all(), col
+    assert np.allclose(people["paid_hours"], summ["paid_hours"]) and np.allclose(people["overtime_hours"], summ["overtime_hours"])
+    assert summ["nights"].sum() > 0 and summ["weekend_shifts"].sum() > 0  # the check is not on zeros
+
+
+def test_weekend_shifts_follow_the_country_s_weekend():
+    """A Friday shift is a weekend shift in Israel (Friday-Saturday), a Sunday one in China."""
+    from wfm.report.sections import people_table
+
+    days = pd.to_datetime(["2026-10-09", "2026-10-11"])  # Friday, Sunday
+    ros = pd.DataFrame({"agent_id": "A1", "name": "N", "team": "T", "queue": "q", "date": days,
+                        "shift_start": days + pd.Timedelta(hours=9), "shift_end": days + pd.Timedelta(hours=17),
+                        "paid_hours": 8.0, "is_holiday": False})
+    ag = pd.DataFrame({"agent_id": ["A1"], "name": ["N"], "team": ["T"], "queues": ["q"]})
+    cal = pd.DataFrame({"date": days, "is_holiday": False})
+    for weekend, want in ((frozenset({4, 5}), 1), (frozenset({5, 6}), 1), (frozenset(), 0)):
+        (row,) = people_table(ros, ag, pd.DataFrame(), cal, 22.0, 6.0, weekend)
+        assert row["weekend_shifts"] == want
+    (row,) = people_table(ros.iloc[[1]], ag, pd.DataFrame(), cal, 22.0, 6.0, frozenset({4, 5}))
+    assert row["weekend_shifts"] == 0  # Sunday is a working day in Israel

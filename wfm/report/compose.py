@@ -13,7 +13,7 @@ import re
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from ..calendar import day_calendar
+from ..calendar import day_calendar, weekend_days
 from ..config import Config
 from ..costs import PREMIUM_COLUMNS, CostResult
 from ..forecast import BACKTEST_FILE
@@ -218,14 +218,17 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
 
 
 def _roster_page(cfg: Config, name: str, costs: CostResult, cal: pd.DataFrame, requirements: pd.DataFrame,
-                 roster: pd.DataFrame, agents: pd.DataFrame, people: list[dict], hol: list[dict]) -> str:
-    """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable."""
+                 roster: pd.DataFrame, agents: pd.DataFrame, people: list[dict], hol: list[dict],
+                 weekend: frozenset[int]) -> str:
+    """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable.
+    ``weekend``: the country's weekend days (0 = Monday)."""
     cs = costs.summary
     grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
     night = f"{fmt_hours_of_day(cfg.pay.night_start_h)}–{fmt_hours_of_day(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
            "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night,
-           "weeks": max(cs["days"], 1) / 7.0}
+           "weeks": max(cs["days"], 1) / 7.0,
+           "weekend": " or ".join((pd.Timestamp("2024-01-01") + pd.Timedelta(days=d)).day_name() for d in sorted(weekend))}
     return _env().get_template("roster.html.j2").render(**ctx)
 
 
@@ -256,12 +259,14 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
         fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
         fc["rows"] = fc["totals"].to_dict("records")
     # shared by the two pages: the per-team summary and the people table, the holiday head counts and duty
-    people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h)
+    weekend = weekend_days(cfg.site.country, cfg.site.subdivision)
+    people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h, weekend)
     hol = holidays(roster, unfilled, cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
                  agents, meta, people, hol)
     write_text(html, output_path(out, "report.html"))
-    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, agents, people, hol), output_path(out, "roster.html"))
+    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, agents, people, hol, weekend),
+               output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
     xlsx.write_workbook(

@@ -261,15 +261,16 @@ def sim_sheet_note(patience: dict) -> str:
 
 
 def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame, cal: pd.DataFrame,
-                 night_start_h: float, night_end_h: float) -> list[dict]:
+                 night_start_h: float, night_end_h: float, weekend: frozenset[int] = frozenset({5, 6})) -> list[dict]:
     """One row per agent (agents file order by team and name, then agents only in the roster): shifts, paid
-    and overtime hours (the cost rules'), night, weekend and holiday shifts, distinct start times, the
+    and overtime hours (the cost rules'), night, weekend (starting on a day of ``weekend``, weekday numbers,
+    the country's: :func:`wfm.calendar.weekend_days`) and holiday shifts, distinct start times, the
     contract's weekly hours and days of leave inside the horizon; ``find``: lower-case text to search."""
     ag = agents.drop_duplicates("agent_id")
     extra = roster.loc[~roster["agent_id"].isin(ag["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
     ag = pd.concat([ag, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
     ros = roster.assign(_night=touches_night(roster["shift_start"], roster["shift_end"], night_start_h, night_end_h),
-                        _weekend=roster["date"].dt.day_of_week >= 5,
+                        _weekend=roster["date"].dt.day_of_week.isin(sorted(weekend)),
                         _start=roster["shift_start"].dt.strftime("%H:%M"),
                         _holiday=(roster["is_holiday"].astype(bool) if "is_holiday" in roster
                                   else roster["date"].isin(set(cal.loc[cal["is_holiday"], "date"]))))
