@@ -81,8 +81,26 @@ def test_panel_lists_every_unfilled_shift_with_agents_who_could_take_it(fixture_
         names = candidates(u, roster, agents)
         busy = set(roster.loc[roster["date"] == u["date"], "agent_id"])
         skilled = agents[agents["queues"].str.split(";").apply(lambda qs: u["queue"] in qs)]
-        # independent: the skilled agents free that day (the fixture has no availability limits or leave)
-        assert sorted(skilled.loc[~skilled["agent_id"].isin(busy), "name"]) == names
+        # independent: the skilled agents free that day (the fixture has no availability limits or leave),
+        # allowed nights where the shift has any time in 22:00-06:00 (the config's night)
+        h0 = (u["shift_start"] - u["date"]) / pd.Timedelta(hours=1)
+        h1 = (u["shift_end"] - u["date"]) / pd.Timedelta(hours=1)
+        night = h0 < 6 or h1 > 22
+        free = skilled[~skilled["agent_id"].isin(busy) & (~night | skilled["night_ok"].str.lower().eq("true"))]
+        assert sorted(free["name"]) == names
+
+
+def test_a_night_shift_is_offered_only_to_agents_allowed_nights():
+    d = pd.Timestamp("2026-10-07")
+    shift = pd.Series({"queue": "q", "date": d, "shift_start": d + pd.Timedelta(hours=22), "shift_end": d + pd.Timedelta(hours=30)})
+    ag = pd.DataFrame({"agent_id": ["A1", "A2"], "name": ["Day Only", "Night Owl"], "queues": ["q", "q"],
+                       "night_ok": ["False", "True"], "availability": ["", ""], "leave": ["", ""]})
+    ros = pd.DataFrame(columns=["agent_id", "date"])
+    assert candidates(shift, ros, ag, (22.0, 6.0)) == ["Night Owl"]
+    assert candidates(shift, ros, ag) == ["Day Only", "Night Owl"]  # no night window given: not checked
+    day = shift.copy()
+    day["shift_start"], day["shift_end"] = d + pd.Timedelta(hours=9), d + pd.Timedelta(hours=17)
+    assert candidates(day, ros, ag, (22.0, 6.0)) == ["Day Only", "Night Owl"]
 
 
 def test_a_plan_that_meets_its_targets_says_so():

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..agents import shifts_allowed
+from ..io import parse_bool_column
+from ..roster.shifts import touches_night
 
 OVER_MIN_AGENTS = 2  # agents above the requirement before an interval counts as over-staffed
 OVER_MIN_HOURS = 1.0  # ... for at least this long in a row [h]
@@ -76,15 +78,19 @@ def over_staffed(frame: pd.DataFrame, interval_minutes: int, hourly_rate: float)
     return out[:OVER_TOP], float(over.sum() * ih)
 
 
-def candidates(shift: pd.Series, roster: pd.DataFrame, agents: pd.DataFrame) -> list[str]:
-    """Agents who could take an unfilled shift: skilled for its queue, free by availability and leave, and not
-    rostered that day (their weekly hours and rest rules are for the planner to check), by name."""
+def candidates(shift: pd.Series, roster: pd.DataFrame, agents: pd.DataFrame,
+               night: tuple[float, float] | None = None) -> list[str]:
+    """Agents who could take an unfilled shift: skilled for its queue, free by availability and leave, allowed
+    nights if the shift touches the night window ``night`` (start and end hour of day; None: not checked),
+    and not rostered that day (their weekly hours and rest rules are for the planner to check), by name."""
     busy = set(roster.loc[roster["date"] == shift["date"], "agent_id"])
     skilled = agents[agents["queues"].astype(str).str.split(";").apply(lambda qs: shift["queue"] in [q.strip() for q in qs])]
     skilled = skilled[~skilled["agent_id"].isin(busy)]
+    start, end = pd.Series([shift["shift_start"]]), pd.Series([shift["shift_end"]])
+    if night is not None and "night_ok" in skilled and touches_night(start, end, *night)[0]:
+        skilled = skilled[parse_bool_column(skilled["night_ok"], "agents.csv", "night_ok").to_numpy(dtype=bool)]
     if skilled.empty:
         return []
-    start, end = pd.Series([shift["shift_start"]]), pd.Series([shift["shift_end"]])
     cols = [skilled[c].fillna("").astype(str) if c in skilled else pd.Series("", index=skilled.index)
             for c in ("availability", "leave")]
     ok = [bool(shifts_allowed(start, end, a, lv)[0]) for a, lv in zip(*cols)]
@@ -92,16 +98,17 @@ def candidates(shift: pd.Series, roster: pd.DataFrame, agents: pd.DataFrame) -> 
 
 
 def decisions(frame: pd.DataFrame, unfilled: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame,
-              interval_minutes: int, hourly_rate: float) -> dict:
+              interval_minutes: int, hourly_rate: float, night: tuple[float, float] | None = None) -> dict:
     """The decisions panel: ``short`` (:func:`under_staffed`), ``unfilled`` (each unfilled shift with
     ``candidates`` and ``more``, the count beyond those listed), ``holidays`` (holiday dates with unfilled
     agent-shifts: ``date, missing``), ``over`` and ``over_h`` (:func:`over_staffed`), and ``ok``: nothing
-    needs a decision but the over-staffing."""
+    needs a decision but the over-staffing. ``night``: the pay rules' night window [h of day], for
+    :func:`candidates`."""
     short = under_staffed(frame, interval_minutes) if len(frame) else []
     over, over_h = over_staffed(frame, interval_minutes, hourly_rate) if len(frame) else ([], 0.0)
     rows = []
     for _, u in unfilled.iterrows():
-        names = candidates(u, roster, agents)
+        names = candidates(u, roster, agents, night)
         rows.append({**u.to_dict(), "candidates": names[:CANDIDATES_TOP], "more": max(0, len(names) - CANDIDATES_TOP)})
     hol = (unfilled[unfilled["is_holiday"].astype(bool)].groupby("date")["missing"].sum().reset_index().to_dict("records")
            if len(unfilled) else [])
