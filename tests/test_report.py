@@ -188,13 +188,13 @@ def test_summary_figures_match_the_csvs(built):
     total = costs["total_cost"].sum()
     assert card_value(html, "forecast_calls") == pytest.approx(calls, rel=1e-9)
     assert card_value(html, "total_cost") == pytest.approx(total, abs=0.01)
-    assert f"CNY {total:,.2f}" in html
+    assert f"CNY {total:,.0f}" in html  # whole units in the headline; cents in the tables
     assert card_value(html, "weekly_cost") == pytest.approx(total / (DAYS / 7), abs=0.01)
     assert card_value(html, "cost_per_call") == pytest.approx(total / calls)
     unf = pd.read_csv(d / "unfilled_shifts.csv")
     assert card_value(html, "unfilled_shifts") == unf["missing"].sum() > 0
     assert res.summary["total_cost"] == pytest.approx(total, abs=0.01)
-    assert res.summary["headline"]["Total cost"] == f"CNY {total:,.2f}"
+    assert res.summary["headline"]["Total cost"] == f"CNY {total:,.0f}"
 
 
 def test_cost_components_recomputed_minute_by_minute(built):
@@ -249,18 +249,41 @@ def test_rostered_coverage_and_service_level(built):
     assert card_value(html, "expected_service_level") == pytest.approx(sl_all, abs=1e-9)
 
 
-def test_embedded_images_are_png(built):
+def embedded_images(html: str) -> list[tuple[str, bytes]]:
+    """The page's ``<img>`` data URIs as (media type, decoded bytes)."""
+    return [(m.group(1), base64.b64decode(m.group(2), validate=True))
+            for m in re.finditer(r'src="data:(image/png|image/svg\+xml);base64,([A-Za-z0-9+/=]+)"', html)]
+
+
+def check_image(kind: str, data: bytes) -> None:
+    """A PNG drawn at twice the page's density, or an SVG with no script, no link out and its text as
+    outlines (no font needed, nothing to run)."""
+    import xml.etree.ElementTree as ET
+
     from PIL import Image
 
-    _, _, html = built
-    uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(uris) == 5  # per queue a coverage chart and a gap heatmap, and the cost chart
-    for u in uris:
-        data = base64.b64decode(u, validate=True)
+    if kind == "image/png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         img = Image.open(io.BytesIO(data))
         img.verify()
-        assert img.size[0] >= 800
+        assert img.size[0] >= 2000  # 11 in at 200 dpi: sharp on a 2x screen
+        return
+    root = ET.fromstring(data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    tags = {el.tag.split("}")[-1] for el in root.iter()}
+    assert "script" not in tags and "foreignObject" not in tags and "text" not in tags
+    assert not any(v.startswith(("http:", "https:", "file:")) for el in root.iter() for k, v in el.attrib.items()
+                   if k.endswith("href"))
+    assert "path" in tags and float(root.attrib["width"].removesuffix("pt")) >= 700
+
+
+def test_embedded_images(built):
+    _, _, html = built
+    imgs = embedded_images(html)
+    # per queue a coverage chart (SVG) and a gap heatmap (PNG), and the cost chart (SVG)
+    assert sorted(k for k, _ in imgs) == ["image/png"] * 2 + ["image/svg+xml"] * 3
+    for kind, data in imgs:
+        check_image(kind, data)
 
 
 def test_sections_present(built):

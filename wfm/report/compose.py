@@ -25,7 +25,7 @@ from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap
 from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_hours_of_day, fmt_num, fmt_pct, json_num
 from .decisions import OVER_MIN_AGENTS, OVER_MIN_HOURS, decisions
 from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, people_table, queue_table,
-                       roster_grids, sim_sheet_note, solver_notes, team_table)
+                       roster_grids, sim_sheet_note, solver_notes, team_table, week_table, week_total)
 
 REPORT_PAGES = ("report.html", "roster.html", "report.xlsx")
 
@@ -46,8 +46,9 @@ def _counts(roster: pd.DataFrame, unfilled: pd.DataFrame, cal: pd.DataFrame) -> 
 
 
 def headline_figures(name: str, cfg: Config, costs: CostResult, service: ServiceProjection, counts: dict,
-                     bt: dict) -> dict:
-    """The figures summary.json records under ``report`` (without ``headline``): JSON-able numbers."""
+                     bt: dict, weeks: pd.DataFrame, week_all: dict) -> dict:
+    """The figures summary.json records under ``report`` (without ``headline``): JSON-able numbers.
+    ``weeks`` and ``week_all``: :func:`wfm.report.sections.week_table` and its horizon row."""
     cs, horizon, horizon_sim, sim = costs.summary, service.horizon, service.horizon_sim, service.sim or {}
     patience = service.patience
     return {
@@ -61,6 +62,11 @@ def headline_figures(name: str, cfg: Config, costs: CostResult, service: Service
         "cost_per_call": cs["cost_per_call"],
         "handled_calls": cs["handled_calls"],
         "abandoned_calls": horizon["abandoned"],
+        "occupancy": week_all["occupancy"],
+        "under_staffed_agent_h": week_all["under_agent_h"],
+        "over_staffed_agent_h": week_all["over_agent_h"],
+        "weeks": [{k: (f"{v:%Y-%m-%d}" if isinstance(v, pd.Timestamp) else json_num(v) if isinstance(v, float) else v)
+                   for k, v in r.items()} for r in weeks.to_dict("records")],
         "cost_per_handled_call": cs["cost_per_handled_call"],
         "paid_hours": cs["paid_hours"],
         "requirement_cost": cs["requirement_cost"],
@@ -95,9 +101,21 @@ def headline_figures(name: str, cfg: Config, costs: CostResult, service: Service
     }
 
 
-def headline_cards(figures: dict, cfg: Config, costs: CostResult, service: ServiceProjection) -> list[dict]:
+def _weekly_sub(weeks: pd.DataFrame, cs: dict, money) -> str:
+    """The weekly cost card's line: what the average is over, and the dearest full week when weeks differ."""
+    sub = f"average over {cs['days']} days ({cs['weeks']:.3g} week{'' if cs['weeks'] == 1 else 's'})"
+    full = weeks[weeks["days"] == 7]
+    if len(full) > 1 and full["total_cost"].max() > 1.02 * full["total_cost"].min():
+        top = full.loc[full["total_cost"].idxmax()]
+        sub += f"; dearest week {top['week_start']:%d %b} {money(top['total_cost'], 0)}"
+    return sub
+
+
+def headline_cards(figures: dict, cfg: Config, costs: CostResult, service: ServiceProjection,
+                   weeks: pd.DataFrame) -> list[dict]:
     """The page's cards: ``key`` (of ``figures``), ``label``, ``value`` and ``sub`` (text), ``bad`` (shown
-    in red) and ``raw`` (the number behind the value, for scripts reading the page)."""
+    in red) and ``raw`` (the number behind the value, for scripts reading the page). ``weeks``:
+    :func:`wfm.report.sections.week_table`."""
     cs, horizon, st, cap, proj = costs.summary, service.horizon, cfg.staffing, service.cap, service.model
     cur = cfg.site.currency
     money = lambda v, d=2: f"{cur} {fmt_num(v, d)}"  # noqa: E731
@@ -105,8 +123,8 @@ def headline_cards(figures: dict, cfg: Config, costs: CostResult, service: Servi
     unfilled_n, hol_unfilled = figures["unfilled_shifts"], figures["holiday_shifts_unfilled"]
     cards = [
         {"key": "weekly_cost", "label": "Weekly cost", "value": money(cs["weekly_cost"], 0),
-         "sub": f"over {cs['days']} days ({cs['weeks']:.3g} week{'' if cs['weeks'] == 1 else 's'})"},
-        {"key": "total_cost", "label": "Total cost", "value": money(cs["total_cost"]),
+         "sub": _weekly_sub(weeks, cs, money)},
+        {"key": "total_cost", "label": "Total cost", "value": money(cs["total_cost"], 0),
          "sub": f"premiums {money(sum(cs[c] for c in PREMIUM_COLUMNS), 0)}"},
         {"key": "forecast_calls", "label": "Forecast calls", "value": fmt_num(cs["forecast_calls"]), "sub": "offered, all queues"},
         {"key": "cost_per_call", "label": "Cost per forecast call", "value": money(cs["cost_per_call"]),
@@ -121,6 +139,8 @@ def headline_cards(figures: dict, cfg: Config, costs: CostResult, service: Servi
         {"key": "expected_abandon_rate", "label": "Expected abandonment", "value": fmt_pct(horizon["expected_abandon"]),
          "sub": f"ASA {fmt_num(horizon['expected_asa_s'], 1)} s · " + (f"cap {fmt_pct(cap, 0)}" if cap is not None else proj["short"]),
          "bad": cap is not None and horizon["expected_abandon"] is not None and horizon["expected_abandon"] > cap + 1e-12},
+        {"key": "occupancy", "label": "Occupancy", "value": fmt_pct(figures["occupancy"]),
+         "sub": "time on calls / agents on the phone" + (f" (cap {fmt_pct(st.max_occupancy, 0)})" if st.max_occupancy < 1 else "")},
         {"key": "unfilled_shifts", "label": "Unfilled shifts", "value": fmt_num(unfilled_n),
          "sub": "agent-shifts without a named agent", "bad": unfilled_n > 0},
         {"key": "holiday_shifts_staffed", "label": "Holiday shifts staffed", "value": fmt_num(figures["holiday_shifts_staffed"]),
@@ -181,9 +201,10 @@ def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, serv
 def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
           daily: pd.DataFrame, queues: pd.DataFrame, fc: dict, bt: dict, cal: pd.DataFrame, requirements: pd.DataFrame,
           roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, people: list[dict],
-          hol: list[dict]) -> str:
+          hol: list[dict], weeks: pd.DataFrame, week_all: dict) -> str:
     """report.html's text: the template filled with the laid-out sections and the charts. ``people``:
-    :func:`people_table`; ``hol``: :func:`holidays` (both shared with the roster page)."""
+    :func:`people_table`; ``hol``: :func:`holidays` (both shared with the roster page); ``weeks`` and
+    ``week_all``: :func:`week_table` and its horizon row."""
     cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
     teams, teams_total = team_table(people)
     by_type = cs["by_day_type"].copy()
@@ -207,6 +228,7 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "by_week": costs.by_week.to_dict("records"), "by_team": costs.by_team.to_dict("records"), "forecast": fc,
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": hol, "teams": teams, "teams_total": teams_total,
+        "weeks": weeks.to_dict("records"), "week_all": week_all,
         "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
                          (cfg.pay.night_start_h, cfg.pay.night_end_h)),
         "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS,
@@ -250,21 +272,23 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
                        cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
     bt = backtest_section(backtest, backtest_note)
-    figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt)
-    cards = headline_cards(figures, cfg, costs, service)
+    weeks = week_table(service.frame, costs, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0))
+    week_all = week_total(weeks, service.frame)
+    figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt, weeks, week_all)
+    cards = headline_cards(figures, cfg, costs, service, weeks)
     figures["headline"] = {c["label"]: c["value"] for c in cards}
 
     daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
     fc = forecast_section(forecast, forecast_note)
     if fc["found"]:
-        fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"]) if len(fc["hourly"]) else None
+        fc["chart"] = forecast_chart(fc["hourly"], fc["has_bounds"], cal) if len(fc["hourly"]) else None
         fc["rows"] = fc["totals"].to_dict("records")
     # shared by the two pages: the per-team summary and the people table, the holiday head counts and duty
     weekend = weekend_days(cfg.site.country, cfg.site.subdivision)
     people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h, weekend)
     hol = holidays(roster, unfilled, cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
-                 agents, meta, people, hol)
+                 agents, meta, people, hol, weeks, week_all)
     write_text(html, output_path(out, "report.html"))
     write_text(_roster_page(cfg, name, costs, cal, requirements, roster, agents, people, hol, weekend),
                output_path(out, "roster.html"))

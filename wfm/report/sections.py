@@ -312,3 +312,69 @@ def team_table(people: list[dict]) -> tuple[list[dict], dict]:
             t[k] += p[k]
     total = {"agents": len(people), **{k: sum(p[k] for p in people) for k in keys}}
     return [teams[t] for t in sorted(teams)], total
+
+
+def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, hourly_rate: float) -> pd.DataFrame:
+    """One row per ISO week (Monday ``week_start``; ``week`` like ``2026-W40``) of the projection's intervals
+    or of the costs: ``days`` (horizon days in the week), forecast ``calls`` and ``handled_calls``,
+    ``expected_sl`` and ``expected_abandon`` (pooled over the week's calls, None without calls),
+    ``occupancy`` (busy time over agents on the phone: interval occupancies weighted by agents on the phone),
+    ``required_agent_h`` and ``rostered_agent_h`` [agent-hours on the phone], ``under_agent_h`` and
+    ``over_agent_h`` (rostered below / above required, summed per interval [agent-hours]) and their cost at
+    ``hourly_rate`` (``under_cost``: to fill the gap, ``over_cost``: could be released), ``paid_hours`` and
+    ``total_cost`` (costs by the calendar day worked) and ``cost_per_handled_call``."""
+    ih = interval_minutes / 60.0
+    t = frame["interval_start"]
+    monday = t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")
+    gap = frame["gap"].to_numpy(float)
+    f = pd.DataFrame({"week_start": monday.astype("datetime64[ns]"), "day": t.dt.normalize(),
+                      "calls": frame["offered"].astype(float), "handled": frame["handled"].astype(float),
+                      "met": frame["offered"].astype(float) * frame["service_level"].astype(float),
+                      "abandoned": frame["abandoned"].astype(float),
+                      "on_phone": frame["agents_on_phone"].astype(float),
+                      "busy": (frame["agents_on_phone"] * frame["occupancy"].fillna(0.0)).astype(float),
+                      "required": frame["required"].astype(float) * ih, "rostered": frame["rostered"].astype(float) * ih,
+                      "under": pd.Series(-gap, index=frame.index).clip(lower=0) * ih,
+                      "over": pd.Series(gap, index=frame.index).clip(lower=0) * ih})
+    g = f.groupby("week_start", sort=True)
+    svc = g[["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over"]].sum()
+    svc["days"] = g["day"].nunique()
+    cw = costs.by_week.set_index("week_start")[["week", "paid_hours", "total_cost"]]
+    out = svc.join(cw, how="outer").sort_index()
+    sums = ["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over", "days",
+            "paid_hours", "total_cost"]
+    out[sums] = out[sums].astype(float).fillna(0.0)  # a week with costs only (a night shift's spill) or service only
+    iso = out.index.isocalendar()
+    rows = []
+    for (ws, r), (y, w) in zip(out.iterrows(), zip(iso["year"], iso["week"])):
+        calls, handled, cost = r["calls"], r["handled"], r["total_cost"]
+        rows.append({
+            "week": f"{y:04d}-W{w:02d}", "week_start": ws, "days": int(r["days"]), "calls": calls, "handled_calls": handled,
+            "expected_sl": r["met"] / calls if calls > 0 else None,
+            "expected_abandon": r["abandoned"] / calls if calls > 0 else None,
+            "occupancy": r["busy"] / r["on_phone"] if r["on_phone"] > 0 else None,
+            "required_agent_h": r["required"], "rostered_agent_h": r["rostered"],
+            "under_agent_h": r["under"], "under_cost": r["under"] * hourly_rate,
+            "over_agent_h": r["over"], "over_cost": r["over"] * hourly_rate,
+            "paid_hours": r["paid_hours"], "total_cost": cost,
+            "cost_per_handled_call": cost / handled if handled > 0 else None})
+    return pd.DataFrame(rows, columns=WEEK_COLUMNS)
+
+
+WEEK_COLUMNS = ["week", "week_start", "days", "calls", "handled_calls", "expected_sl", "expected_abandon", "occupancy",
+                "required_agent_h", "rostered_agent_h", "under_agent_h", "under_cost", "over_agent_h", "over_cost",
+                "paid_hours", "total_cost", "cost_per_handled_call"]
+
+
+def week_total(weeks: pd.DataFrame, frame: pd.DataFrame) -> dict:
+    """The horizon row of :func:`week_table`: sums, and the pooled shares from ``frame`` (the projection)."""
+    calls, handled = float(weeks["calls"].sum()), float(weeks["handled_calls"].sum())
+    on_phone = float(frame["agents_on_phone"].sum())
+    cost = float(weeks["total_cost"].sum())
+    return {"days": int(weeks["days"].sum()), "calls": calls, "handled_calls": handled,
+            "expected_sl": float((frame["offered"] * frame["service_level"]).sum()) / calls if calls > 0 else None,
+            "expected_abandon": float(frame["abandoned"].sum()) / calls if calls > 0 else None,
+            "occupancy": float((frame["agents_on_phone"] * frame["occupancy"].fillna(0.0)).sum()) / on_phone if on_phone > 0 else None,
+            **{c: float(weeks[c].sum()) for c in ("required_agent_h", "rostered_agent_h", "under_agent_h", "under_cost",
+                                                  "over_agent_h", "over_cost", "paid_hours", "total_cost")},
+            "cost_per_handled_call": cost / handled if handled > 0 else None}
