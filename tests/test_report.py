@@ -301,7 +301,8 @@ def test_sections_present(built):
     assert "22:00–07:00+1" in roster  # night shifts in the roster grid end the next day
     assert '<th class="day holiday">Thu 01 Oct<small>National Day</small></th>' in roster
     notes = html[html.index('<section id="notes">'):]
-    assert "optimal" in notes and "0.004" in notes and "note about &lt;script&gt;" in notes
+    assert "optimal" in notes and "0.40%" in notes and "Optimality gap" in notes and "note about &lt;script&gt;" in notes
+    assert "proven_optimal" not in notes and "Proven optimal" in notes  # keys in words, not snake_case
 
 
 def test_daily_table_flags_service_below_target(built):
@@ -422,4 +423,4 @@ def test_solve_times_do_not_change_the_page(tmp_path):
         (d / "summary.json").write_text(json.dumps(meta))
         pages.append(build_report(d, fixture_config()).html.read_bytes())
     assert pages[0] == pages[1]
-    assert b"week_start" in pages[0]  # the per-week table is still shown
+    assert b"Week start" in pages[0]  # the per-week table is still shown

@@ -33,7 +33,7 @@ REPORT_PAGES = ("report.html", "roster.html", "report.xlsx")
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("wfm.report", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(num=fmt_num, pct=fmt_pct, hm=fmt_hm, fact=fmt_fact,
+    env.filters.update(num=fmt_num, pct=fmt_pct, hm=fmt_hm, fact=fmt_fact, hod=fmt_hours_of_day,
                        day=lambda d: d.strftime("%a %d %b %Y") if finite(d) else "")
     return env
 
@@ -229,6 +229,10 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": hol, "teams": teams, "teams_total": teams_total,
         "weeks": weeks.to_dict("records"), "week_all": week_all,
+        # a pay component no hour of the plan earns is left out of the cost tables (a column of zeros)
+        "shown": {c for c in (*PREMIUM_COLUMNS, "on_cost") if cs[c]} | {c for c in ("overtime_hours", "rest_day_hours",
+                                                                                    "holiday_hours", "night_hours")
+                                                                          if by_type[c].sum()},
         "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
                          (cfg.pay.night_start_h, cfg.pay.night_end_h)),
         "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS,

@@ -43,9 +43,12 @@ def fmt_hours_of_day(h: float) -> str:
 
 
 def fmt_fact(v) -> str:
-    """A fact of summary.json for the page: yes / no / a dash, floats to 4 significant digits."""
+    """A fact of summary.json for the page: yes / no / a dash; numbers of 1,000 or more with thousands
+    separators, smaller floats to 4 significant digits."""
     if isinstance(v, bool) or v is None:
         return {True: "yes", False: "no", None: "—"}[v]
+    if isinstance(v, (int, float)) and math.isfinite(v) and abs(v) >= 1000:
+        return f"{v:,.0f}" if abs(v) >= 10_000 or float(v).is_integer() else f"{v:,.1f}"
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)

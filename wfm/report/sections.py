@@ -94,8 +94,43 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
     return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
 
 
+_FACT_LABELS = {"gap": "optimality gap", "best_bound": "best bound", "proven_optimal": "proven optimal",
+                "within_gap": "stopped within the gap", "time_limit_decided": "time limit decided",
+                "holiday_hard_coverage": "holiday coverage as a hard rule", "under_covered_agent_intervals":
+                "agent-intervals under-covered", "mean_start_deviation_h": "mean start-time deviation (h)",
+                "holiday_spread": "holiday shifts, most minus fewest", "weekend_spread": "weekend shifts, most minus fewest",
+                "agent_shift_pairs": "agent-shift pairs", "lp_bound": "LP bound", "mip_gap": "optimality gap"}
+
+
+def fact_label(key: str) -> str:
+    """A summary.json key in words for the page: 'holiday_spread_by_group' -> 'Holiday spread by group',
+    units kept ('_h' -> ' (h)', '_s' -> ' (s)')."""
+    if key in _FACT_LABELS:
+        text = _FACT_LABELS[key]
+    else:
+        text = key.replace("_", " ")
+        for suffix, unit in ((" h", " (h)"), (" s", " (s)")):
+            if text.endswith(suffix):
+                text = text[: -len(suffix)] + unit
+    return text[:1].upper() + text[1:]
+
+
+def _fact_value(v):
+    """A summary.json value the page can show in one cell: scalars, and lists or dicts of scalars as one
+    line; None: not shown (tables of records are shown as tables)."""
+    scalar = (str, int, float, bool, type(None))
+    if isinstance(v, scalar):
+        return v
+    if isinstance(v, list) and all(isinstance(x, scalar) for x in v):
+        return ", ".join(str(x) for x in v) if v else "none"
+    if isinstance(v, dict) and all(isinstance(x, scalar) for x in v.values()):
+        return ", ".join(f"{k}: {x}" for k, x in v.items()) if v else "none"
+    return None
+
+
 def solver_notes(meta: dict) -> list[dict]:
-    """Scalar facts of each stage in summary.json (status, gap, ...) and its per-week tables, if any."""
+    """Facts of each stage in summary.json (status, gap, ...) labelled in words, and its per-week or
+    per-queue tables, if any."""
     # Solve times stay in summary.json: in the page they would make two runs of the same plan differ.
     timing = {"runtime_s", "build_s", "seconds", "lp_seconds"}
     notes = []
@@ -103,14 +138,16 @@ def solver_notes(meta: dict) -> list[dict]:
         sec = meta.get(stage)
         if not isinstance(sec, dict):
             continue
-        facts = [(k, v) for k, v in sec.items()
-                 if (isinstance(v, (str, int, float, bool)) or v is None) and k not in timing]
+        facts = [(fact_label(k), f"{100 * v:.2f}%" if k.endswith("gap") and isinstance(v, float) else _fact_value(v))
+                 for k, v in sec.items()
+                 if k not in timing and k != "messages" and (_fact_value(v) is not None or v is None)]
         tables = []
         for k, v in sec.items():
             if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
                 cols = list(dict.fromkeys(c for x in v for c in x
                                           if not isinstance(x[c], (dict, list)) and c not in timing))
-                tables.append({"name": k, "cols": cols, "rows": [[x.get(c) for c in cols] for x in v]})
+                tables.append({"name": fact_label(k), "cols": [fact_label(c) for c in cols],
+                               "rows": [[x.get(c) for c in cols] for x in v]})
         notes.append({"stage": stage, "facts": facts, "tables": tables})
     return notes
 
