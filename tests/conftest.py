@@ -86,3 +86,14 @@ def small_centre(tmp_path_factory):
                            terminal_width=200)
     assert r.exit_code == 0, r.output
     return d
+
+
+def sheet_frame(path, title: str, currency: str = "CNY"):
+    """A sheet of report.xlsx as a frame with the columns' machine names (the workbook shows words)."""
+    import openpyxl
+    import pandas as pd
+
+    from wfm.report.headers import column_names
+
+    rows = list(openpyxl.load_workbook(path, read_only=True)[title].values)
+    return pd.DataFrame(rows[1:], columns=column_names(rows[0], currency)) if rows else pd.DataFrame()

@@ -346,7 +346,7 @@ def workbook(tmp_path_factory):
     names = FORMULAS + ["Li Na", CJK, MARKUP[0]]
     df = pd.DataFrame({"name": names, "hours": [8.0] * len(names)})
     p = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
-    write_workbook(p, [("Roster", df)], [("Run", FORMULAS[1], None), ("=label", 3.0, "0.0")], {}, "#,##0.00",
+    write_workbook(p, [("Roster", df)], [("Run", FORMULAS[1], None), ("=label", 3.0, "0.0")], "#,##0.00",
                    "2026-01-05")
     return p, names
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from conftest import sheet_frame
 from wfm.cli import app
 from wfm.config import load_config
 
@@ -217,8 +218,7 @@ def test_report_abandonment_and_cost_per_handled_call_from_the_csvs(demo_run):
     assert card == pytest.approx(total / handled, rel=1e-9)
     assert 0 < rep["expected_abandon_rate"] < 0.2
     # daily abandonment in report.xlsx equals the recomputation per day
-    rows = list(openpyxl.load_workbook(d / "report.xlsx", read_only=True)["Daily"].values)
-    daily = pd.DataFrame(rows[1:], columns=rows[0])
+    daily = sheet_frame(d / "report.xlsx", "Daily")
     daily = daily[daily["calls"] > 0].set_index(pd.to_datetime(daily.loc[daily["calls"] > 0, "date"]))
     g = req.groupby(req["interval_start"].dt.normalize())[["offered", "abandoned"]].sum()
     assert len(daily) == 28

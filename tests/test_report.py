@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import sheet_frame
 from wfm import erlang
 from wfm.calendar import day_calendar
 from wfm.config import load_config, parse_config
@@ -31,7 +32,8 @@ SHIFT_TYPES = {  # name: (start h, length h, break offset h)
     "E": (7, 9, 4), "L": (14, 9, 4), "N": (22, 9, 4),
 }
 HEADS = {"sales": {"E": 2, "L": 2, "N": 2}, "service": {"E": 2, "L": 1, "N": 1}}  # sales nights short-staffed
-SHEETS = ["Summary", "Daily", "Costs", "Cost by queue", "Roster", "Coverage", "Requirements", "Unfilled"]
+SHEETS = ["Summary", "Weeks", "Daily", "Cost by queue", "Cost by day type", "Cost by week", "Cost by team", "People",
+          "Holiday duty", "Roster grid", "Roster", "Costs", "Coverage", "Requirements", "Unfilled"]
 
 
 def fixture_config():
@@ -227,9 +229,7 @@ def test_cost_components_recomputed_minute_by_minute(built):
 
 def test_rostered_coverage_and_service_level(built):
     d, res, html = built
-    wb = openpyxl.load_workbook(res.xlsx, read_only=True)
-    rows = list(wb["Coverage"].values)
-    cov = pd.DataFrame(rows[1:], columns=rows[0])
+    cov = sheet_frame(res.xlsx, "Coverage")
     ros = pd.read_csv(d / "roster.csv", parse_dates=["shift_start", "shift_end", "break_start", "break_end"])
     # Rostered agents on shift and not on break, counted by hand at a few instants.
     for q, t in [("sales", "2026-09-29 08:00"), ("sales", "2026-10-01 02:00"), ("service", "2026-10-01 23:30"),
@@ -307,9 +307,7 @@ def test_sections_present(built):
 
 def test_daily_table_flags_service_below_target(built):
     _, res, html = built
-    wb = openpyxl.load_workbook(res.xlsx, read_only=True)
-    rows = list(wb["Daily"].values)
-    daily = pd.DataFrame(rows[1:], columns=rows[0])
+    daily = sheet_frame(res.xlsx, "Daily")
     below = daily["expected_sl"].notna() & (daily["expected_sl"] < 0.8)
     table = html[html.index('<section id="daily">'): html.index('<section id="costs">')]
     assert table.count('class="num bad"') == below.sum() + int(card_value(html, "expected_service_level") < 0.8)
@@ -322,25 +320,25 @@ def test_workbook_sheets_formats_and_totals(built):
     assert wb.sheetnames == SHEETS
     ws = wb["Costs"]
     header = [c.value for c in ws[1]]
-    j = header.index("total_cost") + 1
+    j = header.index("Total cost (CNY)") + 1
     total = sum(ws.cell(row=i, column=j).value for i in range(2, ws.max_row + 1))
     assert total == pytest.approx(pd.read_csv(d / "costs.csv")["total_cost"].sum(), abs=1e-6)
     assert ws.freeze_panes == "A2"
     assert "CNY" in ws.cell(row=2, column=j).number_format
     r = wb["Roster"]
-    assert r.cell(row=2, column=[c.value for c in r[1]].index("shift_start") + 1).number_format == "yyyy-mm-dd hh:mm"
+    assert r.cell(row=2, column=[c.value for c in r[1]].index("Shift start") + 1).number_format == "yyyy-mm-dd hh:mm"
     for s in wb.worksheets:
         for row in s.iter_rows():
             for c in row:
                 assert c.data_type != "f", (s.title, c.coordinate, c.value)
     col = {c.value: c.column_letter for c in r[1]}
     # formula-like text is shown unchanged: a string cell with the quotePrefix style, no visible apostrophe
-    hits = [c for c in r[col["name"]] if c.value == FORMULA]
+    hits = [c for c in r[col["Agent"]] if c.value == FORMULA]
     assert hits and all(c.data_type == "s" and c.quotePrefix for c in hits)
-    assert "'" + FORMULA not in [c.value for c in r[col["name"]]]
-    teams = [c for c in r[col["team"]] if c.value == "@team"]
+    assert "'" + FORMULA not in [c.value for c in r[col["Agent"]]]
+    teams = [c for c in r[col["Team"]] if c.value == "@team"]
     assert teams and all(c.quotePrefix for c in teams)
-    plain = [c for c in r[col["name"]][1:] if isinstance(c.value, str) and not c.value.startswith(("=", "+", "-", "@"))]
+    plain = [c for c in r[col["Agent"]][1:] if isinstance(c.value, str) and not c.value.startswith(("=", "+", "-", "@"))]
     assert plain and not any(c.quotePrefix for c in plain)
     assert pd.Timestamp(wb.properties.created) == pd.Timestamp("2026-09-28")
 

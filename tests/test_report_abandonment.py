@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import sheet_frame
 from test_report import card_value, fixture_config, make_run_dir
 
 from wfm import erlang
@@ -26,8 +27,7 @@ CAP = 0.05
 
 
 def sheet(xlsx, name):
-    rows = list(openpyxl.load_workbook(xlsx, read_only=True)[name].values)
-    return pd.DataFrame(rows[1:], columns=rows[0])
+    return sheet_frame(xlsx, name)
 
 
 def with_patience(d, **staffing):

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from conftest import sheet_frame
 from test_report import check_image, embedded_images, make_run_dir
 from wfm.runs import build_report
 
@@ -20,31 +21,10 @@ def built(tmp_path_factory):
     return d, res, res.html.read_text(encoding="utf-8")
 
 
-def sheet_tables(ws):
-    """Tables of a sheet stacked vertically, separated by blank rows: a list of frames."""
-    rows = list(ws.values)
-    out, cur = [], []
-    for r in rows + [None]:
-        if r is None or all(v is None for v in r):
-            if cur:
-                head = [c for c in cur[0] if c is not None]
-                out.append(pd.DataFrame([x[:len(head)] for x in cur[1:]], columns=head))
-                cur = []
-        else:
-            cur.append(r)
-    return out
-
-
 def csv_text(v):
     """A text cell of wfm's CSVs back to the original ('@team' is written as "'@team"; the xlsx keeps it
     unchanged, with the quotePrefix style)."""
     return v[1:] if isinstance(v, str) and v[:2] in ("'=", "'+", "'-", "'@") else v
-
-
-def find_table(tables, first_col):
-    hits = [t for t in tables if len(t.columns) and t.columns[0] == first_col]
-    assert len(hits) == 1, [list(t.columns) for t in tables]
-    return hits[0]
 
 
 def test_cost_by_week_and_team_match_costs_csv(built):
@@ -59,9 +39,8 @@ def test_cost_by_week_and_team_match_costs_csv(built):
     assert len(want_week) == 2  # Mon-Sun horizon plus the last night shifts spilling into Monday
     assert len(want_team) == 3  # "Team sales", "Team service", "@team"
 
-    tables = sheet_tables(openpyxl.load_workbook(res.xlsx, read_only=True)["Cost by queue"])
-    for got, want in ((find_table(tables, "week").set_index("week"), want_week),
-                      (find_table(tables, "team").set_index("team"), want_team)):
+    for got, want in ((sheet_frame(res.xlsx, "Cost by week").set_index("week"), want_week),
+                      (sheet_frame(res.xlsx, "Cost by team").set_index("team"), want_team)):
         got = got.sort_index()
         assert list(got.index) == list(want.index)
         for c in PARTS:
@@ -125,9 +104,9 @@ def test_forecast_section(tmp_path, where):
         assert f"<td>{q}</td>" in part
         for v in r:
             assert f"{v:,.0f}" in part
-    tables = sheet_tables(openpyxl.load_workbook(res.xlsx, read_only=True)["Forecast"])
-    got = tables[0].set_index("queue")
-    assert list(tables[1].columns) == ["queue", "hour", "offered", "offered_lo", "offered_hi"]
+    got = sheet_frame(res.xlsx, "Forecast totals").set_index("queue")
+    assert list(sheet_frame(res.xlsx, "Forecast by hour").columns) == ["queue", "hour", "offered", "offered_lo", "offered_hi"]
+    assert len(sheet_frame(res.xlsx, "Forecast")) == len(fc)  # the forecast itself, one row per queue-interval
     for c in tot.columns:
         assert got[c].astype(float).to_numpy() == pytest.approx(tot[c].to_numpy())
 

@@ -6,6 +6,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from conftest import sheet_frame
 from test_report import make_run_dir
 
 import wfm.simulate
@@ -47,8 +48,7 @@ def edit_roster(d):
 
 
 def daily_sheet(xlsx):
-    rows = list(openpyxl.load_workbook(xlsx, read_only=True)["Daily"].values)
-    return pd.DataFrame(rows[1:], columns=rows[0])
+    return sheet_frame(xlsx, "Daily")
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,10 @@ from . import xlsx
 from .charts import COST_PARTS, cost_chart, coverage_charts, forecast_chart, gap_heatmaps
 from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_hours_of_day, fmt_num, fmt_pct, json_num
 from .decisions import OVER_MIN_AGENTS, OVER_MIN_HOURS, decisions
-from .sections import (backtest_section, daily_table, forecast_section, holidays, messages, people_table, queue_table,
-                       roster_grids, sim_sheet_note, solver_notes, team_table, week_table, week_total)
+from .headers import header
+from .sections import (backtest_section, daily_table, duty_frame, forecast_section, grid_frame, holidays, messages,
+                       people_frame, people_table, queue_table, roster_grids, sim_sheet_note, solver_notes, team_table,
+                       week_table, week_total)
 
 REPORT_PAGES = ("report.html", "roster.html", "report.xlsx")
 
@@ -244,13 +246,11 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
     return _env().get_template("report.html.j2").render(**ctx)
 
 
-def _roster_page(cfg: Config, name: str, costs: CostResult, cal: pd.DataFrame, requirements: pd.DataFrame,
-                 roster: pd.DataFrame, agents: pd.DataFrame, people: list[dict], hol: list[dict],
-                 weekend: frozenset[int]) -> str:
+def _roster_page(cfg: Config, name: str, costs: CostResult, people: list[dict], hol: list[dict],
+                 weekend: frozenset[int], grids: list[dict], legend: list[dict]) -> str:
     """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable.
-    ``weekend``: the country's weekend days (0 = Monday)."""
+    ``weekend``: the country's weekend days (0 = Monday); ``grids`` and ``legend``: :func:`roster_grids`."""
     cs = costs.summary
-    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
     night = f"{fmt_hours_of_day(cfg.pay.night_start_h)}–{fmt_hours_of_day(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
            "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night,
@@ -291,22 +291,27 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     weekend = weekend_days(cfg.site.country, cfg.site.subdivision)
     people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h, weekend)
     hol = holidays(roster, unfilled, cal)
+    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
                  agents, meta, people, hol, weeks, week_all)
     write_text(html, output_path(out, "report.html"))
-    write_text(_roster_page(cfg, name, costs, cal, requirements, roster, agents, people, hol, weekend),
+    write_text(_roster_page(cfg, name, costs, people, hol, weekend, grids, legend),
                output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
+    weeks_n = max(cs["days"], 1) / 7.0
     xlsx.write_workbook(
         output_path(out, "report.xlsx"),
-        [("Daily", daily), ("Costs", costs.costs), ("Cost by queue", queues), ("Roster", roster),
-         ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
-         *([("Forecast", fc["totals"])] if fc["found"] else []),
+        [("Weeks", weeks), ("Daily", daily), ("Cost by queue", queues), ("Cost by day type", cs["by_day_type"]),
+         ("Cost by week", costs.by_week), ("Cost by team", costs.by_team), ("People", people_frame(people, weeks_n)),
+         ("Holiday duty", duty_frame(roster, cal)), ("Roster grid", grid_frame(grids)), ("Roster", roster),
+         ("Costs", costs.costs), ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
+         *([("Forecast", fc["intervals"]), ("Forecast by hour", fc["hourly"]), ("Forecast totals", fc["totals"])]
+           if fc["found"] else []),
          *([("Backtest", bt["table"])] if bt["found"] else [])],
         _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),
-        {"Cost by queue": [cs["by_day_type"], costs.by_week, costs.by_team], "Forecast": [fc["hourly"]] if fc["found"] else []},
         money_fmt,
         cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),
+        header=lambda c: header(c, cur),
     )
     return figures

@@ -173,7 +173,8 @@ def forecast_section(forecast: pd.DataFrame | None, note: str | None = None) -> 
 
     Returns ``{"found": False, "note": why}`` or ``{"found": True, "hourly": frame (queue, hour, offered,
     offered_lo, offered_hi), "totals": frame (queue, start, end, intervals, offered, offered_lo,
-    offered_hi), "has_bounds": bool}``."""
+    offered_hi), "intervals": the forecast itself (queue, interval_start, offered[, offered_lo, offered_hi]),
+    "has_bounds": bool}``."""
     if forecast is None:
         return {"found": False, "note": note or NO_FORECAST}
     df = forecast.assign(queue=forecast["queue"].astype(str))
@@ -186,7 +187,9 @@ def forecast_section(forecast: pd.DataFrame | None, note: str | None = None) -> 
     totals = df.groupby("queue", sort=True).agg(start=("interval_start", "min"), end=("interval_start", "max"),
                                                 intervals=("offered", "size"), offered=("offered", "sum"),
                                                 offered_lo=("offered_lo", "sum"), offered_hi=("offered_hi", "sum")).reset_index()
-    return {"found": True, "hourly": hourly, "totals": totals, "has_bounds": has_bounds}
+    intervals = df[["queue", "interval_start", *cols]].sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    return {"found": True, "hourly": hourly, "totals": totals, "intervals": intervals if has_bounds else intervals[["queue", "interval_start", "offered"]],
+            "has_bounds": has_bounds}
 
 
 def _pool_backtest(b: pd.DataFrame) -> dict:
@@ -415,3 +418,38 @@ def week_total(weeks: pd.DataFrame, frame: pd.DataFrame) -> dict:
             **{c: float(weeks[c].sum()) for c in ("required_agent_h", "rostered_agent_h", "under_agent_h", "under_cost",
                                                   "over_agent_h", "over_cost", "paid_hours", "total_cost")},
             "cost_per_handled_call": cost / handled if handled > 0 else None}
+
+
+def grid_frame(grids: list[dict]) -> pd.DataFrame:
+    """The roster grid of :func:`roster_grids` as one table for the workbook: one row per agent (agent_id,
+    name, team), one column per date (header like ``Thu 01 Oct``, ``★`` and the name on a public holiday),
+    each cell the day's shifts (``07:00–15:00 sales``), "leave", or empty."""
+    if not grids:
+        return pd.DataFrame(columns=["agent_id", "name", "team"])
+    base = pd.DataFrame([{k: r[k] for k in ("agent_id", "name", "team")} for r in grids[0]["rows"]])
+    cols = {}
+    for g in grids:
+        for j, c in enumerate(g["cols"]):
+            head = c["label"] + (f" ★ {c['holiday_name']}" if c["cls"] == "holiday" and c["holiday_name"] else "")
+            cols[head] = ["; ".join(f"{s['text']} {s['queue']}" for s in r["cells"][j]) or ("leave" if r["leave"][j] else "")
+                          for r in g["rows"]]
+    return pd.concat([base, pd.DataFrame(cols)], axis=1)
+
+
+def people_frame(people: list[dict], weeks: float) -> pd.DataFrame:
+    """The people table of :func:`people_table` for the workbook, with paid hours per week (over ``weeks``,
+    the horizon's length in weeks) beside the contract's weekly hours."""
+    df = pd.DataFrame(people).drop(columns=["find"], errors="ignore")
+    if df.empty:
+        return df
+    df.insert(df.columns.get_loc("paid_hours") + 1, "paid_hours_per_week", df["paid_hours"] / max(weeks, 1e-9))
+    return df.rename(columns={"contract_h": "contract_hours"})
+
+
+def duty_frame(roster: pd.DataFrame, cal: pd.DataFrame) -> pd.DataFrame:
+    """Who works each public holiday: one row per shift starting on a holiday (date, holiday_name, queue, shift
+    start and end, agent_id, name, team), in date, queue and start order."""
+    hol = cal.loc[cal["is_holiday"], ["date", "holiday_name"]]
+    r = roster.merge(hol, on="date", how="inner")
+    cols = ["date", "holiday_name", "queue", "shift_start", "shift_end", "agent_id", "name", "team"]
+    return r.sort_values(["date", "queue", "shift_start", "name"], kind="stable")[cols].reset_index(drop=True)

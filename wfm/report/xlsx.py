@@ -1,5 +1,6 @@
-"""report.xlsx: a Summary sheet, then one sheet per table, written byte-deterministically (fixed workbook
-metadata and zip timestamps)."""
+"""report.xlsx: a Summary sheet, then one table per sheet, headers in words with units, set up to print
+(landscape, one page wide, header row repeated), written byte-deterministically (fixed workbook metadata
+and zip timestamps)."""
 
 from __future__ import annotations
 
@@ -263,28 +264,38 @@ def _openpyxl_cell(ws, cell) -> str:
     return buf.getvalue().decode("utf-8")
 
 
-def _sheet(wb, sheets: dict, title: str, df: pd.DataFrame, money_fmt: str, start_row: int = 1, freeze: bool = True):
-    """Lay ``df`` out on sheet ``title`` from ``start_row``: a header row, one row per record, number formats
-    by column (:func:`column_format`), column widths; ``freeze``: header frozen and filters."""
-    ws = wb[title] if title in wb.sheetnames else wb.create_sheet(title)
+def print_setup(ws, columns: int) -> None:
+    """Print a table sheet landscape, one page wide, with its header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if columns:
+        ws.print_title_rows = "1:1"
+
+
+def _sheet(wb, sheets: dict, title: str, df: pd.DataFrame, money_fmt: str, header=str):
+    """Lay ``df`` out on sheet ``title``: a header row (``header(column name)``: the text shown), one row per
+    record, number formats by column name (:func:`column_format`), column widths, the header frozen with
+    filters, and :func:`print_setup`."""
+    ws = wb.create_sheet(title)
     sx = sheets.setdefault(title, _SheetXml(ws))
-    sx.header(start_row, [str(c) for c in df.columns])
+    heads = [header(str(c)) for c in df.columns]
+    sx.header(1, heads)
     fmts = [column_format(str(c), df[c], money_fmt) for c in df.columns]
     for j in range(1, len(df.columns) + 1):
-        sx.column(start_row + 1, j, df.iloc[:, j - 1], fmts[j - 1])
+        sx.column(2, j, df.iloc[:, j - 1], fmts[j - 1])
     for j, c in enumerate(df.columns, start=1):
-        sample = [len(str(c))] + [len(str(v)) for v in df[c].head(200)]
+        sample = [min(len(heads[j - 1]), 24)] + [len(str(v)) for v in df[c].head(200)]  # long headers wrap
         f = fmts[j - 1] or ""
         width = max(sample) if "yyyy" not in f else (11 if f == "yyyy-mm-dd" else 17)
-        letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(max(width + 2, 9), 42))
-    if freeze:
-        sx.present.add(start_row + 1)  # openpyxl makes the pane's cell: its row is written, maybe empty
-        sx.skeleton.setdefault((start_row + 1, 1), (None, None, False))
-        sx.max_row, sx.max_col = max(sx.max_row, start_row + 1), max(sx.max_col, 1)
-        ws.freeze_panes = f"A{start_row + 1}"
-        if len(df.columns):
-            ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(df.columns))}{start_row + max(len(df), 1)}"
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 9), 42)
+    sx.present.add(2)  # openpyxl makes the pane's cell: its row is written, maybe empty
+    sx.skeleton.setdefault((2, 1), (None, None, False))
+    sx.max_row, sx.max_col = max(sx.max_row, 2), max(sx.max_col, 1)
+    ws.freeze_panes = "A2"
+    if len(df.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{1 + max(len(df), 1)}"
+    print_setup(ws, len(df.columns))
     return ws
 
 
@@ -307,9 +318,10 @@ def _deterministic_zip(data: bytes, when, sheet_data: dict[str, bytes]) -> bytes
 
 
 def write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]], summary_rows: list[tuple[str, object, str | None]],
-                   extra: dict[str, list[pd.DataFrame]], money_fmt: str, stamp) -> Path:
+                   money_fmt: str, stamp, header=str) -> Path:
     """Write ``report.xlsx`` atomically: a Summary sheet of (label, value, number format) rows, then one sheet
-    per frame (header row frozen, filters, formats by column), ``extra`` frames below a sheet's first table."""
+    per frame, one table each (header row frozen, filters, formats by column, print setup). ``header``:
+    column name -> the header text shown (:func:`wfm.report.headers.header`)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -321,17 +333,15 @@ def write_workbook(path: Path, sheets: list[tuple[str, pd.DataFrame]], summary_r
             a.font = Font(bold=True, size=13)
         if f and b.value is not None and not isinstance(b.value, str):
             b.number_format = f
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     style_ids: dict = {}
     for cell in (c for row in ws.iter_rows() for c in row):  # the Summary's styles come first, as written
         if cell.has_style:
             cell.style_id  # noqa: B018 (registers the style: ids in the order the writer meets them)
     fast: dict[str, _SheetXml] = {}
     for title, df in sheets:
-        _sheet(wb, fast, title, df, money_fmt)
-        row = len(df) + 4
-        for more in extra.get(title, []):
-            _sheet(wb, fast, title, more, money_fmt, start_row=row, freeze=False)
-            row += len(more) + 3
+        _sheet(wb, fast, title, df, money_fmt, header)
         fast[title].build_skeleton(style_ids)
     ts = pd.Timestamp(stamp).to_pydatetime()
     wb.properties.created = wb.properties.modified = ts
