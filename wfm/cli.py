@@ -41,6 +41,8 @@ console = Console(stderr=True)
 out = Console()
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="Config file (YAML or TOML); default: the built-in demo config.")
+ActualsOpt = typer.Option(None, "--actuals", help="Interval export of the calls that came in the planned period (history format): "
+                          "the report adds forecast against actual, per day and interval.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress output.")
 WorkersOpt = typer.Option(
     None, "--workers", help="Forecast and staff the queues in parallel on a local Dask cluster of N worker processes "
@@ -269,6 +271,19 @@ def _load_agents(path: Path):
     return load_agents(path)
 
 
+def _print_actuals(fig: dict) -> None:
+    """One line on the forecast against actual, when the report has actuals."""
+    a = fig.get("actuals")
+    if not a:
+        return
+    err = a.get("error")
+    text = (f"Actuals: {a['days']} day{'' if a['days'] == 1 else 's'}, {a['actual']:,.0f} calls against {a['forecast']:,.0f} forecast"
+            + (f" ({err:+.1%})" if err is not None else "")
+            + (f", interval WAPE {a['wape']:.1%}" if a.get("wape") is not None else "")
+            + (f"; service on the actual calls {a['actual_calls_sl']:.1%}" if a.get("actual_calls_sl") is not None else ""))
+    out.print(_esc(text), soft_wrap=True)
+
+
 def _print_summary(res, elapsed: float, as_json: bool) -> None:
     fig = res.figures
     if as_json:
@@ -338,6 +353,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
+    actuals: Optional[Path] = ActualsOpt,
 ):
     """Run the whole pipeline on your data.
 
@@ -346,7 +362,7 @@ def run(
     from .pipeline import run_pipeline, run_targets
 
     run_name = name if name is not None else history.stem
-    inputs = [history, agents, config, ledger]
+    inputs = [history, agents, config, ledger, actuals]
     run_targets(out_dir, run_name, inputs, name_source=None if name is not None else f"the history file's name {history.name}")
     t0 = time.perf_counter()
     cfg = _config(config)
@@ -357,11 +373,32 @@ def run(
         hist = _history(history, cfg, cfg.interval_minutes, fill_gaps or cfg.forecast.fill_gaps)
         ag = _load_agents(agents)  # run_pipeline checks that every queue has a skilled agent
         led = _read_ledger(ledger) if ledger else None
+        act = _actuals(actuals, cfg, hist) if actuals else None
         with _backend(workers, scheduler, len(hist.queues), quiet) as be:
             res = run_pipeline(hist, ag, cfg, base=out_dir, name=run_name, ledger=led, stage=stage,
-                               backend=be, inputs=inputs)
+                               backend=be, inputs=inputs, actuals=act)
         done()
     _print_summary(res, time.perf_counter() - t0, as_json)
+    if not as_json:
+        _print_actuals(res.figures)
+
+
+def _actuals(path: Path, cfg, hist):
+    """The actuals file read and checked against the history before any planning: it must hold calls of
+    the history's queues after the history ends (the period the run plans)."""
+    from .runs import load_actuals
+
+    if not path.is_file():
+        _fail(f"{path}: actuals file not found")
+    act = load_actuals(path, cfg)
+    f = act.frame
+    mine = f[f["queue"].astype(str).isin(set(map(str, hist.queues)))]
+    if mine.empty:
+        _fail(f"{path}: no queue of the history ({', '.join(map(str, hist.queues))}) in the actuals")
+    if mine["interval_start"].max() <= hist.end:
+        _fail(f"{path}: every actual interval is inside the history (which ends {hist.end:%Y-%m-%d %H:%M}); actuals are "
+              f"compared with the period the run plans, after the history")
+    return act
 
 
 def _read_ledger(path: Path) -> pd.DataFrame:
@@ -1022,22 +1059,28 @@ def roster(
 def report(
     run_dir: Path = typer.Option(..., "--run", help="Run folder holding requirements.csv, shifts.csv, coverage.csv, roster.csv, agents.csv."),
     config: Optional[Path] = ConfigOpt,
+    actuals: Optional[Path] = ActualsOpt,
 ):
     """Cost the roster and write costs.csv, report.html, roster.html and report.xlsx into the run folder.
 
-    Example: wfm report --run schedules/demo
+    Example: wfm report --run schedules/demo --actuals acd_export.csv
     """
+    from .actuals import ACTUALS_FILE
     from .runs import REPORT_FILES, build_report
 
     if not run_dir.is_dir():
         _fail(f"{run_dir}: run folder not found")
-    check_outputs([run_dir / f for f in REPORT_FILES], inputs=[config])
+    if actuals is not None and not actuals.is_file():
+        _fail(f"{actuals}: actuals file not found")
+    check_outputs([run_dir / f for f in REPORT_FILES], inputs=[config, actuals])
     cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
-    rep = build_report(run_dir, cfg)
+    rep = build_report(run_dir, cfg, actuals=actuals)
     for label, value in rep.summary.get("headline", {}).items():
         out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
+    _print_actuals(rep.summary)
+    kept = f", {_esc(run_dir / ACTUALS_FILE)}" if actuals is not None and rep.summary.get("actuals") else ""
     out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'roster.html')}, {_esc(run_dir / 'report.xlsx')}, "
-              f"{_esc(run_dir / 'costs.csv')}",
+              f"{_esc(run_dir / 'costs.csv')}{kept}",
               soft_wrap=True)
 
 

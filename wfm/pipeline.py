@@ -67,12 +67,13 @@ class RunResult:
 
 
 def run_pipeline(history: History, agents: pd.DataFrame, cfg: Config, base: str | Path = ".", name: str = "run",
-                 ledger: pd.DataFrame | None = None, stage=None, backend=None, inputs=()) -> RunResult:
+                 ledger: pd.DataFrame | None = None, stage=None, backend=None, inputs=(), actuals=None) -> RunResult:
     """Forecast the history, plan it (:func:`wfm.plan.plan`) and write the run's two folders.
     ``stage(name)`` is called as each stage starts. ``backend`` (:func:`wfm.parallel.open_backend`; None:
     serial) runs forecasting, staffing and scheduling per queue. ``inputs``: the input files, which the run
-    must not replace (see :func:`run_targets`, checked before any work). Both folders are swapped in
-    together or not at all."""
+    must not replace (see :func:`run_targets`, checked before any work). ``actuals``: the calls that came
+    in the planned period (a History, :func:`wfm.runs.load_actuals`), for the report's forecast against
+    actual. Both folders are swapped in together or not at all."""
     tell = stage or (lambda _name: None)
     fdir, sdir = run_targets(base, name, inputs)
     check_skills(history.queues, agents)
@@ -99,7 +100,7 @@ def run_pipeline(history: History, agents: pd.DataFrame, cfg: Config, base: str 
                          "unseen_holidays": dict(fc.attrs.get("unseen_holidays") or {})},
         }
         # the forecast this run made (its folder is not in place yet: never one of an earlier run)
-        figures = write_plan(p, stmp, name=name, kind="run", facts=facts, forecast=ftmp / "forecast.csv")
+        figures = write_plan(p, stmp, name=name, kind="run", facts=facts, forecast=ftmp / "forecast.csv", actuals=actuals)
     return RunResult(forecast_dir=fdir, run_dir=sdir, figures=figures,
                      messages=(*history.warnings, *fc_mod.unseen_holiday_notes(fc), *p.messages), plan=p)
 

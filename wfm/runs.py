@@ -148,19 +148,54 @@ def _forecast_for(run_dir: Path, meta: dict, name: str, forecast) -> tuple[pd.Da
     return frame, note
 
 
+def load_actuals(path: str | Path, cfg: Config):
+    """An ACD interval export of the calls that came (the history format), validated with the config's
+    date format and time zone: a :class:`wfm.history.History`. Raises InputError naming the file, row and
+    column of bad input."""
+    from .history import load_history
+
+    return load_history(path, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+
+
+def _actuals_for(run_dir: Path, actuals, cfg: Config, requirements: pd.DataFrame):
+    """The actuals the report shows: ``actuals`` (a path or a History; aligned to the plan), else the copy the
+    run folder keeps from an earlier ``--actuals`` (:data:`wfm.actuals.ACTUALS_FILE`), else None.
+    Returns (aligned frame or None, notes, source shown, whether to write the copy)."""
+    from .actuals import ACTUALS_FILE, align_actuals
+
+    saved = run_dir / ACTUALS_FILE
+    if actuals is None or (not hasattr(actuals, "frame") and Path(actuals).resolve() == saved.resolve()):
+        if not saved.is_file():
+            return None, [], None, False
+        hist, new = load_actuals(saved, cfg), False
+    else:
+        hist, new = (actuals if hasattr(actuals, "frame") else load_actuals(actuals, cfg)), True
+    frame, notes = align_actuals(hist.frame, hist.interval_minutes, requirements, cfg.interval_minutes, source=hist.source)
+    return frame, notes, Path(hist.source).name, new
+
+
 def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None,
-                 forecast: Path | pd.DataFrame | None = None) -> ReportResult:
+                 forecast: Path | pd.DataFrame | None = None, actuals=None) -> ReportResult:
     """Cost a run and write ``costs.csv``, ``report.html``, ``roster.html`` and ``report.xlsx`` into ``run_dir``, all
     or none (:mod:`wfm.outputs`: an error or a signal leaves the earlier report as it was).
 
     ``cfg``: the run's config (default: ``run_dir/config.yaml``, else the built-in demo config).
     ``run_name``: shown in the report header (default: the folder's name). ``forecast``: the run's
     forecast (a forecast.csv or a frame); default: found from ``summary.json`` (:func:`find_forecast`).
+    ``actuals``: an interval export of the calls that came (a path, or a History from :func:`load_actuals`):
+    the report adds forecast against actual, and the run folder keeps the aligned actuals
+    (:data:`wfm.actuals.ACTUALS_FILE`) for later reports; default: that kept copy, if any.
     Returns the paths and the headline figures. Raises InputError naming the file, row and column of bad
     input, OutputError when the folder cannot be written.
     """
+    from .actuals import ACTUALS_FILE
+
     run_dir = Path(run_dir)
-    with output_set(run_dir, files=REPORT_FILES) as staged:
+    new_actuals = actuals is not None and (hasattr(actuals, "frame")
+                                           or Path(actuals).resolve() != (run_dir / ACTUALS_FILE).resolve())
+    files = REPORT_FILES + ((ACTUALS_FILE,) if new_actuals else ())
+    inputs = [actuals] if new_actuals and not hasattr(actuals, "frame") else []
+    with output_set(run_dir, files=files, inputs=inputs) as staged:
         if cfg is None:
             cfg = load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else load_config(None)
         name = run_name or folder_run_name(run_dir)
@@ -171,9 +206,13 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         write_costs(costs, staged.path("costs.csv"))
         fc, fc_note = _forecast_for(run_dir, run.meta, name, forecast)
         bt, bt_note = read_backtest(run_dir, run.meta)
+        act, act_notes, act_source, write_copy = _actuals_for(run_dir, actuals, cfg, run.requirements)
+        if write_copy:
+            write_csv(act, staged.path(ACTUALS_FILE))
         figures = render(staged, cfg=cfg, name=name, requirements=run.requirements, coverage=run.coverage,
                          roster=run.roster, unfilled=run.unfilled, agents=run.agents, meta=run.meta, costs=costs,
-                         service=service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note)
+                         service=service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
+                         actuals=act, actuals_notes=act_notes, actuals_source=act_source)
     return ReportResult(html=run_dir / "report.html", xlsx=run_dir / "report.xlsx", costs=run_dir / "costs.csv",
                         summary=figures)
 
@@ -205,11 +244,13 @@ def write_roster(result: RosterResult, out) -> None:
 
 
 def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts: dict | None = None,
-               forecast: Path | pd.DataFrame | None = None) -> dict:
+               forecast: Path | pd.DataFrame | None = None, actuals=None) -> dict:
     """Write ``plan`` into the (staged) run folder ``folder``: every stage's files, agents.csv and config.yaml
     (the inputs used), costs.csv, report.html, roster.html, report.xlsx and summary.json. ``kind``: 'run' or 'whatif'
     (summary.json's ``wfm`` marker); ``facts``: more sections of summary.json (``history``, ``forecast``,
-    ``whatif``); ``forecast``: the forecast the report shows (its forecast.csv, or the frame).
+    ``whatif``); ``forecast``: the forecast the report shows (its forecast.csv, or the frame); ``actuals``:
+    the calls that came (a History), aligned to the plan, kept as :data:`wfm.actuals.ACTUALS_FILE` and shown
+    against the forecast.
     Returns the report's headline figures (also summary.json ``report``)."""
     write_requirements(plan.requirements, folder)
     write_schedule(plan.schedule, folder)
@@ -222,8 +263,17 @@ def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts:
     fc, fc_note = read_forecast(forecast)
     bt, bt_note = read_backtest(folder, meta)
     t = plan.tables
+    act, act_notes, act_source = None, [], None
+    if actuals is not None:
+        from .actuals import ACTUALS_FILE, align_actuals
+
+        act, act_notes = align_actuals(actuals.frame, actuals.interval_minutes, t.requirements, plan.cfg.interval_minutes,
+                                       source=actuals.source)
+        act_source = Path(actuals.source).name
+        write_csv(act, folder / ACTUALS_FILE)
     figures = render(folder, cfg=plan.cfg, name=name, requirements=t.requirements, coverage=t.coverage,
                      roster=t.roster, unfilled=t.unfilled, agents=t.agents, meta=meta, costs=plan.costs,
-                     service=plan.service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note)
+                     service=plan.service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
+                     actuals=act, actuals_notes=act_notes, actuals_source=act_source)
     write_json({**meta, "report": {k: v for k, v in figures.items() if k != "headline"}}, folder / "summary.json")
     return figures

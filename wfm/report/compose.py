@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..calendar import day_calendar, weekend_days
 from ..config import Config
+from ..actuals import review_by_day, review_by_queue, review_plan, review_total
 from ..costs import PREMIUM_COLUMNS, CostResult
 from ..forecast import BACKTEST_FILE
 from ..io import write_text
@@ -203,10 +204,10 @@ def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, serv
 def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
           daily: pd.DataFrame, queues: pd.DataFrame, fc: dict, bt: dict, cal: pd.DataFrame, requirements: pd.DataFrame,
           roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, people: list[dict],
-          hol: list[dict], weeks: pd.DataFrame, week_all: dict) -> str:
+          hol: list[dict], weeks: pd.DataFrame, week_all: dict, act: dict | None) -> str:
     """report.html's text: the template filled with the laid-out sections and the charts. ``people``:
     :func:`people_table`; ``hol``: :func:`holidays` (both shared with the roster page); ``weeks`` and
-    ``week_all``: :func:`week_table` and its horizon row."""
+    ``week_all``: :func:`week_table` and its horizon row; ``act``: the forecast-against-actual figures or None."""
     cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
     teams, teams_total = team_table(people)
     by_type = cs["by_day_type"].copy()
@@ -231,6 +232,7 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "day_type_label": DAY_TYPE_LABEL,
         "holidays": hol, "teams": teams, "teams_total": teams_total,
         "weeks": weeks.to_dict("records"), "week_all": week_all,
+        "act": None if act is None else {**act, "days": act["days"].to_dict("records"), "queues": act["queues"].to_dict("records")},
         # a pay component no hour of the plan earns is left out of the cost tables (a column of zeros)
         "shown": {c for c in (*PREMIUM_COLUMNS, "on_cost") if cs[c]} | {c for c in ("overtime_hours", "rest_day_hours",
                                                                                     "holiday_hours", "night_hours")
@@ -262,7 +264,9 @@ def _roster_page(cfg: Config, name: str, costs: CostResult, people: list[dict], 
 def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame,
            unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, costs: CostResult, service: ServiceProjection,
            forecast: pd.DataFrame | None = None, forecast_note: str | None = None,
-           backtest: pd.DataFrame | None = None, backtest_note: str | None = None) -> dict:
+           backtest: pd.DataFrame | None = None, backtest_note: str | None = None,
+           actuals: pd.DataFrame | None = None, actuals_notes: list[str] | None = None,
+           actuals_source: str | None = None) -> dict:
     """Write ``report.html`` and ``report.xlsx`` of a finished plan into ``out`` (a folder, or a staged
     :class:`wfm.outputs.OutputSet`) and return the headline figures (:func:`headline_figures` plus
     ``headline``, label -> formatted text).
@@ -271,6 +275,8 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     unfilled shifts, agents; ``meta``: summary.json). ``forecast``: the run's forecast (queue,
     interval_start, offered[, offered_lo, offered_hi]) or None (``forecast_note``: why); ``backtest``: the
     forecast backtest table (:data:`wfm.forecast.BACKTEST_COLUMNS`) or None (``backtest_note``: why).
+    ``actuals``: the calls that came (:func:`wfm.actuals.align_actuals`; None: not known yet), shown against
+    the forecast and the rostered service (``actuals_notes``: rows left out; ``actuals_source``: the file).
     """
     cs, cur = costs.summary, cfg.site.currency
     cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
@@ -281,6 +287,13 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt, weeks, week_all)
     cards = headline_cards(figures, cfg, costs, service, weeks)
     figures["headline"] = {c["label"]: c["value"] for c in cards}
+    act = None
+    if actuals is not None:
+        review = review_plan(actuals, service.frame, cfg, forecast, level=cfg.forecast.prediction_level, notes=actuals_notes)
+        act = {"days": review_by_day(review), "queues": review_by_queue(review), "total": review_total(review),
+               "notes": review.notes, "intervals": review.intervals, "source": actuals_source or "actuals",
+               "level": review.level}
+        figures["actuals"] = {"file": act["source"], **{k: json_num(v) if isinstance(v, float) else v for k, v in act["total"].items()}}
 
     daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
     fc = forecast_section(forecast, forecast_note)
@@ -293,7 +306,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     hol = holidays(roster, unfilled, cal)
     grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
-                 agents, meta, people, hol, weeks, week_all)
+                 agents, meta, people, hol, weeks, week_all, act)
     write_text(html, output_path(out, "report.html"))
     write_text(_roster_page(cfg, name, costs, people, hol, weekend, grids, legend),
                output_path(out, "roster.html"))
@@ -308,7 +321,9 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
          ("Costs", costs.costs), ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
          *([("Forecast", fc["intervals"]), ("Forecast by hour", fc["hourly"]), ("Forecast totals", fc["totals"])]
            if fc["found"] else []),
-         *([("Backtest", bt["table"])] if bt["found"] else [])],
+         *([("Backtest", bt["table"])] if bt["found"] else []),
+         *([("Actual by day", act["days"]), ("Actual by queue", act["queues"]), ("Actual by interval", act["intervals"])]
+           if act else [])],
         _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),
         money_fmt,
         cs["horizon_start"] if cs["days"] else pd.Timestamp("2000-01-01"),

@@ -56,6 +56,14 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "first_origin": ("First origin", None), "last_origin": ("Last origin", None), "weeks": ("Weeks ahead", None),
     "actual_calls": ("Backtest actual calls", "calls"), "forecast_calls": ("Backtest forecast calls", "calls"),
     "wape": ("WAPE (weighted absolute % error)", None), "bias": ("Bias (forecast / actual − 1)", None),
+    # forecast against actual
+    "forecast": ("Calls forecast (plan)", "calls"), "forecast_lo": ("Calls forecast, low bound", "calls"),
+    "forecast_hi": ("Calls forecast, high bound", "calls"), "actual": ("Actual calls", "calls"),
+    "error": ("Forecast error (forecast / actual − 1)", None), "inside": ("Intervals inside the forecast's interval", None),
+    "aht_forecast_s": ("Handle time forecast", "s"), "aht_actual_s": ("Handle time actual", "s"),
+    "planned_sl": ("Service level planned", None), "actual_calls_sl": ("Service level on the actual calls", None),
+    "planned_abandon": ("Abandonment planned", None), "actual_calls_abandon": ("Abandonment on the actual calls", None),
+    "measured_abandon": ("Abandonment measured", None), "measured_asa_s": ("Average speed of answer measured", "s"),
     "coverage": ("Interval coverage", None), "level": ("Interval level", None), "mape": ("MAPE", None), "mase": ("MASE", None),
     # forecast against actual
 }

@@ -50,7 +50,9 @@ def excel_safe(value):
 
 
 _SHARE_COLS = {"service_level", "expected_sl", "occupancy", "sim_service_level", "sim_sl_lo", "sim_sl_hi", "abandon_rate",
-               "expected_abandon", "sim_abandon_rate", "sim_ab_lo", "sim_ab_hi", "wape", "bias", "coverage", "level", "mape"}
+               "expected_abandon", "sim_abandon_rate", "sim_ab_lo", "sim_ab_hi", "wape", "bias", "coverage", "level", "mape",
+               "error", "inside", "planned_sl", "actual_calls_sl", "planned_abandon", "actual_calls_abandon",
+               "measured_abandon"}
 
 
 def column_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
@@ -65,7 +67,9 @@ def column_format(name: str, s: pd.Series, money_fmt: str) -> str | None:
                                                                                   "hourly_rate"):
         return money_fmt
     if name.endswith(("_hours", "_h", "_calls")) or name in ("offered", "calls", "agents_on_phone", "asa_s", "aht_s", "sim_asa_s",
-                                                              "expected_asa_s", "handled", "abandoned", "patience_s"):
+                                                              "expected_asa_s", "handled", "abandoned", "patience_s",
+                                                              "forecast", "forecast_lo", "forecast_hi", "actual",
+                                                              "aht_forecast_s", "aht_actual_s", "measured_asa_s"):
         return "#,##0.00"
     if pd.api.types.is_bool_dtype(s):
         return None
