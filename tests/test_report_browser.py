@@ -100,3 +100,19 @@ def test_demo_report_is_short_readable_on_a_phone_and_opens_on_its_decisions(dem
     assert phone["scroll"] <= phone["client"], phone  # no sideways scrolling of the page on a phone
     ros = _measure(run / "roster.html", 390, tmp_path)
     assert ros["scroll"] <= ros["client"], ros  # wide grids scroll inside their own box
+
+
+def test_decisions_panel_on_a_plan_with_problems(tmp_path):
+    """A plan short of agents: the panel, read from the laid-out page, names each unfilled shift (date and
+    time, as unfilled_shifts.csv has it) and an under-staffed window of the queue whose nights are short."""
+    run = tmp_path / "run"
+    make_run_dir(run)
+    build_report(run, fixture_config())
+    desk = _measure(run / "report.html", 1400, tmp_path)
+    panel = desk["panel"]
+    assert "The plan meets its targets" not in panel and "Under-staffed" in panel and "Unfilled shifts" in panel
+    unfilled = pd.read_csv(run / "unfilled_shifts.csv", parse_dates=["date", "shift_start", "shift_end"])
+    assert len(unfilled) > 0
+    for u in unfilled.itertuples():
+        assert f"{u.date:%a %d %b %Y}" in panel and f"{u.shift_start:%H:%M}–{u.shift_end:%H:%M}" in panel
+    assert "sales" in panel and desk["panelTop"] < 300
