@@ -54,7 +54,8 @@ def demo_run(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_centre(tmp_path_factory):
     """A small centre as the CLI's examples name its files: calls.csv (the demo's 'service' queue in half-hours,
-    17 weeks without a public holiday ahead), today.csv (the next morning's calls), center.yaml (the demo config, planning one week), agents.csv (the demo agents skilled for
+    17 weeks without a public holiday ahead), today.csv (the next morning's calls), acd_export.csv (the planned week's calls as
+    they came), center.yaml (the demo config, planning one week), agents.csv (the demo agents skilled for
     'service', without a contracted minimum), and a finished run of it named 'demo' (schedules/demo, forecasts/demo), which the examples
     of report, validate and whatif start from."""
     from wfm.cli import app
@@ -72,6 +73,9 @@ def small_centre(tmp_path_factory):
     t = t[(t["queue"] == "service") & (t["interval_start"] < "2026-06-29 11:00")]
     t = t.groupby(["queue", t["interval_start"].dt.floor("30min")])["offered"].sum().reset_index()
     t.to_csv(d / "today.csv", index=False)
+    # acd_export.csv: the planned week as it happened (15-minute rows), as `wfm report --help`'s example reads it
+    w = demo_history(start="2026-06-29", end="2026-07-05")
+    w[w["queue"] == "service"].to_csv(d / "acd_export.csv", index=False)
     with resources.as_file(resources.files("wfm").joinpath("data", "demo.yaml")) as p:
         cfg = yaml.safe_load(p.read_text(encoding="utf-8"))
     cfg["interval_minutes"] = 30  # half-hours: half the rows of the demo's quarter-hours, for speed

@@ -379,7 +379,7 @@ def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, ho
     g = f.groupby("week_start", sort=True)
     svc = g[["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over"]].sum()
     svc["days"] = g["day"].nunique()
-    cw = costs.by_week.set_index("week_start")[["week", "paid_hours", "total_cost"]]
+    cw = costs.by_week.set_index("week_start")[["paid_hours", "total_cost"]]
     out = svc.join(cw, how="outer").sort_index()
     sums = ["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over", "days",
             "paid_hours", "total_cost"]
