@@ -192,7 +192,7 @@ def test_demo_workbook_is_for_people(demo_run):
         assert f"{r.shift_start:%H:%M}–" in (grid.loc[r.agent_id, col] or "") and r.queue in grid.loc[r.agent_id, col]
     worked = roster.groupby("agent_id").size()
     days = [c for c in grid.columns if c not in ("Agent", "Team")]
-    got = grid[days].apply(lambda row: sum(len(v.split("; ")) for v in row if v and v != "leave"), axis=1)
+    got = grid[days].apply(lambda row: sum(len(v.split("; ")) for v in row if isinstance(v, str) and v not in ("", "leave")), axis=1)
     assert (got.loc[worked.index] == worked).all()  # every shift is in the grid, no more
 
     summ = pd.read_csv(d / "agent_summary.csv", dtype={"agent_id": str}).set_index("agent_id")

@@ -110,7 +110,7 @@ def _weekly_sub(weeks: pd.DataFrame, cs: dict, money) -> str:
     full = weeks[weeks["days"] == 7]
     if len(full) > 1 and full["total_cost"].max() > 1.02 * full["total_cost"].min():
         top = full.loc[full["total_cost"].idxmax()]
-        sub += f"; dearest week {top['week_start']:%d %b} {money(top['total_cost'], 0)}"
+        sub += f"; dearest: week of {top['week_start']:%a %d %b}, {money(top['total_cost'], 0)}"
     return sub
 
 

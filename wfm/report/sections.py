@@ -90,7 +90,7 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
             rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours,
                          "leave": [d in off for d in wdates],
                          "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
-        grids.append({"title": f"Week of {wdates[0].strftime('%d %b %Y')}", "cols": cols, "rows": rows})
+        grids.append({"title": f"Week of {wdates[0].strftime('%a %d %b %Y')}", "cols": cols, "rows": rows})
     return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
 
 
