@@ -18,7 +18,7 @@ import pandas as pd
 from .config import Config
 from .errors import InputError
 
-__all__ = ["ACTUALS_FILE", "Review", "align_actuals", "review_plan", "review_by_day", "review_total"]
+__all__ = ["ACTUALS_FILE", "Review", "align_actuals", "review_plan", "review_by_day", "review_by_queue", "review_total"]
 
 ACTUALS_FILE = "actuals_input.csv"  # the aligned actuals a run's report was given
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .actuals import review_plan
 from .config import Config, config_yaml, load_config
 from .costs import cost_roster, summarise_costs, write_costs
 from .errors import InputError
@@ -209,10 +210,11 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         act, act_notes, act_source, write_copy = _actuals_for(run_dir, actuals, cfg, run.requirements)
         if write_copy:
             write_csv(act, staged.path(ACTUALS_FILE))
+        review = None if act is None else review_plan(act, service.frame, cfg, fc, cfg.forecast.prediction_level, act_notes)
         figures = render(staged, cfg=cfg, name=name, requirements=run.requirements, coverage=run.coverage,
                          roster=run.roster, unfilled=run.unfilled, agents=run.agents, meta=run.meta, costs=costs,
                          service=service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
-                         actuals=act, actuals_notes=act_notes, actuals_source=act_source)
+                         review=review, actuals_source=act_source)
     return ReportResult(html=run_dir / "report.html", xlsx=run_dir / "report.xlsx", costs=run_dir / "costs.csv",
                         summary=figures)
 
@@ -263,7 +265,7 @@ def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts:
     fc, fc_note = read_forecast(forecast)
     bt, bt_note = read_backtest(folder, meta)
     t = plan.tables
-    act, act_notes, act_source = None, [], None
+    review, act_source = None, None
     if actuals is not None:
         from .actuals import ACTUALS_FILE, align_actuals
 
@@ -271,9 +273,10 @@ def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts:
                                        source=actuals.source)
         act_source = Path(actuals.source).name
         write_csv(act, folder / ACTUALS_FILE)
+        review = review_plan(act, plan.service.frame, plan.cfg, fc, plan.cfg.forecast.prediction_level, act_notes)
     figures = render(folder, cfg=plan.cfg, name=name, requirements=t.requirements, coverage=t.coverage,
                      roster=t.roster, unfilled=t.unfilled, agents=t.agents, meta=meta, costs=plan.costs,
                      service=plan.service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
-                     actuals=act, actuals_notes=act_notes, actuals_source=act_source)
+                     review=review, actuals_source=act_source)
     write_json({**meta, "report": {k: v for k, v in figures.items() if k != "headline"}}, folder / "summary.json")
     return figures

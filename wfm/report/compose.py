@@ -15,7 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..calendar import day_calendar, weekend_days
 from ..config import Config
-from ..actuals import review_by_day, review_by_queue, review_plan, review_total
+from ..actuals import Review, review_by_day, review_by_queue, review_total
 from ..costs import PREMIUM_COLUMNS, CostResult
 from ..forecast import BACKTEST_FILE
 from ..io import write_text
@@ -265,8 +265,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
            unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, costs: CostResult, service: ServiceProjection,
            forecast: pd.DataFrame | None = None, forecast_note: str | None = None,
            backtest: pd.DataFrame | None = None, backtest_note: str | None = None,
-           actuals: pd.DataFrame | None = None, actuals_notes: list[str] | None = None,
-           actuals_source: str | None = None) -> dict:
+           review: Review | None = None, actuals_source: str | None = None) -> dict:
     """Write ``report.html`` and ``report.xlsx`` of a finished plan into ``out`` (a folder, or a staged
     :class:`wfm.outputs.OutputSet`) and return the headline figures (:func:`headline_figures` plus
     ``headline``, label -> formatted text).
@@ -275,8 +274,8 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     unfilled shifts, agents; ``meta``: summary.json). ``forecast``: the run's forecast (queue,
     interval_start, offered[, offered_lo, offered_hi]) or None (``forecast_note``: why); ``backtest``: the
     forecast backtest table (:data:`wfm.forecast.BACKTEST_COLUMNS`) or None (``backtest_note``: why).
-    ``actuals``: the calls that came (:func:`wfm.actuals.align_actuals`; None: not known yet), shown against
-    the forecast and the rostered service (``actuals_notes``: rows left out; ``actuals_source``: the file).
+    ``review``: the plan against the calls that came (:func:`wfm.actuals.review_plan`; None: not known yet;
+    ``actuals_source``: the file's name).
     """
     cs, cur = costs.summary, cfg.site.currency
     cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
@@ -288,8 +287,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     cards = headline_cards(figures, cfg, costs, service, weeks)
     figures["headline"] = {c["label"]: c["value"] for c in cards}
     act = None
-    if actuals is not None:
-        review = review_plan(actuals, service.frame, cfg, forecast, level=cfg.forecast.prediction_level, notes=actuals_notes)
+    if review is not None:
         act = {"days": review_by_day(review), "queues": review_by_queue(review), "total": review_total(review),
                "notes": review.notes, "intervals": review.intervals, "source": actuals_source or "actuals",
                "level": review.level}
