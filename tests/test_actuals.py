@@ -33,13 +33,14 @@ def test_finer_actuals_are_summed_onto_the_plan_s_intervals():
                         "abandoned": [0.0, 1.0, 0.0, 0.0], "aht_s": [100.0, 200.0, 300.0, np.nan]})
     out, notes = align_actuals(act, 15, req, 30)
     assert notes == []
-    # one covered (queue, day): all its 48 half-hours, empty ones as 0 calls; the other queue and day absent
-    assert len(out) == 48 and set(out["queue"]) == {"sales"}
+    # one covered (queue, day), up to its last row: 00:00 to 09:00, empty half-hours as 0 calls; the other
+    # queue and day absent
+    assert len(out) == 19 and set(out["queue"]) == {"sales"}
     r = out.set_index("interval_start")
     assert r.loc["2026-09-28 08:00", "offered"] == 8 and r.loc["2026-09-28 08:00", "abandoned"] == 1
     assert r.loc["2026-09-28 08:00", "aht_s"] == pytest.approx((3 * 100 + 4 * 200) / 7)  # handled-call weighted
     assert r.loc["2026-09-28 09:00", "offered"] == 4 and math.isnan(r.loc["2026-09-28 09:00", "aht_s"])
-    assert r.loc["2026-09-28 10:00", "offered"] == 0 and out["offered"].sum() == 14
+    assert r.loc["2026-09-28 07:30", "offered"] == 0 and out["offered"].sum() == 14
 
 
 def test_rows_the_plan_cannot_use_are_left_out_and_said():
@@ -175,3 +176,12 @@ def json_report(run):
     import json
 
     return json.loads((run / "summary.json").read_text())["report"]
+
+
+def test_an_export_taken_mid_day_covers_the_day_so_far():
+    req = plan_intervals(days=1)
+    act = pd.DataFrame({"queue": "sales", "offered": [4.0, 6.0],
+                        "interval_start": pd.to_datetime(["2026-09-28 08:00", "2026-09-28 11:30"])})
+    out, _ = align_actuals(act, 30, req, 30)
+    assert out["interval_start"].min() == START and out["interval_start"].max() == pd.Timestamp("2026-09-28 11:30")
+    assert len(out) == 24 and out["offered"].sum() == 10  # 00:00 to 11:30, the empty half-hours as 0 calls

@@ -31,7 +31,8 @@ def align_actuals(frame: pd.DataFrame, interval_minutes_in: int, requirements: p
     [, handled, abandoned, aht_s, asa_s]) at ``interval_minutes_in`` [min], which must divide the plan's
     ``interval_minutes`` (finer intervals are summed up). Only the plan's queues and horizon
     (``requirements``' intervals) are kept. A (queue, day) with any actual row counts its other plan
-    intervals as 0 calls (ACD exports leave out empty intervals); days without actuals are not compared.
+    intervals as 0 calls (ACD exports leave out empty intervals), up to the queue's last actual row (an
+    export taken mid-day covers that day so far); days without actuals are not compared.
     Returns ``queue, interval_start, offered`` [calls], ``aht_s`` [s] (handled-call weighted; NaN when not
     given or no call), ``abandoned`` [calls] and ``asa_s`` [s] when the export has them, and the notes
     (rows left out). Raises InputError (naming ``source``) when the intervals do not fit or nothing is
@@ -78,7 +79,9 @@ def align_actuals(frame: pd.DataFrame, interval_minutes_in: int, requirements: p
     # every plan interval of the (queue, day) pairs the actuals cover
     req = requirements[["queue", "interval_start"]].assign(queue=requirements["queue"].astype(str))
     days = set(zip(s["queue"], s["interval_start"].dt.normalize()))
-    keep = [(q, d) in days for q, d in zip(req["queue"], req["interval_start"].dt.normalize())]
+    last = s.groupby("queue")["interval_start"].max()  # an export taken mid-day covers that day up to its last row
+    keep = [(q, d) in days and t <= last[q] for q, d, t in zip(req["queue"], req["interval_start"].dt.normalize(),
+                                                                req["interval_start"])]
     out = req[keep].merge(s, on=["queue", "interval_start"], how="left").sort_values(["queue", "interval_start"])
     out["offered"] = out["offered"].fillna(0.0)
     if "abandoned" in out:

@@ -1078,7 +1078,8 @@ def report(
     for label, value in rep.summary.get("headline", {}).items():
         out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
     _print_actuals(rep.summary)
-    kept = f", {_esc(run_dir / ACTUALS_FILE)}" if actuals is not None and rep.summary.get("actuals") else ""
+    new = actuals is not None and actuals.resolve() != (run_dir / ACTUALS_FILE).resolve()
+    kept = f", {_esc(run_dir / ACTUALS_FILE)}" if new and rep.summary.get("actuals") else ""
     out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'roster.html')}, {_esc(run_dir / 'report.xlsx')}, "
               f"{_esc(run_dir / 'costs.csv')}{kept}",
               soft_wrap=True)

@@ -151,11 +151,19 @@ def _forecast_for(run_dir: Path, meta: dict, name: str, forecast) -> tuple[pd.Da
 
 def load_actuals(path: str | Path, cfg: Config):
     """An ACD interval export of the calls that came (the history format), validated with the config's
-    date format and time zone: a :class:`wfm.history.History`. Raises InputError naming the file, row and
-    column of bad input."""
+    date format and time zone: a :class:`wfm.history.History`. Its interval length is inferred; a file too
+    short to infer it from (one interval per queue) is read at the plan's. Raises InputError naming the
+    file, row and column of bad input."""
     from .history import load_history
 
-    return load_history(path, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    try:
+        return load_history(path, date_format=cfg.site.date_format, timezone=cfg.site.timezone)
+    except InputError as err:
+        try:  # an export of a single interval: at the plan's interval, if it reads so
+            return load_history(path, interval_minutes=cfg.interval_minutes, date_format=cfg.site.date_format,
+                                timezone=cfg.site.timezone)
+        except InputError:
+            raise err from None
 
 
 def _actuals_for(run_dir: Path, actuals, cfg: Config, requirements: pd.DataFrame):
