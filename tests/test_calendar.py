@@ -66,3 +66,17 @@ def test_eves_are_the_working_days_just_before_a_holiday():
     assert us.loc["2003-07-03"] and not us.loc["2003-05-23"] and us.sum() == 1
     # a day's eve status does not depend on whether the holiday itself was asked for
     assert day_calendar([pd.Timestamp("1999-05-20")], "IL")["is_eve"].item()
+
+
+def test_day_calendar_is_built_once_per_set_of_days_and_handed_out_as_a_copy():
+    from wfm.calendar import _day_calendar
+
+    days = pd.date_range("2026-09-28", periods=28)
+    a = day_calendar(days, "CN")
+    a.loc[0, "holiday_name"] = "edited by a caller"
+    hits = _day_calendar.cache_info().hits
+    b = day_calendar(list(days)[::-1], "CN")  # the same days in another order: the same calendar
+    assert _day_calendar.cache_info().hits == hits + 1
+    assert b.loc[0, "holiday_name"] == "" and b["date"].is_monotonic_increasing
+    fresh = _day_calendar.__wrapped__(tuple(days), "CN", None)
+    assert b.equals(fresh) and (fresh["day_type"] == "holiday").sum() == 3  # National Day, 1-3 October

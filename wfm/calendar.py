@@ -55,6 +55,14 @@ def day_calendar(dates, country: str = "CN", subdivision: str | None = None) -> 
     often a short day.
     """
     ds = pd.to_datetime(pd.Series(list(dates))).dt.normalize().drop_duplicates().sort_values()
+    # every queue of a forecast asks for the same days: built once per set of days (copied: callers may edit it)
+    return _day_calendar(tuple(ds), country, subdivision).copy()
+
+
+@lru_cache(maxsize=32)
+def _day_calendar(days: tuple[pd.Timestamp, ...], country: str, subdivision: str | None) -> pd.DataFrame:
+    """:func:`day_calendar` of the sorted, distinct midnights ``days``."""
+    ds = pd.Series(list(days), dtype="datetime64[ns]")
     # each day's eve status depends on the next day: work on the dates and the day after each
     wanted = set(ds)
     ds = pd.Series(sorted(wanted | set(ds + pd.Timedelta(days=1))), dtype="datetime64[ns]") if len(ds) else ds
