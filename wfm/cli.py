@@ -1066,7 +1066,7 @@ def report(
     Example: wfm report --run schedules/demo --actuals acd_export.csv
     """
     from .actuals import ACTUALS_FILE
-    from .runs import REPORT_FILES, build_report
+    from .runs import REPORT_FILES, build_report, new_actuals
 
     if not run_dir.is_dir():
         _fail(f"{run_dir}: run folder not found")
@@ -1078,8 +1078,7 @@ def report(
     for label, value in rep.summary.get("headline", {}).items():
         out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
     _print_actuals(rep.summary)
-    new = actuals is not None and actuals.resolve() != (run_dir / ACTUALS_FILE).resolve()
-    kept = f", {_esc(run_dir / ACTUALS_FILE)}" if new and rep.summary.get("actuals") else ""
+    kept = f", {_esc(run_dir / ACTUALS_FILE)}" if new_actuals(run_dir, actuals) and rep.summary.get("actuals") else ""
     out.print(f"Wrote {_esc(run_dir / 'report.html')}, {_esc(run_dir / 'roster.html')}, {_esc(run_dir / 'report.xlsx')}, "
               f"{_esc(run_dir / 'costs.csv')}{kept}",
               soft_wrap=True)

@@ -166,21 +166,27 @@ def load_actuals(path: str | Path, cfg: Config):
             raise err from None
 
 
-def _actuals_for(run_dir: Path, actuals, cfg: Config, requirements: pd.DataFrame):
-    """The actuals the report shows: ``actuals`` (a path or a History; aligned to the plan), else the copy the
-    run folder keeps from an earlier ``--actuals`` (:data:`wfm.actuals.ACTUALS_FILE`), else None.
-    Returns (aligned frame or None, notes, source shown, whether to write the copy)."""
+def new_actuals(run_dir: str | Path, actuals) -> bool:
+    """Whether ``actuals`` (a path, a History or None) are new to the run folder ``run_dir``: given, and not the
+    copy the folder keeps (:data:`wfm.actuals.ACTUALS_FILE`), so that the report writes that copy."""
+    from .actuals import ACTUALS_FILE
+
+    return actuals is not None and (hasattr(actuals, "frame")
+                                    or Path(actuals).resolve() != (Path(run_dir) / ACTUALS_FILE).resolve())
+
+
+def _review(hist, requirements: pd.DataFrame, service: pd.DataFrame, cfg: Config, forecast, out,
+            keep: bool):
+    """The plan against the actuals of ``hist`` (a History): aligned to the requirements' queues and
+    intervals, kept as :data:`wfm.actuals.ACTUALS_FILE` in ``out`` (a folder or a staged set) when ``keep``,
+    and reviewed against the service projection and the forecast. Returns (Review, the file's name)."""
     from .actuals import ACTUALS_FILE, align_actuals
 
-    saved = run_dir / ACTUALS_FILE
-    if actuals is None or (not hasattr(actuals, "frame") and Path(actuals).resolve() == saved.resolve()):
-        if not saved.is_file():
-            return None, [], None, False
-        hist, new = load_actuals(saved, cfg), False
-    else:
-        hist, new = (actuals if hasattr(actuals, "frame") else load_actuals(actuals, cfg)), True
-    frame, notes = align_actuals(hist.frame, hist.interval_minutes, requirements, cfg.interval_minutes, source=hist.source)
-    return frame, notes, Path(hist.source).name, new
+    act, notes = align_actuals(hist.frame, hist.interval_minutes, requirements, cfg.interval_minutes,
+                               source=hist.source)
+    if keep:
+        write_csv(act, output_path(out, ACTUALS_FILE))
+    return review_plan(act, service, cfg, forecast, cfg.forecast.prediction_level, notes), Path(hist.source).name
 
 
 def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str | None = None,
@@ -200,10 +206,9 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
     from .actuals import ACTUALS_FILE
 
     run_dir = Path(run_dir)
-    new_actuals = actuals is not None and (hasattr(actuals, "frame")
-                                           or Path(actuals).resolve() != (run_dir / ACTUALS_FILE).resolve())
-    files = REPORT_FILES + ((ACTUALS_FILE,) if new_actuals else ())
-    inputs = [actuals] if new_actuals and not hasattr(actuals, "frame") else []
+    new = new_actuals(run_dir, actuals)
+    files = REPORT_FILES + ((ACTUALS_FILE,) if new else ())
+    inputs = [actuals] if new and not hasattr(actuals, "frame") else []
     with output_set(run_dir, files=files, inputs=inputs) as staged:
         if cfg is None:
             cfg = load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else load_config(None)
@@ -215,10 +220,13 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         write_costs(costs, staged.path("costs.csv"))
         fc, fc_note = _forecast_for(run_dir, run.meta, name, forecast)
         bt, bt_note = read_backtest(run_dir, run.meta)
-        act, act_notes, act_source, write_copy = _actuals_for(run_dir, actuals, cfg, run.requirements)
-        if write_copy:
-            write_csv(act, staged.path(ACTUALS_FILE))
-        review = None if act is None else review_plan(act, service.frame, cfg, fc, cfg.forecast.prediction_level, act_notes)
+        review, act_source = None, None
+        if new:
+            hist = actuals if hasattr(actuals, "frame") else load_actuals(actuals, cfg)
+        else:  # the copy kept from an earlier --actuals, if any
+            hist = load_actuals(run_dir / ACTUALS_FILE, cfg) if (run_dir / ACTUALS_FILE).is_file() else None
+        if hist is not None:
+            review, act_source = _review(hist, run.requirements, service.frame, cfg, fc, staged, keep=new)
         figures = render(staged, cfg=cfg, name=name, requirements=run.requirements, coverage=run.coverage,
                          roster=run.roster, unfilled=run.unfilled, agents=run.agents, meta=run.meta, costs=costs,
                          service=service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
@@ -275,13 +283,7 @@ def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts:
     t = plan.tables
     review, act_source = None, None
     if actuals is not None:
-        from .actuals import ACTUALS_FILE, align_actuals
-
-        act, act_notes = align_actuals(actuals.frame, actuals.interval_minutes, t.requirements, plan.cfg.interval_minutes,
-                                       source=actuals.source)
-        act_source = Path(actuals.source).name
-        write_csv(act, folder / ACTUALS_FILE)
-        review = review_plan(act, plan.service.frame, plan.cfg, fc, plan.cfg.forecast.prediction_level, act_notes)
+        review, act_source = _review(actuals, t.requirements, plan.service.frame, plan.cfg, fc, folder, keep=True)
     figures = render(folder, cfg=plan.cfg, name=name, requirements=t.requirements, coverage=t.coverage,
                      roster=t.roster, unfilled=t.unfilled, agents=t.agents, meta=meta, costs=plan.costs,
                      service=plan.service, forecast=fc, forecast_note=fc_note, backtest=bt, backtest_note=bt_note,
