@@ -256,7 +256,7 @@ def _roster_page(cfg: Config, name: str, costs: CostResult, people: list[dict], 
     night = f"{fmt_hours_of_day(cfg.pay.night_start_h)}–{fmt_hours_of_day(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
            "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night,
-           "weeks": max(cs["days"], 1) / 7.0,
+           "weeks": cs["weeks"],
            "weekend": " or ".join((pd.Timestamp("2024-01-01") + pd.Timedelta(days=d)).day_name() for d in sorted(weekend))}
     return _env().get_template("roster.html.j2").render(**ctx)
 
@@ -282,7 +282,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
                        cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
     bt = backtest_section(backtest, backtest_note)
     weeks = week_table(service.frame, costs, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0))
-    week_all = week_total(weeks, service.frame)
+    week_all = week_total(weeks, service)
     figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt, weeks, week_all)
     cards = headline_cards(figures, cfg, costs, service, weeks)
     figures["headline"] = {c["label"]: c["value"] for c in cards}
@@ -310,11 +310,10 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
                output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
-    weeks_n = max(cs["days"], 1) / 7.0
     xlsx.write_workbook(
         output_path(out, "report.xlsx"),
         [("Weeks", weeks), ("Daily", daily), ("Cost by queue", queues), ("Cost by day type", cs["by_day_type"]),
-         ("Cost by week", costs.by_week), ("Cost by team", costs.by_team), ("People", people_frame(people, weeks_n)),
+         ("Cost by week", costs.by_week), ("Cost by team", costs.by_team), ("People", people_frame(people)),
          ("Holiday duty", duty_frame(roster, cal)), ("Roster grid", grid_frame(grids)), ("Roster", roster),
          ("Costs", costs.costs), ("Coverage", service.frame), ("Requirements", requirements), ("Unfilled", unfilled),
          *([("Forecast", fc["intervals"]), ("Forecast by hour", fc["hourly"]), ("Forecast totals", fc["totals"])]

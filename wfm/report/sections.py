@@ -12,7 +12,7 @@ from ..config import Config
 from ..costs import MONEY_COLUMNS, CostResult
 from ..forecast import BACKTEST_BASELINE, BACKTEST_FILE
 from ..roster.shifts import touches_night
-from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection
+from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection, pooled_service
 from .format import DAY_TYPE_LABEL, fmt_hm
 
 NO_FORECAST = "No forecast file found for this run (summary.json forecast.file, ../../forecasts/<run>/forecast.csv)."
@@ -303,7 +303,7 @@ def sim_sheet_note(patience: dict) -> str:
 def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame, cal: pd.DataFrame,
                  night_start_h: float, night_end_h: float, weekend: frozenset[int] = frozenset({5, 6})) -> list[dict]:
     """One row per agent (agents file order by team and name, then agents only in the roster): shifts, paid
-    and overtime hours (the cost rules'), night, weekend (starting on a day of ``weekend``, weekday numbers,
+    hours (over the horizon and per week of the ``cal`` days) and overtime hours (the cost rules'), night, weekend (starting on a day of ``weekend``, weekday numbers,
     the country's: :func:`wfm.calendar.weekend_days`) and holiday shifts, distinct start times, the
     contract's weekly hours and days of leave inside the horizon; ``find``: lower-case text to search."""
     ag = agents.drop_duplicates("agent_id")
@@ -317,6 +317,7 @@ def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame
     g = ros.groupby("agent_id")
     ot = costs.groupby("agent_id")["overtime_hours"].sum() if len(costs) else pd.Series(dtype=float)
     horizon = set(cal["date"])
+    weeks = max(len(horizon), 1) / 7.0
     rows = []
     for a in ag.to_dict("records"):
         i = a["agent_id"]
@@ -326,6 +327,7 @@ def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame
         contract_h = f"{float(lo):g}–{float(hi):g}" if _number(lo) and _number(hi) else ""
         rows.append({"agent_id": i, "name": a["name"], "team": a["team"], "contract": a.get("contract") or "",
                      "shifts": len(mine), "paid_hours": float(mine["paid_hours"].sum()),
+                     "paid_hours_per_week": float(mine["paid_hours"].sum()) / weeks,
                      "overtime_hours": float(ot.get(i, 0.0)), "nights": int(mine["_night"].sum()),
                      "weekend_shifts": int(mine["_weekend"].sum()), "holiday_shifts": int(mine["_holiday"].sum()),
                      "start_times": int(mine["_start"].nunique()), "contract_h": contract_h,
@@ -357,48 +359,40 @@ def team_table(people: list[dict]) -> tuple[list[dict], dict]:
 def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, hourly_rate: float) -> pd.DataFrame:
     """One row per ISO week (Monday ``week_start``; ``week`` like ``2026-W40``) of the projection's intervals
     or of the costs: ``days`` (horizon days in the week), forecast ``calls`` and ``handled_calls``,
-    ``expected_sl`` and ``expected_abandon`` (pooled over the week's calls, None without calls),
-    ``occupancy`` (busy time over agents on the phone: interval occupancies weighted by agents on the phone),
-    ``required_agent_h`` and ``rostered_agent_h`` [agent-hours on the phone], ``under_agent_h`` and
-    ``over_agent_h`` (rostered below / above required, summed per interval [agent-hours]) and their cost at
-    ``hourly_rate`` (``under_cost``: to fill the gap, ``over_cost``: could be released), ``paid_hours`` and
-    ``total_cost`` (costs by the calendar day worked) and ``cost_per_handled_call``."""
+    ``expected_sl`` and ``expected_abandon`` (:func:`wfm.service.pooled_service` of the week), ``occupancy``
+    (:func:`pooled_occupancy`), ``required_agent_h`` and ``rostered_agent_h`` [agent-hours on the phone],
+    ``under_agent_h`` and ``over_agent_h`` (rostered below / above required, summed per interval
+    [agent-hours]) and their cost at ``hourly_rate`` (``under_cost``: to fill the gap, ``over_cost``: could
+    be released), ``paid_hours`` and ``total_cost`` (costs by the calendar day worked) and
+    ``cost_per_handled_call``."""
     ih = interval_minutes / 60.0
     t = frame["interval_start"]
-    monday = t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")
-    gap = frame["gap"].to_numpy(float)
-    f = pd.DataFrame({"week_start": monday.astype("datetime64[ns]"), "day": t.dt.normalize(),
-                      "calls": frame["offered"].astype(float), "handled": frame["handled"].astype(float),
-                      "met": frame["offered"].astype(float) * frame["service_level"].astype(float),
-                      "abandoned": frame["abandoned"].astype(float),
-                      "on_phone": frame["agents_on_phone"].astype(float),
-                      "busy": (frame["agents_on_phone"] * frame["occupancy"].fillna(0.0)).astype(float),
-                      "required": frame["required"].astype(float) * ih, "rostered": frame["rostered"].astype(float) * ih,
-                      "under": pd.Series(-gap, index=frame.index).clip(lower=0) * ih,
-                      "over": pd.Series(gap, index=frame.index).clip(lower=0) * ih})
-    g = f.groupby("week_start", sort=True)
-    svc = g[["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over"]].sum()
-    svc["days"] = g["day"].nunique()
-    cw = costs.by_week.set_index("week_start")[["paid_hours", "total_cost"]]
-    out = svc.join(cw, how="outer").sort_index()
-    sums = ["calls", "handled", "met", "abandoned", "on_phone", "busy", "required", "rostered", "under", "over", "days",
-            "paid_hours", "total_cost"]
-    out[sums] = out[sums].astype(float).fillna(0.0)  # a week with costs only (a night shift's spill) or service only
-    iso = out.index.isocalendar()
+    monday = (t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")).astype("datetime64[ns]")
+    cost = costs.by_week.set_index("week_start")[["paid_hours", "total_cost"]]
     rows = []
-    for (ws, r), (y, w) in zip(out.iterrows(), zip(iso["year"], iso["week"])):
-        calls, handled, cost = r["calls"], r["handled"], r["total_cost"]
+    for ws in sorted(set(monday) | set(cost.index)):
+        part = frame[(monday == ws).to_numpy()]
+        gap = part["gap"].to_numpy(float)
+        svc = pooled_service(part)
+        paid, total = (float(cost.loc[ws, "paid_hours"]), float(cost.loc[ws, "total_cost"])) if ws in cost.index else (0.0, 0.0)
+        under, over = float((-gap).clip(min=0).sum() * ih), float(gap.clip(min=0).sum() * ih)
+        y, w, _ = ws.isocalendar()
         rows.append({
-            "week": f"{y:04d}-W{w:02d}", "week_start": ws, "days": int(r["days"]), "calls": calls, "handled_calls": handled,
-            "expected_sl": r["met"] / calls if calls > 0 else None,
-            "expected_abandon": r["abandoned"] / calls if calls > 0 else None,
-            "occupancy": r["busy"] / r["on_phone"] if r["on_phone"] > 0 else None,
-            "required_agent_h": r["required"], "rostered_agent_h": r["rostered"],
-            "under_agent_h": r["under"], "under_cost": r["under"] * hourly_rate,
-            "over_agent_h": r["over"], "over_cost": r["over"] * hourly_rate,
-            "paid_hours": r["paid_hours"], "total_cost": cost,
-            "cost_per_handled_call": cost / handled if handled > 0 else None})
+            "week": f"{y:04d}-W{w:02d}", "week_start": ws, "days": int(part["interval_start"].dt.normalize().nunique()),
+            "calls": svc["calls"], "handled_calls": svc["handled"], "expected_sl": svc["expected_sl"],
+            "expected_abandon": svc["expected_abandon"], "occupancy": pooled_occupancy(part),
+            "required_agent_h": float(part["required"].sum() * ih), "rostered_agent_h": float(part["rostered"].sum() * ih),
+            "under_agent_h": under, "under_cost": under * hourly_rate, "over_agent_h": over, "over_cost": over * hourly_rate,
+            "paid_hours": paid, "total_cost": total, "cost_per_handled_call": total / svc["handled"] if svc["handled"] > 0 else None})
     return pd.DataFrame(rows, columns=WEEK_COLUMNS)
+
+
+def pooled_occupancy(s: pd.DataFrame) -> float | None:
+    """Occupancy pooled over the intervals of ``s`` (:func:`wfm.service.service_projection` rows): busy time
+    over the agents' time on the phone, i.e. interval occupancies weighted by agents on the phone; None
+    when nobody is on the phone."""
+    on = s["agents_on_phone"].to_numpy(float)
+    return float((on * s["occupancy"].fillna(0.0).to_numpy(float)).sum() / on.sum()) if on.sum() > 0 else None
 
 
 WEEK_COLUMNS = ["week", "week_start", "days", "calls", "handled_calls", "expected_sl", "expected_abandon", "occupancy",
@@ -406,18 +400,17 @@ WEEK_COLUMNS = ["week", "week_start", "days", "calls", "handled_calls", "expecte
                 "paid_hours", "total_cost", "cost_per_handled_call"]
 
 
-def week_total(weeks: pd.DataFrame, frame: pd.DataFrame) -> dict:
-    """The horizon row of :func:`week_table`: sums, and the pooled shares from ``frame`` (the projection)."""
-    calls, handled = float(weeks["calls"].sum()), float(weeks["handled_calls"].sum())
-    on_phone = float(frame["agents_on_phone"].sum())
+def week_total(weeks: pd.DataFrame, service: ServiceProjection) -> dict:
+    """The horizon row of :func:`week_table`: its sums, the projection's pooled horizon figures
+    (:attr:`ServiceProjection.horizon`) and :func:`pooled_occupancy` of every interval."""
+    h = service.horizon
     cost = float(weeks["total_cost"].sum())
-    return {"days": int(weeks["days"].sum()), "calls": calls, "handled_calls": handled,
-            "expected_sl": float((frame["offered"] * frame["service_level"]).sum()) / calls if calls > 0 else None,
-            "expected_abandon": float(frame["abandoned"].sum()) / calls if calls > 0 else None,
-            "occupancy": float((frame["agents_on_phone"] * frame["occupancy"].fillna(0.0)).sum()) / on_phone if on_phone > 0 else None,
+    return {"days": int(weeks["days"].sum()), "calls": h["calls"], "handled_calls": h["handled"],
+            "expected_sl": h["expected_sl"], "expected_abandon": h["expected_abandon"],
+            "occupancy": pooled_occupancy(service.frame),
             **{c: float(weeks[c].sum()) for c in ("required_agent_h", "rostered_agent_h", "under_agent_h", "under_cost",
                                                   "over_agent_h", "over_cost", "paid_hours", "total_cost")},
-            "cost_per_handled_call": cost / handled if handled > 0 else None}
+            "cost_per_handled_call": cost / h["handled"] if h["handled"] > 0 else None}
 
 
 def grid_frame(grids: list[dict]) -> pd.DataFrame:
@@ -436,14 +429,9 @@ def grid_frame(grids: list[dict]) -> pd.DataFrame:
     return pd.concat([base, pd.DataFrame(cols)], axis=1)
 
 
-def people_frame(people: list[dict], weeks: float) -> pd.DataFrame:
-    """The people table of :func:`people_table` for the workbook, with paid hours per week (over ``weeks``,
-    the horizon's length in weeks) beside the contract's weekly hours."""
-    df = pd.DataFrame(people).drop(columns=["find"], errors="ignore")
-    if df.empty:
-        return df
-    df.insert(df.columns.get_loc("paid_hours") + 1, "paid_hours_per_week", df["paid_hours"] / max(weeks, 1e-9))
-    return df.rename(columns={"contract_h": "contract_hours"})
+def people_frame(people: list[dict]) -> pd.DataFrame:
+    """The people table of :func:`people_table` for the workbook (without its search text)."""
+    return pd.DataFrame(people).drop(columns=["find"], errors="ignore").rename(columns={"contract_h": "contract_hours"})
 
 
 def duty_frame(roster: pd.DataFrame, cal: pd.DataFrame) -> pd.DataFrame:
