@@ -88,8 +88,7 @@ def roster_grids(roster: pd.DataFrame, agents: pd.DataFrame, queues, cal: pd.Dat
             hours = float(paid[idx].sum()) if idx is not None else 0.0
             off = leave.get(a["agent_id"], frozenset())
             rows.append({"agent_id": a["agent_id"], "name": a["name"], "team": a["team"], "cells": row, "hours": hours,
-                         "leave": [d in off for d in wdates],
-                         "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
+                         "leave": [d in off for d in wdates], "find": _find_text(a)})
         grids.append({"title": f"Week of {wdates[0].strftime('%a %d %b %Y')}", "cols": cols, "rows": rows})
     return grids, [{"queue": q, "cls": c} for q, c in qclass.items()]
 
@@ -303,9 +302,10 @@ def sim_sheet_note(patience: dict) -> str:
 def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame, cal: pd.DataFrame,
                  night_start_h: float, night_end_h: float, weekend: frozenset[int] = frozenset({5, 6})) -> list[dict]:
     """One row per agent (agents file order by team and name, then agents only in the roster): shifts, paid
-    hours (over the horizon and per week of the ``cal`` days) and overtime hours (the cost rules'), night, weekend (starting on a day of ``weekend``, weekday numbers,
-    the country's: :func:`wfm.calendar.weekend_days`) and holiday shifts, distinct start times, the
-    contract's weekly hours and days of leave inside the horizon; ``find``: lower-case text to search."""
+    hours (over the horizon and per week of the ``cal`` days) and overtime hours (the cost rules'), night,
+    weekend (starting on a day of ``weekend``, weekday numbers, the country's:
+    :func:`wfm.calendar.weekend_days`) and holiday shifts, distinct start times, the contract's weekly hours
+    and days of leave inside the horizon; ``find``: lower-case text to search."""
     ag = agents.drop_duplicates("agent_id")
     extra = roster.loc[~roster["agent_id"].isin(ag["agent_id"]), ["agent_id", "name", "team"]].drop_duplicates("agent_id")
     ag = pd.concat([ag, extra]).sort_values(["team", "name", "agent_id"], kind="stable")
@@ -325,15 +325,19 @@ def people_table(roster: pd.DataFrame, agents: pd.DataFrame, costs: pd.DataFrame
         leave = parse_leave(str(a.get("leave") or "")) if isinstance(a.get("leave"), str) else frozenset()
         lo, hi = a.get("min_hours_week"), a.get("max_hours_week")
         contract_h = f"{float(lo):g}–{float(hi):g}" if _number(lo) and _number(hi) else ""
+        paid = float(mine["paid_hours"].sum())
         rows.append({"agent_id": i, "name": a["name"], "team": a["team"], "contract": a.get("contract") or "",
-                     "shifts": len(mine), "paid_hours": float(mine["paid_hours"].sum()),
-                     "paid_hours_per_week": float(mine["paid_hours"].sum()) / weeks,
+                     "shifts": len(mine), "paid_hours": paid, "paid_hours_per_week": paid / weeks,
                      "overtime_hours": float(ot.get(i, 0.0)), "nights": int(mine["_night"].sum()),
                      "weekend_shifts": int(mine["_weekend"].sum()), "holiday_shifts": int(mine["_holiday"].sum()),
                      "start_times": int(mine["_start"].nunique()), "contract_h": contract_h,
-                     "leave_days": len(leave & horizon),
-                     "find": " ".join(str(a[k]) for k in ("name", "agent_id", "team")).lower()})
+                     "leave_days": len(leave & horizon), "find": _find_text(a)})
     return rows
+
+
+def _find_text(agent: dict) -> str:
+    """What the roster page's search box matches an agent's rows on: name, ID and team, lower case."""
+    return " ".join(str(agent[k]) for k in ("name", "agent_id", "team")).lower()
 
 
 def _number(v) -> bool:
