@@ -1,0 +1,220 @@
+"""wfm.multiskill: the multi-skill simulation against its closed-form limits (one skill set for all queues =
+pooled Erlang C / A; disjoint skill sets = separate Erlang queues), against the independent single-queue
+simulator, against the conservation law of priority queues and the known value of a little cross-training
+(Wallace & Whitt 2005); and staffing by skill set checked in independent simulations with other seeds.
+
+Comparisons with formulas use the simulation's own 99 % confidence interval; the first interval of each day
+(the centre filling from empty) is left out. Seeds were fixed before the first run and not changed after."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from wfm import erlang
+from wfm.multiskill import (CallBack, QueueGoal, SkillSet, simulate_centre, skill_sets_from_agents,
+                            staff_interval)
+from wfm.simulate import simulate_day
+
+A, B, AB = SkillSet("A", ("a",)), SkillSet("B", ("b",)), SkillSet("AB", ("a", "b"))
+LATER = slice(1, None)
+
+
+def _const(k, **calls):
+    return {q: np.full(k, float(c)) for q, c in calls.items()}
+
+
+@pytest.mark.parametrize("patience, handle", [(None, "exponential"), (240.0, "exponential"), (None, "lognormal")])
+def test_one_queue_draws_and_serves_like_the_single_queue_simulator(patience, handle):
+    # Two independent implementations (a heap of agents' free times there, an event loop here) must agree
+    # caller for caller, through staff rising and falling at the boundaries.
+    lam = np.array([80.0, 140.0, 30.0, 120.0, 0.0, 60.0])
+    staff = [10, 16, 3, 15, 2, 7]
+    cv = {} if handle == "exponential" else {"handle_cv": 1.6}
+    one = simulate_day(lam, 200.0, staff, 1800, 20, patience_s=patience, handle=handle, seed=7, replications=12, **cv)
+    many = simulate_centre({"x": lam}, 200.0, [SkillSet("X", ("x",))], {"X": staff}, 1800, 20, patience_s=patience,
+                           handle=handle, seed=7, replications=12, **cv)
+    assert one.callers > 5000
+    for f in ("offered", "answered", "answered_within", "abandoned", "unanswered", "wait_answered_s", "wait_all_s"):
+        np.testing.assert_allclose(getattr(many, f)[:, 0, :], getattr(one, f), rtol=1e-12, err_msg=f)
+    assert many.handled.sum() == one.answered.sum()
+
+
+def _inside(s, fig, ref):
+    lo, hi = s[f"{fig}_lo"], s[f"{fig}_hi"]
+    assert lo <= ref <= hi, f"{fig}: formula {ref:.5g}, simulation {s[fig]:.5g} [{lo:.5g}, {hi:.5g}]"
+
+
+def test_one_skill_set_for_all_queues_is_pooled_erlang_c():
+    # 120 + 80 calls per half hour at 180 s on 23 agents, first come first served across the two queues:
+    # exactly an M/M/23 queue of 200 calls.
+    res = simulate_centre(_const(16, a=120, b=80), 180.0, [AB], {"AB": 23}, 1800, 20, routing="longest_wait",
+                          seed=11, replications=200, level=0.99)
+    assert res.callers > 600_000
+    s = res.summary(None, LATER)
+    _inside(s, "service_level", erlang.service_level(200, 180, 23, 1800, 20))
+    _inside(s, "asa_s", erlang.asa(200, 180, 23, 1800))
+    # power: one agent more or fewer is rejected
+    for n in (22, 24):
+        assert not s["service_level_lo"] <= erlang.service_level(200, 180, n, 1800, 20) <= s["service_level_hi"]
+    # each queue sees the pooled queue's service (FCFS does not care which queue a caller dialled)
+    for q in ("a", "b"):
+        _inside(res.summary(q, LATER), "service_level", erlang.service_level(200, 180, 23, 1800, 20))
+
+
+def test_one_skill_set_with_patience_is_pooled_erlang_a():
+    res = simulate_centre(_const(16, a=150, b=50), 180.0, [AB], {"AB": 21}, 1800, 20, patience_s=300.0,
+                          routing="longest_wait", seed=12, replications=200, level=0.99)
+    s = res.summary(None, LATER)
+    m = erlang.erlang_a_metrics(200, 180, 21, 1800, 20, 300).iloc[0]
+    for fig in ("service_level", "abandon_rate", "asa_s"):
+        _inside(s, fig, float(m[fig]))
+
+
+def test_disjoint_skill_sets_are_separate_queues():
+    # Different loads, handle times and patience per queue; each set answers only its own queue.
+    res = simulate_centre(_const(16, a=120, b=60), {"a": 240.0, "b": 300.0}, [A, B], {"A": 20, "B": 11}, 1800,
+                          {"a": 20, "b": 30}, patience_s={"a": None, "b": 200.0}, seed=13, replications=240,
+                          level=0.99)
+    sa, sb = res.summary("a", LATER), res.summary("b", LATER)
+    _inside(sa, "service_level", erlang.service_level(120, 240, 20, 1800, 20))
+    _inside(sa, "asa_s", erlang.asa(120, 240, 20, 1800))
+    assert sa["abandon_rate"] == 0
+    m = erlang.erlang_a_metrics(60, 300, 11, 1800, 30, 200).iloc[0]
+    for fig in ("service_level", "abandon_rate"):
+        _inside(sb, fig, float(m[fig]))
+    # nobody crossed over
+    assert res.handled[:, 0, 1].sum() == 0 and res.handled[:, 1, 0].sum() == 0
+
+
+def test_priority_routing_conserves_the_total_wait():
+    # Kleinrock's conservation law: with one exponential handle time for all, a non-preemptive priority
+    # order moves waiting between queues but leaves the total (an M/M/c queue's) unchanged.
+    res = simulate_centre(_const(16, a=100, b=100), 180.0, [AB], {"AB": 22}, 1800, 20, routing="priority",
+                          seed=14, replications=200, level=0.99)
+    s = res.summary(None, LATER)
+    _inside(s, "asa_s", erlang.asa(200, 180, 22, 1800))
+    sa, sb = res.summary("a", LATER), res.summary("b", LATER)
+    assert sa["asa_s_hi"] < s["asa_s_lo"] < s["asa_s_hi"] < sb["asa_s_lo"]  # 'a' comes first for these agents
+
+
+def test_a_little_cross_training_recovers_most_of_the_pooling_gain():
+    # Wallace & Whitt (2005): a small share of cross-trained agents gives most of the benefit of full
+    # flexibility. Two queues of 100 calls on 24 agents (pooled Erlang C's answer): all specialists and a
+    # quarter cross-trained, against everyone cross-trained answering first come first served (Erlang C).
+    arr = _const(16, a=100, b=100)
+
+    def sl(flex):
+        spec = (24 - flex) // 2
+        r = simulate_centre(arr, 180.0, [A, B, AB], {"A": spec, "B": 24 - flex - spec, "AB": flex}, 1800, 20,
+                            seed=15, replications=120, level=0.99)
+        return r.summary(None, LATER)
+
+    none, some = sl(0), sl(6)
+    gain = erlang.service_level(200, 180, 24, 1800, 20) - none["service_level"]
+    assert gain > 0.1  # pooling matters here: 64 % against 81 %
+    assert some["service_level_lo"] > none["service_level_hi"]
+    assert (some["service_level_lo"] - none["service_level"]) > 0.6 * gain
+
+
+def test_callbacks_take_the_peak_into_the_quiet_after_it():
+    # A half-hour peak at twice the staff's capacity, then quiet: without call-backs the peak's callers wait
+    # and abandon; with them most accept, never abandon, and are called back in the quiet half hours.
+    arr = {"a": np.array([60.0, 240.0, 20.0, 20.0, 20.0])}
+    kw = dict(aht_s=180.0, skill_sets=[SkillSet("A", ("a",))], staff={"A": [8, 12, 12, 12, 12]}, interval_s=1800,
+              sl_seconds=20, patience_s=180.0, seed=16, replications=200)
+    plain = simulate_centre(arr, **kw)
+    cb = simulate_centre(arr, callback=CallBack(threshold_s=60, take_share=0.7, window_s=3600), **kw)
+    p, c = plain.summary(None, [1]), cb.summary(None, [1])
+    assert p["abandon_rate"] > 0.3
+    assert c["callback_share"] > 0.3
+    assert c["abandon_rate_hi"] < p["abandon_rate_lo"]
+    assert c["service_level_lo"] > p["service_level_hi"]
+    # every call is accounted for once
+    assert cb.unanswered.sum() == 0
+    assert np.array_equal(cb.answered + cb.abandoned + cb.callbacks, cb.offered)
+    # call-backs are returned by agents: the handled count includes them
+    assert cb.handled.sum() == cb.answered.sum() + cb.callbacks.sum()
+    # a window too short to reach the quiet hours meets none of the peak's call-backs in time
+    short = simulate_centre(arr, callback=CallBack(threshold_s=60, take_share=0.7, window_s=1.0), **kw)
+    assert short.callbacks_met[:, :, 1].sum() < 0.05 * short.callbacks[:, :, 1].sum()
+
+
+def test_staffing_meets_every_goal_in_an_independent_simulation():
+    calls, aht = {"a": 300.0, "b": 60.0}, {"a": 180.0, "b": 240.0}
+    goals = {"a": QueueGoal(0.8, 20), "b": QueueGoal(0.8, 30)}
+    res = staff_interval(calls, aht, [A, B, AB], 1800, goals, seed=1)
+    assert res.met
+    per_queue = sum(res.erlang_per_queue.values())
+    heads = sum(res.staff.values())
+    assert res.erlang_pooled <= heads < per_queue  # pooling saved agents, and no more than pooling allows
+    check = simulate_centre(_const(9, **calls), aht, [A, B, AB], res.staff, 1800, {"a": 20, "b": 30},
+                            seed=20261203, replications=60, level=0.99)
+    for q, g in goals.items():
+        s = check.summary(q, LATER)
+        assert s["service_level_hi"] >= g.sl_target, (q, s["service_level"])
+    # and no agent can be spared: each cut misses a goal on the search's own callers (re-simulated here)
+    for name in res.staff:
+        if res.staff[name]:
+            fewer = dict(res.staff, **{name: res.staff[name] - 1})
+            r = simulate_centre(_const(5, **calls), aht, [A, B, AB], fewer, 1800, {"a": 20, "b": 30}, seed=1,
+                                replications=res.replications)
+            assert any(r.summary(q, LATER)["service_level"] < g.sl_target for q, g in goals.items()), name
+    cut = staff_interval(calls, aht, [A, B, AB], 1800, goals, seed=1, max_staff={"AB": 0})
+    assert sum(cut.staff.values()) >= heads  # without cross-trained agents it cannot do better
+
+
+def test_disjoint_skill_sets_staff_like_erlang_per_queue():
+    # Targets chosen halfway between the service of N - 1 and N agents, so the simulation's noise cannot
+    # move the answer: (120 calls, 240 s) needs 20 at 76 %, (60 calls, 300 s) needs 14 at 81.5 %.
+    calls, aht = {"a": 120.0, "b": 60.0}, {"a": 240.0, "b": 300.0}
+    goals = {"a": QueueGoal(0.76, 20), "b": QueueGoal(0.815, 20)}
+    assert erlang.required_agents(120, 240, 1800, 0.76, 20) == 20
+    assert erlang.required_agents(60, 300, 1800, 0.815, 20) == 14
+    res = staff_interval(calls, aht, [A, B], 1800, goals, seed=2, min_callers=20000)
+    assert res.staff == {"A": 20, "B": 14}
+
+
+def test_patience_and_abandonment_cap():
+    goals = QueueGoal(0.8, 20, max_abandon=0.03)
+    res = staff_interval({"a": 100.0, "b": 100.0}, {"a": 180.0, "b": 240.0}, [A, B, AB], 1800, goals,
+                         patience_s=200.0, seed=3)
+    assert res.met
+    assert (res.figures["abandon_rate"] <= 0.03).all() and (res.figures["service_level"] >= 0.8).all()
+
+
+def test_caps_and_empty_interval():
+    res = staff_interval({"a": 0.0, "b": 0.0}, {"a": 180.0, "b": 240.0}, [A, B, AB], 1800)
+    assert res.staff == {"A": 0, "B": 0, "AB": 0} and res.met
+    res = staff_interval({"a": 200.0}, {"a": 180.0}, [A], 1800, max_staff={"A": 5})
+    assert not res.met and res.staff == {"A": 5} and res.notes
+
+
+def test_skill_sets_from_agents():
+    agents = pd.DataFrame({"queues": ["sales", "service", "sales;service", "service", "service;sales", "sales"]})
+    sets = skill_sets_from_agents(agents)
+    assert [(s.name, s.queues) for s in sets] == [
+        ("sales", ("sales",)), ("sales+service", ("sales", "service")), ("service", ("service",)),
+        ("service+sales", ("service", "sales"))]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(arrivals={"a": [1.0, -1.0]}), "finite numbers >= 0"),
+    (dict(arrivals={"a": [1.0, 2.0], "c": [1.0, 1.0]}), "no skill set serves queue 'c'"),
+    (dict(skill_sets=[SkillSet("A", ("a", "z"))]), "has no arrivals"),
+    (dict(staff={"A": [1.5, 2]}), "whole numbers"),
+    (dict(staff={}), "no value for skill set 'A'"),
+    (dict(routing="random"), "routing must be"),
+    (dict(patience_s={"b": 3.0}), "no value for queue 'a'"),
+])
+def test_bad_input_is_named(kwargs, message):
+    base = dict(arrivals={"a": [1.0, 2.0]}, aht_s=180.0, skill_sets=[SkillSet("A", ("a",))], staff={"A": [1, 1]},
+                interval_s=1800)
+    base.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        simulate_centre(**base)
+    with pytest.raises(ValueError, match="lists a queue twice"):
+        SkillSet("X", ("a", "a"))
+    with pytest.raises(ValueError, match="take_share"):
+        CallBack(10, 1.5, 60)

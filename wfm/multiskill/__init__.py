@@ -1,0 +1,15 @@
+"""Multi-skill centres: queues answered by agents in skill sets under a routing policy.
+
+* :func:`simulate_centre` simulates a day of such a centre (several queues, skill sets, priority or
+  first-come-first-served routing, abandonment per queue, call-backs at peaks, staff per skill set changing
+  at interval boundaries) and estimates every queue's service with confidence bounds.
+* :func:`staff_interval` finds, for one interval, the least-cost head count per skill set that meets every
+  queue's goal in that simulation, starting from what pooled Erlang allows.
+* :func:`skill_sets_from_agents` reads the skill sets of an agents table.
+"""
+
+from .simulation import CallBack, CentreSimResult, SkillSet, simulate_centre, skill_sets_from_agents
+from .staffing import IntervalStaffing, QueueGoal, erlang_requirement, staff_interval
+
+__all__ = ["CallBack", "CentreSimResult", "SkillSet", "simulate_centre", "skill_sets_from_agents",
+           "IntervalStaffing", "QueueGoal", "erlang_requirement", "staff_interval"]
