@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from wfm import erlang
-from wfm.multiskill import (CallBack, QueueGoal, SkillSet, simulate_centre, skill_sets_from_agents,
+from wfm.multiskill import (CallBack, QueueGoal, SkillSet, simulate_centre, skill_set_requirements,
+                            skill_sets_from_agents,
                             staff_interval)
 from wfm.simulate import simulate_day
 
@@ -218,3 +219,19 @@ def test_bad_input_is_named(kwargs, message):
         SkillSet("X", ("a", "a"))
     with pytest.raises(ValueError, match="take_share"):
         CallBack(10, 1.5, 60)
+
+
+def test_skill_set_requirements_cover_every_interval():
+    times = pd.date_range("2026-10-05 09:00", periods=3, freq="30min")
+    req = pd.DataFrame({"queue": ["a"] * 3 + ["b"] * 3, "interval_start": list(times) * 2,
+                        "offered": [100.0, 0.0, 100.0, 60.0, 0.0, 60.0], "aht_s": [180.0, 180.0, 180.0] + [240.0] * 3})
+    by_set, by_queue = skill_set_requirements(req, [A, B, AB], 1800, QueueGoal(0.8, 20), shrinkage=0.3, seed=4)
+    assert len(by_set) == 9 and len(by_queue) == 6
+    one = staff_interval({"a": 100.0, "b": 60.0}, {"a": 180.0, "b": 240.0}, [A, B, AB], 1800, seed=4)
+    for t in (times[0], times[2]):
+        got = by_set[by_set["interval_start"] == t].set_index("skill_set")
+        assert got["agents"].to_dict() == one.staff
+        assert (got["scheduled_required"] == np.ceil(got["agents"] / 0.7 - 1e-9)).all()
+        assert (got["erlang_per_queue"] == sum(one.erlang_per_queue.values())).all()
+    assert (by_set.loc[by_set["interval_start"] == times[1], "agents"] == 0).all()
+    assert by_queue.loc[by_queue["offered"] > 0, "service_level"].ge(0.8).all()

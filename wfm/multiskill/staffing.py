@@ -36,7 +36,8 @@ from scipy import optimize
 from .. import erlang
 from .simulation import CallBack, SkillSet, simulate_centre
 
-__all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement"]
+__all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement", "skill_set_requirements",
+           "simulate_interval", "interval_replications", "shortfall"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,53 @@ def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap):
     return [int(round(v)) for v in res.x]
 
 
+def interval_replications(calls: Mapping[str, float], min_callers: int = 4000, blocks: int = 4,
+                          warmup: int = 1) -> int:
+    """Replications of a ``warmup + blocks``-interval day that give the quietest busy queue ``min_callers``
+    measured callers, bounded to about 200,000 callers per simulation (at least 2)."""
+    busy = [c for c in calls.values() if c > 0]
+    if not busy:
+        return 2
+    reps = math.ceil(min_callers / min(busy) / blocks)
+    return max(2, min(reps, math.ceil(200_000 / sum(busy) / (warmup + blocks))))
+
+
+def simulate_interval(calls: Mapping[str, float], aht_s: Mapping[str, float], skill_sets: Sequence[SkillSet],
+                      staff: Mapping[str, int], interval_s: float,
+                      goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal(), patience_s=None, *,
+                      routing: str = "priority", callback: CallBack | None = None, seed: int = 0,
+                      replications: int | None = None, blocks: int = 4, warmup: int = 1,
+                      level: float = 0.95) -> pd.DataFrame:
+    """Service per queue of one interval taken as stationary: ``warmup + blocks`` copies of it simulated
+    from an empty centre, the warm-up left out. One row per queue (:meth:`CentreSimResult.by_queue`);
+    ``replications`` default :func:`interval_replications`. Arguments as in :func:`staff_interval`."""
+    queues = [str(q) for q in calls]
+    goal = {q: goals[q] if isinstance(goals, Mapping) else goals for q in queues}
+    k = warmup + blocks
+    reps = replications or interval_replications(calls, blocks=blocks, warmup=warmup)
+    r = simulate_centre({q: np.full(k, float(calls[q])) for q in queues}, dict(aht_s), skill_sets, dict(staff),
+                        interval_s, sl_seconds={q: goal[q].sl_seconds for q in queues}, patience_s=patience_s,
+                        routing=routing, callback=callback, seed=seed, replications=reps, level=level)
+    return r.by_queue(slice(warmup, None)).loc[queues]
+
+
+def shortfall(figures: pd.DataFrame, calls: Mapping[str, float],
+              goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal()) -> dict:
+    """Per queue, how far the simulated figures fall short of the goal (service-level points, or abandonment
+    points over the cap, the larger); 0 where met or where no call arrives."""
+    out = {}
+    for q in figures.index:
+        g = goals[q] if isinstance(goals, Mapping) else goals
+        if calls[q] <= 0:
+            out[q] = 0.0
+            continue
+        s = g.sl_target - figures.at[q, "service_level"]
+        if g.max_abandon is not None:
+            s = max(s, figures.at[q, "abandon_rate"] - g.max_abandon)
+        out[q] = max(0.0, float(s)) if np.isfinite(s) else 1.0
+    return out
+
+
 def _moves(x, sets, cost, cap):
     """Cheaper neighbours of ``x``, the largest saving first: one agent fewer of a set, or two agents (of one
     or two sets) replaced by one agent of a set that answers every queue they answer."""
@@ -194,6 +242,7 @@ def staff_interval(
     """
     queues = [str(q) for q in calls]
     sets = list(skill_sets)
+    names = [s.name for s in sets]
     goal = {q: goals[q] if isinstance(goals, Mapping) else goals for q in queues}
     pats = {q: (patience_s.get(q) if isinstance(patience_s, Mapping) else patience_s) for q in queues}
     ch = {q: float(calls[q]) for q in queues}
@@ -206,30 +255,16 @@ def staff_interval(
     start = {s.name: v for s, v in zip(sets, x)}
 
     total = sum(ch.values())
-    k = warmup + blocks
-    reps = max(2, math.ceil(min_callers / max(min((c for c in ch.values() if c > 0), default=1.0), 1e-9) / blocks))
-    reps = min(reps, max(2, math.ceil(200_000 / max(total, 1e-9) / k)))  # bound the work per evaluation
-    arrivals = {q: np.full(k, ch[q]) for q in queues}
-    measured = slice(warmup, None)
+    reps = interval_replications(ch, min_callers, blocks, warmup)
     seen = {}
 
     def evaluate(xs):
         key = tuple(xs)
         if key not in seen:
-            r = simulate_centre(arrivals, ah, sets, {s.name: v for s, v in zip(sets, xs)}, interval_s,
-                                sl_seconds={q: goal[q].sl_seconds for q in queues}, patience_s=pats,
-                                routing=routing, callback=callback, seed=seed, replications=reps, level=level)
-            f = r.by_queue(measured).loc[queues]
-            short = {}
-            for q in queues:
-                if ch[q] <= 0:
-                    short[q] = 0.0
-                    continue
-                s = goal[q].sl_target - f.at[q, "service_level"]
-                if goal[q].max_abandon is not None:
-                    s = max(s, f.at[q, "abandon_rate"] - goal[q].max_abandon)
-                short[q] = max(0.0, float(s)) if np.isfinite(s) else 1.0
-            seen[key] = (f, short)
+            f = simulate_interval(ch, ah, sets, dict(zip(names, xs)), interval_s, goal, pats, routing=routing,
+                                  callback=callback, seed=seed, replications=reps, blocks=blocks, warmup=warmup,
+                                  level=level)
+            seen[key] = (f, shortfall(f, ch, goal))
         return seen[key]
 
     def ok(xs):
@@ -260,7 +295,9 @@ def staff_interval(
             x = _descend(x, sets, cost, cap, ok, lambda: len(seen) < max_evaluations)
         if len(seen) >= max_evaluations:
             notes.append(f"the search stopped after {max_evaluations} simulations")
-    f = evaluate(x)[0] if total > 0 else pd.DataFrame(index=queues)
+    f = evaluate(x)[0] if total > 0 else pd.DataFrame(
+        {c: math.nan for c in ("offered", "service_level", "service_level_lo", "service_level_hi", "abandon_rate",
+                               "asa_s")}, index=pd.Index(queues, name="queue"))
     return IntervalStaffing(
         staff={s.name: int(v) for s, v in zip(sets, x)},
         cost=float(sum(cost[s.name] * v for s, v in zip(sets, x))),
@@ -268,3 +305,68 @@ def staff_interval(
         figures=f, start=start, erlang_per_queue=per_queue, erlang_pooled=pooled, evaluations=len(seen), replications=reps,
         notes=notes,
     )
+
+
+def skill_set_requirements(
+    requirements: pd.DataFrame,
+    skill_sets: Sequence[SkillSet],
+    interval_s: float,
+    goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal(),
+    patience_s=None,
+    shrinkage: float = 0.0,
+    progress=None,
+    **search,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staff by skill set for every interval of a per-queue requirement (:func:`staff_interval` on each).
+
+    ``requirements``: ``queue, interval_start, offered, aht_s`` (calls per interval, s), as
+    :func:`wfm.staffing.requirements` returns it; ``shrinkage``: share of scheduled time off the phone;
+    ``progress(done, total)`` is called every 50 intervals; ``search``: further arguments of
+    :func:`staff_interval` (``cost``, ``max_staff``, ``routing``, ``callback``, ``seed``, ``min_callers``).
+
+    Returns ``(by_set, by_queue)``: ``by_set`` one row per skill set and interval with ``skill_set,
+    interval_start, agents`` (on the phone), ``scheduled_required`` (``ceil(agents / (1 - shrinkage))``),
+    ``erlang_per_queue`` and ``erlang_pooled`` (the interval's totals, for comparison; repeated on each of its
+    rows) and ``met``; ``by_queue`` one row per queue and interval with the simulated ``service_level``,
+    ``abandon_rate``, ``asa_s`` and the service level's bounds. Intervals with the same calls and handle
+    times (to 0.001 call and 0.01 s) are searched once.
+    """
+    need = [c for c in ("queue", "interval_start", "offered", "aht_s") if c not in requirements.columns]
+    if need:
+        raise ValueError(f"requirements lack column(s) {', '.join(need)}")
+    if not 0 <= shrinkage < 1:
+        raise ValueError("shrinkage must be a share in [0, 1)")
+    wide = requirements.pivot_table(index="interval_start", columns="queue", values=["offered", "aht_s"],
+                                    aggfunc="first").sort_index()
+    queues = sorted(map(str, requirements["queue"].unique()))
+    offered = wide["offered"].reindex(columns=queues).fillna(0.0)
+    aht = wide["aht_s"].reindex(columns=queues)
+    aht = aht.fillna(aht.mean()).fillna(1.0)
+    sets = [s for s in skill_sets if set(s.queues) & set(queues)]
+    sets = [SkillSet(s.name, tuple(q for q in s.queues if q in queues)) for s in sets]
+    cache: dict = {}
+    rows, qrows = [], []
+    times = offered.index
+    for n, t in enumerate(times):
+        calls = {q: float(offered.at[t, q]) for q in queues}
+        ah = {q: float(aht.at[t, q]) for q in queues}
+        key = tuple(round(calls[q], 3) for q in queues) + tuple(round(ah[q], 2) for q in queues)
+        if key not in cache:
+            cache[key] = staff_interval(calls, ah, sets, interval_s, goals, patience_s, **search)
+        res = cache[key]
+        for s in sets:
+            a = res.staff[s.name]
+            rows.append((s.name, t, a, int(np.ceil(np.round(a / (1 - shrinkage), 9))),
+                         sum(res.erlang_per_queue.values()), res.erlang_pooled, res.met))
+        for q in queues:
+            f = res.figures.loc[q] if q in res.figures.index else None
+            qrows.append((q, t, calls[q], *(float(f[c]) if f is not None else math.nan for c in
+                                          ("service_level", "service_level_lo", "service_level_hi",
+                                           "abandon_rate", "asa_s"))))
+        if progress and (n + 1) % 50 == 0:
+            progress(n + 1, len(times))
+    by_set = pd.DataFrame(rows, columns=["skill_set", "interval_start", "agents", "scheduled_required",
+                                         "erlang_per_queue", "erlang_pooled", "met"])
+    by_queue = pd.DataFrame(qrows, columns=["queue", "interval_start", "offered", "service_level",
+                                            "service_level_lo", "service_level_hi", "abandon_rate", "asa_s"])
+    return by_set, by_queue
