@@ -6,13 +6,15 @@
 * :func:`staff_interval` finds, for one interval, the least-cost head count per skill set that meets every
   queue's goal in that simulation, starting from what pooled Erlang allows; :func:`skill_set_requirements`
   does it for every interval of a per-queue requirement.
+* :func:`callback_whatif` counts the agents call-backs save at the peaks of a day at the same service.
 * :func:`skill_sets_from_agents` reads the skill sets of an agents table.
 """
 
 from .simulation import CallBack, CentreSimResult, SkillSet, simulate_centre, skill_sets_from_agents
-from .staffing import (IntervalStaffing, QueueGoal, erlang_requirement, interval_replications, shortfall,
+from .staffing import (CallBackWhatIf, IntervalStaffing, callback_whatif, QueueGoal, erlang_requirement, interval_replications, shortfall,
                        simulate_interval, skill_set_requirements, staff_interval)
 
 __all__ = ["CallBack", "CentreSimResult", "SkillSet", "simulate_centre", "skill_sets_from_agents",
            "IntervalStaffing", "QueueGoal", "erlang_requirement", "skill_set_requirements", "staff_interval",
-           "simulate_interval", "interval_replications", "shortfall"]
+           "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf",
+           "callback_whatif"]

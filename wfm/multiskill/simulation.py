@@ -155,12 +155,17 @@ class CentreSimResult:
         rows.append(self.summary(None, intervals, level).rename("all"))
         return pd.DataFrame(rows).rename_axis("queue")
 
+    def summary_arrays(self, queue: str, level: float | None = None) -> dict:
+        """Figures of one queue per interval as arrays (the columns of :meth:`by_interval`)."""
+        j = self.queues.index(str(queue))
+        return _figures({c: getattr(self, c)[:, j, :] for c in _COUNTS}, self.level if level is None else level)
+
     def by_interval(self, level: float | None = None) -> pd.DataFrame:
         """``queue, interval`` and the figures per queue and interval."""
         lv = self.level if level is None else level
         out = []
-        for j, q in enumerate(self.queues):
-            f = _figures({c: getattr(self, c)[:, j, :] for c in _COUNTS}, lv)
+        for q in self.queues:
+            f = self.summary_arrays(q, lv)
             out.append(pd.DataFrame({"queue": q, "interval": np.arange(self.offered.shape[2]), **f}))
         return pd.concat(out, ignore_index=True)
 

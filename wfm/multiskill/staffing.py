@@ -37,7 +37,7 @@ from .. import erlang
 from .simulation import CallBack, SkillSet, simulate_centre
 
 __all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement", "skill_set_requirements",
-           "simulate_interval", "interval_replications", "shortfall"]
+           "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf", "callback_whatif"]
 
 
 @dataclass(frozen=True)
@@ -370,3 +370,78 @@ def skill_set_requirements(
     by_queue = pd.DataFrame(qrows, columns=["queue", "interval_start", "offered", "service_level",
                                             "service_level_lo", "service_level_hi", "abandon_rate", "asa_s"])
     return by_set, by_queue
+
+
+@dataclass(frozen=True)
+class CallBackWhatIf:
+    """Result of :func:`callback_whatif`: ``staff`` (per skill set, agents per interval, after the cut),
+    ``removed`` (agents taken off per interval, all sets), ``before`` (per queue: the day's figures on the
+    original staff without call-backs), ``after`` (on the cut staff with call-backs), ``evaluations`` (day
+    simulations run)."""
+
+    staff: dict
+    removed: np.ndarray
+    before: pd.DataFrame
+    after: pd.DataFrame
+    evaluations: int
+
+
+def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: Sequence[SkillSet],
+                    staff: Mapping[str, Sequence[int]], interval_s: float, callback: CallBack,
+                    goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal(), patience_s=None, *, peaks: int = 8,
+                    routing: str = "priority", seed: int = 0, replications: int = 30,
+                    max_evaluations: int = 400) -> CallBackWhatIf:
+    """How many agents call-backs save at the peaks, at the same service.
+
+    The day (consecutive intervals, so a call-back taken at a peak is returned in the quieter intervals after
+    it) is simulated on ``staff`` without call-backs. Then, with call-backs on, at the ``peaks`` intervals
+    with the most agents, set after set, one agent at a time is taken off while no queue's shortfall against
+    its goal (:func:`shortfall`, per arrival interval) anywhere in the day exceeds its shortfall on the
+    original staff, without call-backs or with them (the worse of the two: where call-backs alone make a
+    quiet interval worse, a cut at the peaks is not blamed for it). Same callers throughout (one seed).
+    Arguments as in :func:`simulate_centre` and :func:`staff_interval`."""
+    queues = [str(q) for q in arrivals]
+    sets = list(skill_sets)
+    names = [s.name for s in sets]
+    k = len(np.asarray(arrivals[queues[0]]))
+    goal = {q: goals[q] if isinstance(goals, Mapping) else goals for q in queues}
+    x = {n: np.broadcast_to(np.asarray(staff[n], dtype=int), (k,)).copy() for n in names}
+    runs = 0
+
+    def day(xs, cb=callback):
+        nonlocal runs
+        runs += 1
+        return simulate_centre(arrivals, aht_s, sets, xs, interval_s,
+                               sl_seconds={q: goal[q].sl_seconds for q in queues}, patience_s=patience_s,
+                               routing=routing, callback=cb, seed=seed, replications=replications)
+
+    def gaps(res):  # shortfall (as in shortfall()) per queue and interval
+        out = np.zeros((len(queues), k))
+        for j, q in enumerate(queues):
+            g = goal[q]
+            sl = res.summary_arrays(q)
+            short = g.sl_target - sl["service_level"]
+            if g.max_abandon is not None:
+                short = np.maximum(short, sl["abandon_rate"] - g.max_abandon)
+            short = np.where(np.isfinite(short), np.maximum(short, 0.0), 1.0)
+            out[j] = np.where(np.asarray(arrivals[q], dtype=float) > 0, short, 0.0)
+        return out
+
+    base = day(x, None)
+    # call-backs alone can make a quiet interval worse (a call-back returned after its window), and a cut at
+    # the peaks cannot mend that: a cut is judged against the worse of the two uncut days, interval by interval
+    limit = np.maximum(gaps(base), gaps(day(x))) + 1e-12
+    total = sum(x[n] for n in names)
+    order = [int(i) for i in np.argsort(-total, kind="stable")[:peaks]]
+    for i in order:
+        for n in names:
+            while x[n][i] > 0 and runs < max_evaluations:
+                y = {m: v.copy() for m, v in x.items()}
+                y[n][i] -= 1
+                if (gaps(day(y)) <= limit).all():
+                    x = y
+                else:
+                    break
+    removed = total - sum(x[n] for n in names)
+    return CallBackWhatIf(staff={n: x[n].tolist() for n in names}, removed=removed,
+                          before=base.by_queue(), after=day(x).by_queue(), evaluations=runs)
