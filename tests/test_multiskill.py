@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from wfm import erlang
-from wfm.multiskill import (CallBack, QueueGoal, SkillSet, callback_whatif, simulate_centre, skill_set_requirements,
+from wfm.multiskill import (CallBack, QueueGoal, SkillSet, callback_whatif, simulate_centre, skill_mix_service, skill_set_requirements,
                             skill_sets_from_agents,
                             staff_interval)
 from wfm.simulate import simulate_day
@@ -250,3 +250,83 @@ def test_callback_whatif_cuts_the_peak_at_the_same_service():
     cut = simulate_centre(arr, staff={"A": w.staff["A"]}, callback=cb, **kw).summary(None, [2])
     assert cut["service_level_hi"] >= full["service_level"]
     assert sum(w.staff["A"]) < sum(staff["A"])
+
+
+def _day_service(calls: dict, aht=180.0, k=48):
+    times = pd.date_range("2026-10-05", periods=k, freq="30min")
+    return pd.DataFrame([{"queue": q, "interval_start": t, "offered": c, "aht_s": aht, "patience_s": np.inf}
+                         for q, c in calls.items() for t in times])
+
+
+def _all_day_roster(ids, queue="a"):
+    day = pd.Timestamp("2026-10-05")
+    return pd.DataFrame({"agent_id": ids, "queue": queue, "shift_start": day, "shift_end": day + pd.Timedelta(days=1),
+                         "break_start": pd.NaT, "break_end": pd.NaT})
+
+
+def test_rostered_skill_mix_of_fully_cross_trained_agents_is_pooled_erlang_c():
+    # 23 agents trained on both queues, all rostered for queue 'a' all day: on the phones they answer both,
+    # first come first served, so the day is an M/M/23 queue of 200 calls per half hour (Erlang C).
+    ids = [f"X{i:02d}" for i in range(23)]
+    agents = pd.DataFrame({"agent_id": ids, "queues": "a;b"})
+    mix = skill_mix_service(_day_service({"a": 120.0, "b": 80.0}), _all_day_roster(ids), agents, interval_minutes=30,
+                            sl_seconds=20, shrinkage=0.0, routing="longest_wait", replications=40, level=0.99)
+    s = mix.by_queue.loc["all"]
+    ref = erlang.service_level(200, 180, 23, 1800, 20)
+    assert s["service_level_lo"] <= ref <= s["service_level_hi"], (ref, s["service_level"])
+    assert not s["service_level_lo"] <= erlang.service_level(200, 180, 22, 1800, 20) <= s["service_level_hi"]
+    assert mix.agents == {"a+b": 23}
+    assert mix.handled_share.loc["a+b", "a"] == pytest.approx(0.6, abs=0.01)  # calls taken in proportion
+    # shrinkage takes agents off the phone per skill set, rounded down: 25 x 0.9 = 22.5 -> 22
+    ids = [f"X{i:02d}" for i in range(25)]
+    agents = pd.DataFrame({"agent_id": ids, "queues": "a;b"})
+    less = skill_mix_service(_day_service({"a": 120.0, "b": 80.0}), _all_day_roster(ids), agents, interval_minutes=30,
+                             sl_seconds=20, shrinkage=0.1, routing="longest_wait", replications=40, level=0.99)
+    lo, hi = less.by_queue.loc["all", ["service_level_lo", "service_level_hi"]]
+    assert lo <= erlang.service_level(200, 180, 22, 1800, 20) <= hi
+
+
+def test_rostered_skill_mix_is_none_without_cross_trained_agents():
+    agents = pd.DataFrame({"agent_id": ["A1", "B1", "C1"], "queues": ["a", "b", "a;elsewhere"]})
+    assert skill_mix_service(_day_service({"a": 10.0, "b": 10.0}), _all_day_roster(["A1", "B1", "C1"]), agents,
+                             interval_minutes=30, sl_seconds=20, shrinkage=0.0) is None
+
+
+def test_wfm_staff_by_skill_set(tmp_path):
+    from typer.testing import CliRunner
+
+    from wfm.cli import app
+
+    t = pd.date_range("2026-10-05 08:00", periods=4, freq="30min")
+    fc = pd.DataFrame([{"queue": q, "interval_start": x, "offered": c, "aht_s": a}
+                       for q, c, a in (("sales", 90.0, 200.0), ("service", 140.0, 260.0)) for x in t])
+    fc.to_csv(tmp_path / "fc.csv", index=False)
+    agents = pd.DataFrame({"agent_id": ["S1", "V1", "X1"], "name": ["s", "v", "x"], "team": "t",
+                           "queues": ["sales", "service", "sales;service"], "contract": "full_time",
+                           "min_hours_week": 0, "max_hours_week": 40, "max_days_week": 5,
+                           "hourly_rate": [30.0, 30.0, 30.0], "night_ok": True})
+    agents.to_csv(tmp_path / "agents.csv", index=False)
+    (tmp_path / "cfg.yaml").write_text("interval_minutes: 30\n")
+    runner = CliRunner()
+    base = ["staff", "-f", str(tmp_path / "fc.csv"), "-c", str(tmp_path / "cfg.yaml")]
+    r = runner.invoke(app, [*base, "-o", str(tmp_path / "req.csv"), "--agents", str(tmp_path / "agents.csv"), "--by-skill-set", str(tmp_path / "sets.csv")],
+                      terminal_width=200)
+    assert r.exit_code == 0, r.output
+    sets = pd.read_csv(tmp_path / "sets.csv")
+    svc = pd.read_csv(tmp_path / "sets_service.csv")
+    req = pd.read_csv(tmp_path / "req.csv")
+    assert set(sets["skill_set"]) == {"sales", "service", "sales+service"} and len(sets) == 12 and len(svc) == 8
+    per_iv = sets.groupby("interval_start")["agents"].sum()
+    alone = req.groupby("interval_start")["agents"].sum()
+    assert (per_iv <= alone).all() and per_iv.sum() < alone.sum()  # pooling saved agents
+    assert (svc["service_level"] >= 0.8).all()
+    saved = 1 - per_iv.sum() / alone.sum()
+    assert f"{saved:.1%} fewer" in r.output and "Wrote" in r.output and "sets_service.csv" in r.output
+    # one clear line, nothing written, when the agents file is missing or a queue has no skilled agent
+    r = runner.invoke(app, [*base, "-o", str(tmp_path / "r2.csv"), "--by-skill-set", str(tmp_path / "s2.csv")])
+    assert r.exit_code == 2 and "--by-skill-set needs --agents" in r.output
+    agents[agents["queues"] == "sales"].to_csv(tmp_path / "no_service.csv", index=False)
+    r = runner.invoke(app, [*base, "-o", str(tmp_path / "r3.csv"), "--agents", str(tmp_path / "no_service.csv"),
+                            "--by-skill-set", str(tmp_path / "s3.csv")], terminal_width=200)
+    assert r.exit_code == 2 and "no agent is skilled for queue 'service'" in r.output, r.output
+    assert not any((tmp_path / f).exists() for f in ("r2.csv", "s2.csv", "r3.csv", "s3.csv", "s3_service.csv"))

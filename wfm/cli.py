@@ -14,6 +14,12 @@ import time
 from pathlib import Path
 from typing import Optional
 
+# One BLAS thread per process, set before NumPy loads: wfm's linear algebra is small (ETS fits), where
+# OpenBLAS's one thread per core only competes with the other workers and processes (a busy second core
+# made the forecast 3x slower), and a single thread keeps the summation order fixed.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 import pandas as pd
 import typer
 from rich.console import Console
@@ -789,12 +795,18 @@ def staff(
     shrinkage_file: Optional[Path] = typer.Option(
         None, "--shrinkage-file", help="Shrinkage by date and/or time of day, one column per part (docs/formats.md)."),
     history: Optional[Path] = typer.Option(None, "--history", "-H", help="Interval history with abandoned calls (for --patience estimate)."),
+    agents: Optional[Path] = typer.Option(None, "--agents", "-a", help="Agents file (with --by-skill-set: its skill sets and hourly rates)."),
+    by_skill_set: Optional[Path] = typer.Option(
+        None, "--by-skill-set", help="Also staff by the agents' skill sets, checked by simulation: agents per skill set and "
+        "interval to this CSV, the simulated service per queue to <name>_service.csv beside it."),
     workers: Optional[int] = WorkersOpt,
     scheduler: Optional[str] = SchedulerOpt,
 ):
     """Agents per interval for the service-level target (Erlang C, or Erlang A with abandonment), then shrinkage.
 
-    Options given here override the config's staffing section.
+    Options given here override the config's staffing section. With --by-skill-set and --agents, agents trained
+    on several queues are pooled: the least-cost head count per skill set that meets every queue's goal in a
+    simulation of the routing (staffing.multiskill.routing).
 
     Example: wfm staff --forecast forecasts/w40/forecast.csv --model erlang_a --patience 120 --out schedules/w40/requirements.csv
     """
@@ -802,7 +814,11 @@ def staff(
     from .staffing import staffing_kwargs
 
     cfg = _config(config)
-    outs = _outputs([out_file], inputs=[forecast_file, config, shrinkage_file, history, cfg.staffing.shrinkage_file])
+    if by_skill_set is not None and agents is None:
+        _fail("--by-skill-set needs --agents (the agents file whose skill sets to staff)")
+    mix_service = by_skill_set.with_name(by_skill_set.stem + "_service.csv") if by_skill_set is not None else None
+    outs = _outputs([out_file, *([by_skill_set, mix_service] if by_skill_set is not None else [])],
+                    inputs=[forecast_file, config, shrinkage_file, history, cfg.staffing.shrinkage_file, agents])
     over = {k: v for k, v in (("model", model), ("patience_s", _patience_value(patience)), ("max_abandon", max_abandon),
                               ("shrinkage_file", str(shrinkage_file) if shrinkage_file else None)) if v is not None}
     if over:
@@ -818,9 +834,26 @@ def staff(
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
     info: dict = {}
+    ag = None
+    if by_skill_set is not None:
+        ag = _load_agents(agents)
+        check_skills(sorted(fc["queue"].astype(str).unique()), ag)
+    plan_sets = None
     with _backend(workers, scheduler, int(fc["queue"].nunique())) as be:
         req = requirements(fc, cfg, backend=be, **staffing_kwargs(cfg, hist, fc, info=info))
+        if ag is not None:
+            from .multiskill import skill_set_plan
+
+            est_p = info.get("patience_s") if isinstance(info.get("patience_s"), dict) else {}
+            try:
+                plan_sets = skill_set_plan(req, ag, cfg, patience={q: v for q, v in est_p.items()
+                                                                    if isinstance(v, (int, float))}, backend=be)
+            except ValueError as err:
+                _fail(str(err))
     write_csv(req, outs.path(out_file))
+    if plan_sets is not None:
+        write_csv(plan_sets.by_set, outs.path(by_skill_set))
+        write_csv(plan_sets.by_queue, outs.path(mix_service))
     outs.commit()
     st = cfg.staffing
     shrink = (f"shrinkage by interval from {st.shrinkage_file}" if st.shrinkage_file
@@ -847,7 +880,20 @@ def staff(
 
     for m in max_agents_notes(req, st.max_agents):
         _note(m)
-    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
+    if plan_sets is not None:
+        sm = plan_sets.summary
+        per_q, total = sm["erlang_per_queue_agent_h"], sm["total_agent_h"]
+        sets_txt = ", ".join(f"{_esc(n)} {h:,.1f}" for n, h in sm["agent_h"].items())
+        out.print(f"By skill set ({_esc(sm['routing'])} routing, checked by simulation): {total:,.1f} agent-hours on the "
+                  f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone"
+                  + (f", {1 - total / per_q:.1%} fewer" if per_q > 0 else "")
+                  + f"; pooling's bound {sm['pooled_bound_agent_h']:,.1f}.", highlight=False, soft_wrap=True)
+        out.print("Simulated service by skill set: " + ", ".join(
+            f"{_esc(q)} {v:.1%}" for q, v in sm["service_level"].items())
+                  + (f"; {sm['intervals_not_met']} of {sm['intervals']} intervals cannot meet every goal "
+                     "(a skill set is missing)" if sm["intervals_not_met"] else ""), highlight=False, soft_wrap=True)
+    wrote = [out_file, *([by_skill_set, mix_service] if plan_sets is not None else [])]
+    out.print(f"Wrote {', '.join(_esc(p) for p in wrote)}", soft_wrap=True)
 
 
 @app.command()

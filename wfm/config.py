@@ -236,6 +236,16 @@ class QueueStaffing(_Strict):
     _patience = field_validator("patience_s", mode="before")(_positive_patience)
 
 
+class MultiSkillConfig(_Strict):
+    """``staffing.multiskill``: how agents trained on several queues are routed when the roster is
+    simulated with its skill mix (:mod:`wfm.multiskill`)."""
+
+    check: bool = Field(True, description="simulate the roster with its agents' skill sets in the report")
+    routing: Literal["priority", "longest_wait"] = Field(
+        "priority", description="priority: a free agent takes the first queue of its agents-file order that has a "
+        "caller waiting; longest_wait: the caller who has waited longest among its queues")
+
+
 class StaffingConfig(_Strict):
     sl_target: float = Field(0.8, gt=0, lt=1, description="share of calls answered within sl_seconds")
     sl_seconds: float = Field(20, ge=0, description="service-level answer time [s]")
@@ -254,6 +264,8 @@ class StaffingConfig(_Strict):
         None, description="CSV of shrinkage by date and/or time of day, one column per part (docs/formats.md)"
     )
     queues: dict[str, QueueStaffing] | None = Field(None, description="per-queue channel and options")
+    multiskill: MultiSkillConfig = Field(default_factory=MultiSkillConfig,
+                                         description="routing of cross-trained agents in the skill-mix check")
 
     _patience = field_validator("patience_s", mode="before")(_positive_patience)
 

@@ -110,7 +110,7 @@ def plan(forecast: pd.DataFrame, agents: pd.DataFrame, cfg: Config, *, history=N
     meta = {"staffing": staffing, **({"service_projection": patience} if patience else {})}
     t = run_tables(req, sched.coverage, ros.roster, ros.unfilled, agents)
     per_day = cost_roster(t.roster, t.agents, cfg)  # first: its errors name the roster's bad cells
-    service = project_service(t.requirements, t.coverage, t.roster, cfg, meta=meta)
+    service = project_service(t.requirements, t.coverage, t.roster, cfg, meta=meta, agents=t.agents)
     costs = summarise_costs(per_day, t.requirements, cfg, handled_calls=service.horizon["handled"])
     messages = (*capped, *sched.summary.get("messages", []), *ros.summary.get("messages", []))
     return Plan(cfg=cfg, forecast=forecast, agents=agents, requirements=req, staffing=staffing, schedule=sched,

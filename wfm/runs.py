@@ -215,7 +215,7 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         name = run_name or folder_run_name(run_dir)
         run = read_run(run_dir)
         per_day = cost_roster(run.roster, run.agents, cfg)  # first: its errors name the roster's bad cells
-        service = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta)
+        service = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta, agents=run.agents)
         costs = summarise_costs(per_day, run.requirements, cfg, handled_calls=service.horizon["handled"])
         write_costs(costs, staged.path("costs.csv"))
         fc, fc_note = _forecast_for(run_dir, run.meta, name, forecast)

@@ -22,6 +22,7 @@ from . import erlang
 from . import simulate as sim_mod
 from .config import Config
 from .errors import InputError
+from .multiskill.roster import skill_mix_service
 from .scheduling import coverage_from_shifts
 from .staffing import estimate_patience, projected_service
 
@@ -434,7 +435,9 @@ class ServiceProjection:
     ``sim``: per (queue, date) the simulated counts or the error (:func:`simulate_roster`; None: not
     simulated); ``horizon_sim``: the simulation pooled over the horizon (:func:`sim_figures`); ``by_day``
     (:func:`daily_service`) and ``by_queue`` (:func:`queue_service`); ``cap``: the one ``max_abandon`` every
-    queue shares (None: none or several); ``replications`` and ``level`` of the simulation."""
+    queue shares (None: none or several); ``replications`` and ``level`` of the simulation; ``skill_mix``: the
+    roster simulated with its agents' skill sets (:func:`wfm.multiskill.skill_mix_service`; None when no agent
+    is trained on two of the plan's queues, the check is off or not simulated; a string: why it failed)."""
 
     frame: pd.DataFrame
     patience: dict
@@ -447,6 +450,7 @@ class ServiceProjection:
     cap: float | None
     replications: int = SIM_REPLICATIONS
     level: float = SIM_LEVEL
+    skill_mix: object = None
 
     @property
     def intervals_below_target(self) -> int:
@@ -455,13 +459,16 @@ class ServiceProjection:
 
 
 def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame, cfg: Config,
-                    patience: dict | None = None, meta: dict | None = None, simulate: bool = True) -> ServiceProjection:
+                    patience: dict | None = None, meta: dict | None = None, simulate: bool = True,
+                    agents: pd.DataFrame | None = None) -> ServiceProjection:
     """The service projection stage: :func:`service_projection` of the roster against the requirement, pooled
     per day, queue and horizon, and simulated per queue and day (``simulate``; a failing simulation is
     reported in the figures, never raised).
 
     ``patience``: :func:`projection_patience`'s dict; default: from ``cfg`` and the run's summary.json
-    ``meta`` (the estimates it recorded). Frames as :func:`service_projection` takes them, typed."""
+    ``meta`` (the estimates it recorded). Frames as :func:`service_projection` takes them, typed. With
+    ``agents`` (the agents file) and ``staffing.multiskill.check``, the roster is also simulated with its
+    agents' skill sets (``skill_mix``)."""
     if patience is None:
         patience = projection_patience(cfg, meta or {}, requirements["queue"].unique())
     frame = service_projection(requirements, coverage, roster, cfg, patience)
@@ -472,10 +479,20 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
         except Exception as err:  # never fail the plan because of the simulation
             sim = {(q, d): {"error": f"{type(err).__name__}: {err}"}
                    for q, d in zip(frame["queue"], frame["interval_start"].dt.normalize())}
+    mix = None
+    if simulate and agents is not None and cfg.staffing.multiskill.check and len(frame):
+        try:
+            mix = skill_mix_service(frame, roster, agents, interval_minutes=cfg.interval_minutes,
+                                    sl_seconds=float(cfg.staffing.sl_seconds), shrinkage=float(cfg.staffing.shrinkage),
+                                    routing=cfg.staffing.multiskill.routing, replications=SIM_REPLICATIONS,
+                                    level=SIM_LEVEL)
+        except Exception as err:  # never fail the plan because of the simulation
+            mix = f"{type(err).__name__}: {err}"
     caps = {p["max_abandon"] for p in patience.values()}
     return ServiceProjection(
         frame=frame, patience=patience, model=projection_summary(patience), horizon=pooled_service(frame), sim=sim,
         horizon_sim=sim_figures(list(sim.values())) if sim is not None else
         {**{c: None for c in SIM_COLUMNS}, "sim_note": "not simulated: simulation off"},
         by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
-        cap=caps.pop() if len(caps) == 1 else None)  # one cap for every queue: the pooled figures can be flagged
+        cap=caps.pop() if len(caps) == 1 else None,  # one cap for every queue: the pooled figures can be flagged
+        skill_mix=mix)

@@ -34,10 +34,12 @@ import pandas as pd
 from scipy import optimize
 
 from .. import erlang
+from .roster import skill_mix_sets
 from .simulation import CallBack, SkillSet, simulate_centre
 
 __all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement", "skill_set_requirements",
-           "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf", "callback_whatif"]
+           "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf", "callback_whatif",
+           "SkillSetPlan", "skill_set_plan"]
 
 
 @dataclass(frozen=True)
@@ -445,3 +447,93 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
     removed = total - sum(x[n] for n in names)
     return CallBackWhatIf(staff={n: x[n].tolist() for n in names}, removed=removed,
                           before=base.by_queue(), after=day(x).by_queue(), evaluations=runs)
+
+
+@dataclass(frozen=True)
+class SkillSetPlan:
+    """Result of :func:`skill_set_plan`: ``by_set`` and ``by_queue`` (:func:`skill_set_requirements`),
+    ``sets`` (the skill sets), ``cost`` (cost per head of each set: its agents' mean hourly rate, or 1), and
+    ``summary`` (agent-hours on the phone per set and in all, against per-queue Erlang and the pooled bound;
+    intervals whose goals could not be met; call-weighted simulated service per queue)."""
+
+    by_set: pd.DataFrame
+    by_queue: pd.DataFrame
+    sets: list
+    cost: dict
+    summary: dict
+
+
+def _day_requirements(part: pd.DataFrame, sets, interval_s, goals, patience, shrinkage, search):
+    return skill_set_requirements(part, sets, interval_s, goals, patience, shrinkage, **search)
+
+
+def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patience: Mapping[str, float] | None = None,
+                   backend=None, progress=None, seed: int = 0, min_callers: int = 2000) -> SkillSetPlan:
+    """Staff a per-queue requirement (:func:`wfm.staffing.requirements`) by the agents file's skill sets.
+
+    Goals per queue from ``cfg.staffing`` (``sl_target`` in ``sl_seconds``; ``max_abandon`` where the
+    queue's model is Erlang A); ``patience``: mean patience per queue [s] (default: the configured number
+    for Erlang A queues, otherwise callers never hang up); routing ``cfg.staffing.multiskill.routing``;
+    shrinkage ``cfg.staffing.total_shrinkage``; each set's cost per head is its agents' mean
+    ``hourly_rate`` (cross-trained agents who earn more are used where they pay). ``backend``: a
+    :mod:`wfm.parallel` backend; with one that splits, the days are searched in parallel (each day's
+    intervals are independent). Raises ValueError for queues that are not voice queues."""
+    st = cfg.staffing
+    queues = sorted(map(str, requirements["queue"].unique()))
+    qopts = st.queues or {}
+    other = [q for q in queues if q in qopts and qopts[q].channel != "voice"]
+    if other:
+        raise ValueError(f"staffing by skill set covers voice queues; queue '{other[0]}' is "
+                         f"{qopts[other[0]].channel}")
+    sets, set_of = skill_mix_sets(agents, queues)
+    goals, pats = {}, {}
+    for q in queues:
+        o = qopts.get(q)
+        model = (o.model if o is not None and o.model else st.model)
+        cap = (o.max_abandon if o is not None and o.max_abandon is not None else st.max_abandon)
+        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), cap if model == "erlang_a" else None)
+        p = (patience or {}).get(q)
+        if p is None and model == "erlang_a":
+            v = o.patience_s if o is not None and o.patience_s is not None else st.patience_s
+            p = float(v) if isinstance(v, (int, float)) else None
+        pats[q] = float(p) if p is not None and math.isfinite(float(p)) else None
+    rates = (pd.to_numeric(agents.set_index(agents["agent_id"].astype(str))["hourly_rate"], errors="coerce")
+             if "hourly_rate" in agents else None)
+    cost = {}
+    for s in sets:
+        r = rates.reindex(set_of[set_of == s.name].index).mean() if rates is not None else math.nan
+        cost[s.name] = float(r) if math.isfinite(r) and r > 0 else 1.0
+    search = dict(cost=cost, routing=st.multiskill.routing, seed=seed, min_callers=min_callers)
+    interval_s = cfg.interval_minutes * 60.0
+    shrink = float(st.total_shrinkage)
+    req = requirements.sort_values(["interval_start", "queue"], kind="mergesort")
+    days = req["interval_start"].dt.normalize()
+    parts = [(g,) for _, g in req.groupby(days, sort=True)]
+    kw = dict(sets=sets, interval_s=interval_s, goals=goals, patience=pats, shrinkage=shrink, search=search)
+    if backend is not None and getattr(backend, "split", False) and len(parts) > 1:
+        res = backend.map(_day_requirements, parts, kwargs=kw,
+                          labels=[f"skill sets {g['interval_start'].iloc[0]:%Y-%m-%d}" for (g,) in parts],
+                          progress=progress)
+    else:
+        res = []
+        for (g,) in parts:
+            if progress:
+                progress(f"skill sets {g['interval_start'].iloc[0]:%Y-%m-%d}")
+            res.append(_day_requirements(g, **kw))
+    by_set = pd.concat([r[0] for r in res], ignore_index=True) if res else pd.DataFrame()
+    by_queue = pd.concat([r[1] for r in res], ignore_index=True) if res else pd.DataFrame()
+    ih = cfg.interval_minutes / 60.0
+    per_iv = by_set.groupby("interval_start").agg(per_queue=("erlang_per_queue", "first"),
+                                                   pooled=("erlang_pooled", "first"), met=("met", "first"))
+    busy = by_queue[by_queue["offered"] > 0]
+    summary = {
+        "agent_h": {s.name: float(by_set.loc[by_set["skill_set"] == s.name, "agents"].sum() * ih) for s in sets},
+        "total_agent_h": float(by_set["agents"].sum() * ih),
+        "erlang_per_queue_agent_h": float(per_iv["per_queue"].sum() * ih),
+        "pooled_bound_agent_h": float(per_iv["pooled"].sum() * ih),
+        "intervals": int(len(per_iv)), "intervals_not_met": int((~per_iv["met"].astype(bool)).sum()),
+        "service_level": {q: float((g["service_level"] * g["offered"]).sum() / g["offered"].sum())
+                          for q, g in busy.groupby("queue")},
+        "cost_per_head": cost, "routing": st.multiskill.routing, "shrinkage": shrink,
+    }
+    return SkillSetPlan(by_set=by_set, by_queue=by_queue, sets=sets, cost=cost, summary=summary)

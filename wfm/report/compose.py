@@ -27,7 +27,8 @@ from .format import DAY_TYPE_LABEL, finite, fmt_fact, fmt_hm, fmt_hours_of_day, 
 from .decisions import OVER_MIN_AGENTS, OVER_MIN_HOURS, decisions
 from .headers import header
 from .sections import (backtest_section, daily_table, duty_frame, forecast_section, grid_frame, holidays, messages,
-                       people_frame, people_table, queue_table, roster_grids, sim_sheet_note, solver_notes, team_table,
+                       people_frame, people_table, queue_table, roster_grids, sim_sheet_note, skill_mix_section,
+                       solver_notes, team_table,
                        week_table, week_total)
 
 REPORT_PAGES = ("report.html", "roster.html", "report.xlsx")
@@ -204,10 +205,11 @@ def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, serv
 def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
           daily: pd.DataFrame, queues: pd.DataFrame, fc: dict, bt: dict, cal: pd.DataFrame, requirements: pd.DataFrame,
           roster: pd.DataFrame, unfilled: pd.DataFrame, agents: pd.DataFrame, meta: dict, people: list[dict],
-          hol: list[dict], weeks: pd.DataFrame, week_all: dict, act: dict | None) -> str:
+          hol: list[dict], weeks: pd.DataFrame, week_all: dict, act: dict | None, mix: dict | None = None) -> str:
     """report.html's text: the template filled with the laid-out sections and the charts. ``people``:
     :func:`people_table`; ``hol``: :func:`holidays` (both shared with the roster page); ``weeks`` and
-    ``week_all``: :func:`week_table` and its horizon row; ``act``: the forecast-against-actual figures or None."""
+    ``week_all``: :func:`week_table` and its horizon row; ``act``: the forecast-against-actual figures or None;
+    ``mix``: :func:`skill_mix_section`."""
     cs, horizon, frame, cur = costs.summary, service.horizon, service.frame, cfg.site.currency
     teams, teams_total = team_table(people)
     by_type = cs["by_day_type"].copy()
@@ -239,7 +241,7 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
                                                                           if by_type[c].sum()},
         "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
                          (cfg.pay.night_start_h, cfg.pay.night_end_h)),
-        "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS,
+        "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS, "mix": mix,
         "notes": solver_notes(meta),
         "messages": messages(meta, unfilled), "unfilled": unfilled.to_dict("records"),
         "sl_target": cfg.staffing.sl_target, "pay": cfg.pay, "sim_replications": service.replications,
@@ -293,6 +295,13 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
                "level": review.level}
         figures["actuals"] = {"file": act["source"], **{k: json_num(v) if isinstance(v, float) else v for k, v in act["total"].items()}}
 
+    mix = skill_mix_section(service)
+    if mix is not None:
+        figures["skill_mix"] = ({"error": mix["error"]} if "error" in mix else
+                                {"routing": mix["routing"], "replications": mix["replications"], "level": mix["level"],
+                                 "queues": {r["queue"]: {k: json_num(v) for k, v in r.items() if k != "queue"}
+                                            for r in mix["rows"]},
+                                 "skill_sets": mix["sets"]})
     daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
     fc = forecast_section(forecast, forecast_note)
     if fc["found"]:
@@ -304,7 +313,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     hol = holidays(roster, unfilled, cal)
     grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
-                 agents, meta, people, hol, weeks, week_all, act)
+                 agents, meta, people, hol, weeks, week_all, act, mix)
     write_text(html, output_path(out, "report.html"))
     write_text(_roster_page(cfg, name, costs, people, hol, weekend, grids, legend),
                output_path(out, "roster.html"))
@@ -319,6 +328,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
          *([("Forecast", fc["intervals"]), ("Forecast by hour", fc["hourly"]), ("Forecast totals", fc["totals"])]
            if fc["found"] else []),
          *([("Backtest", bt["table"])] if bt["found"] else []),
+         *([("Skill mix", pd.DataFrame(mix["rows"]))] if mix and "rows" in mix else []),
          *([("Actual by day", act["days"]), ("Actual by queue", act["queues"]), ("Actual by interval", act["intervals"])]
            if act else [])],
         _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),

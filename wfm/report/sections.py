@@ -12,7 +12,7 @@ from ..config import Config
 from ..costs import MONEY_COLUMNS, CostResult
 from ..forecast import BACKTEST_BASELINE, BACKTEST_FILE
 from ..roster.shifts import touches_night
-from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection, pooled_service
+from ..service import SIM_COLUMNS, SIM_LEVEL, SIM_REPLICATIONS, ServiceProjection, pooled_service, sim_figures
 from .format import DAY_TYPE_LABEL, fmt_hm
 
 NO_FORECAST = "No forecast file found for this run (summary.json forecast.file, ../../forecasts/<run>/forecast.csv)."
@@ -283,6 +283,35 @@ def queue_table(service: ServiceProjection, costs: CostResult) -> pd.DataFrame:
                      "cost_per_call": total / p["calls"] if p["calls"] > 0 else None,
                      "cost_per_handled_call": total / p["handled_calls"] if p["handled_calls"] > 0 else None})
     return pd.DataFrame(rows)
+
+
+def skill_mix_section(service: ServiceProjection) -> dict | None:
+    """The per-queue service with the rostered skill mix (:attr:`ServiceProjection.skill_mix`) beside the
+    per-queue projection and the per-queue simulation: ``rows`` (one per queue and ``all``: ``queue, calls,
+    expected_sl, alone_sl, mix_sl, mix_lo, mix_hi, mix_abandon, mix_asa_s``), ``sets`` (``name, queues,
+    agents, shares``: the share of the set's calls from each queue), ``routing``, ``replications``,
+    ``level``; or ``{"error": why}``; None when there is nothing to show (no cross-trained agent)."""
+    mix = service.skill_mix
+    if mix is None:
+        return None
+    if isinstance(mix, str):
+        return {"error": mix}
+    by_q = service.by_queue.set_index("queue")
+    sim = service.sim or {}
+    rows = []
+    for q, r in mix.by_queue.iterrows():
+        parts = [p for (qq, _), p in sim.items() if q == "all" or qq == q]
+        alone = sim_figures(parts)["sim_service_level"] if parts else None
+        expected = service.horizon["expected_sl"] if q == "all" else (
+            float(by_q.at[q, "expected_sl"]) if q in by_q.index else None)
+        rows.append({"queue": q, "calls": float(r["calls"]), "expected_sl": expected, "alone_sl": alone,
+                     "mix_sl": float(r["service_level"]), "mix_lo": float(r["service_level_lo"]),
+                     "mix_hi": float(r["service_level_hi"]), "mix_abandon": float(r["abandon_rate"]),
+                     "mix_asa_s": float(r["asa_s"])})
+    sets = [{"name": s.name, "queues": list(s.queues), "agents": mix.agents[s.name],
+             "shares": {q: float(v) for q, v in mix.handled_share.loc[s.name].items() if q in s.queues}}
+            for s in mix.sets]
+    return {"rows": rows, "sets": sets, "routing": mix.routing, "replications": mix.replications, "level": mix.level}
 
 
 def sim_sheet_note(patience: dict) -> str:

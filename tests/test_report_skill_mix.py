@@ -1,0 +1,84 @@
+"""The report's per-queue service with the rostered skill mix, on the demo (12 of its 128 agents are trained on
+sales and service): the skill sets and head counts against the agents file, the staff per skill set rebuilt
+from roster.csv with plain Python for one day and re-simulated, and the page and workbook showing it."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+
+from wfm.multiskill import SkillSet, simulate_centre
+from wfm.multiskill.roster import _seed
+
+
+def _mix(d):
+    from wfm.config import load_config
+    from wfm.runs import read_run
+    from wfm.service import project_service
+
+    run, cfg = read_run(d), load_config(d / "config.yaml")
+    sp = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta, agents=run.agents)
+    return sp, cfg
+
+
+def test_skill_mix_is_the_roster_routed_by_skill_set(demo_run):
+    base, _ = demo_run
+    d = base / "schedules" / "demo"
+    sp, cfg = _mix(d)
+    mix = sp.skill_mix
+    agents = pd.read_csv(d / "agents.csv")
+    cells = Counter("+".join(c.split(";")) for c in agents["queues"])
+    assert mix.agents == dict(cells) and mix.agents["sales+service"] == 12
+    assert [s.queues for s in mix.sets] == [("sales",), ("sales", "service"), ("service",)]
+
+    # one day's staff per skill set from roster.csv, by hand: on shift for the whole interval, not on break
+    day = pd.Timestamp("2026-09-29")
+    step = pd.Timedelta(minutes=cfg.interval_minutes)
+    slots = [day + i * step for i in range(int(pd.Timedelta(days=1) / step))]
+    ros = pd.read_csv(d / "roster.csv", parse_dates=["shift_start", "shift_end", "break_start", "break_end"])
+    set_of = {a: "+".join(c.split(";")) for a, c in zip(agents["agent_id"], agents["queues"])}
+    on = {s: [0] * len(slots) for s in cells}
+    for r in ros.itertuples():
+        for i, t in enumerate(slots):
+            if r.shift_start <= t and t + step <= r.shift_end and not (
+                    pd.notna(r.break_start) and r.break_start < t + step and t < r.break_end):
+                on[set_of[r.agent_id]][i] += 1
+    phone = {s: [math.floor(round(n * (1 - cfg.staffing.shrinkage), 9)) for n in v] for s, v in on.items()}
+    frame = sp.frame[sp.frame["interval_start"].dt.normalize() == day].sort_values("interval_start")
+    arrivals = {q: g["offered"].to_numpy(float) for q, g in frame.groupby("queue")}
+    aht = {q: np.where(g["offered"].to_numpy(float) > 0, g["aht_s"].to_numpy(float), 1.0)
+           for q, g in frame.groupby("queue")}
+    pat = {q: (None if not math.isfinite(p) else p) for q, p in frame.groupby("queue")["patience_s"].first().items()}
+    res = simulate_centre(arrivals, aht, [SkillSet(s.name, s.queues) for s in mix.sets], phone,
+                          cfg.interval_minutes * 60.0, cfg.staffing.sl_seconds, patience_s=pat,
+                          routing=cfg.staffing.multiskill.routing, seed=_seed(day), replications=mix.replications,
+                          level=mix.level)
+    by_day = mix.by_day[mix.by_day["date"] == day].set_index("queue")
+    for q in ("sales", "service", "all"):
+        s = res.summary(None if q == "all" else q)
+        assert s["service_level"] == by_day.at[q, "service_level"], q  # the same callers, the same staff
+        assert s["abandon_rate"] == by_day.at[q, "abandon_rate"], q
+    # the cross-trained agents answered both queues
+    shares = mix.handled_share.loc["sales+service"]
+    assert shares.min() > 0.2 and abs(shares.sum() - 1) < 1e-9
+
+
+def test_the_page_and_the_summary_show_the_skill_mix(demo_run):
+    base, _ = demo_run
+    d = base / "schedules" / "demo"
+    rep = json.loads((d / "summary.json").read_text())["report"]["skill_mix"]
+    assert rep["routing"] == "priority"
+    assert {s["name"]: s["agents"] for s in rep["skill_sets"]} == {"sales": 44, "sales+service": 12, "service": 72}
+    for q in ("sales", "service", "all"):
+        r = rep["queues"][q]
+        assert r["mix_lo"] <= r["mix_sl"] <= r["mix_hi"]
+    html = (d / "report.html").read_text()
+    i = html.index('id="skill-mix"')
+    part = html[i:html.index("</details>", i)]
+    for q in ("sales", "service"):
+        assert f"{q} {100 * rep['queues'][q]['mix_sl']:.1f}%" in part
+    assert "12 agents, who took" in part

@@ -1,0 +1,148 @@
+"""Per-queue service with the rostered skill mix: a plan's roster simulated as the ACD would route it.
+
+A plan staffs each queue alone (Erlang per queue), and the roster puts each agent on a shift of one queue.
+On the phones, an agent trained on several queues answers whichever of them has a caller waiting, so the
+queues' service is not what the per-queue projection says: a cross-trained agent rostered for sales also
+takes service calls when sales is quiet. :func:`skill_mix_service` simulates the roster that way, day by
+day: each agent's skill set is the agents file's ``queues`` cell (in priority order), the agents on the
+phone per skill set and interval are the rostered agents on shift and not on break less shrinkage (rounded
+down per skill set, as the per-queue simulation rounds per queue), and calls arrive per queue as forecast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..scheduling import coverage_from_shifts
+from .simulation import CentreSimResult, SkillSet, _figures, _COUNTS, simulate_centre
+
+__all__ = ["SkillMixService", "skill_mix_service", "skill_mix_sets"]
+
+
+@dataclass(frozen=True)
+class SkillMixService:
+    """Result of :func:`skill_mix_service`: ``sets`` (the skill sets, priority order) with their ``agents``
+    (head count in the agents file); ``by_queue`` one row per queue and ``all``: ``calls`` (mean offered per
+    replication of the horizon) and ``service_level, abandon_rate, asa_s`` with ``_lo``/``_hi`` bounds at
+    ``level``; ``by_day`` the same per ``date`` and queue; ``handled_share`` rows skill sets, columns queues:
+    the share of each set's calls taken from each queue; ``routing``, ``replications``, ``level``."""
+
+    sets: list
+    agents: dict
+    by_queue: pd.DataFrame
+    by_day: pd.DataFrame
+    handled_share: pd.DataFrame
+    routing: str
+    replications: int
+    level: float
+
+
+def skill_mix_sets(agents: pd.DataFrame, queues) -> tuple[list[SkillSet], pd.Series]:
+    """The skill sets of ``agents`` over the plan's ``queues`` (other queues dropped from each set; agents
+    with none left out) and each agent's set name (a Series indexed by ``agent_id``)."""
+    keep = {str(q) for q in queues}
+    names = {}
+    sets: dict = {}
+    for aid, cell in zip(agents["agent_id"].astype(str), agents["queues"].astype(str)):
+        qs = tuple(q.strip() for q in cell.split(";") if q.strip() in keep)
+        if qs:
+            name = "+".join(qs)
+            sets.setdefault(name, qs)
+            names[aid] = name
+    return [SkillSet(n, qs) for n, qs in sorted(sets.items())], pd.Series(names, dtype=object)
+
+
+def _seed(date: pd.Timestamp) -> int:
+    key = f"wfm-skill-mix|{pd.Timestamp(date):%Y-%m-%d}".encode("utf-8")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+
+
+def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, *, interval_minutes: int,
+                      sl_seconds: float, shrinkage: float, routing: str = "priority", replications: int = 10,
+                      level: float = 0.99) -> SkillMixService | None:
+    """Simulate the roster with its agents' skill sets (module docstring), one simulation per day.
+
+    ``service``: the per-queue projection (:func:`wfm.service.service_projection`: ``queue, interval_start,
+    offered, aht_s, patience_s``); ``roster``: roster.csv's rows (``agent_id, shift_start, shift_end,
+    break_start, break_end``); ``agents``: the agents file (``agent_id, queues``). Returns None when no agent
+    is trained on two of the plan's queues (the per-queue projection is then the whole story). Each day
+    starts empty at midnight and keeps its last interval's staff until its callers are served; seeds are
+    fixed per date, so the figures are the same on every run.
+    """
+    queues = sorted(map(str, service["queue"].unique()))
+    sets, set_of = skill_mix_sets(agents, queues)
+    if not any(len(s.queues) > 1 for s in sets):
+        return None
+    step = interval_minutes * 60.0
+    grid = pd.DatetimeIndex(sorted(service["interval_start"].unique()))
+    shifts = roster.rename(columns={"shift_start": "start", "shift_end": "end"}).copy()
+    for c in ("break_start", "break_end"):
+        if c not in shifts:
+            shifts[c] = pd.Series(pd.NaT, index=shifts.index, dtype="datetime64[ns]")
+    shifts["queue"] = shifts["agent_id"].astype(str).map(set_of)
+    shifts = shifts[shifts["queue"].notna()]
+    iv = pd.DataFrame({"queue": np.repeat([s.name for s in sets], len(grid)),
+                       "interval_start": np.tile(grid.to_numpy(), len(sets))})
+    on_shift = coverage_from_shifts(shifts[["queue", "start", "end", "break_start", "break_end"]], iv,
+                                    interval_minutes).astype(float)
+    phone = np.floor(np.round(on_shift * (1.0 - shrinkage), 9)).reshape(len(sets), len(grid))
+    wide_calls = service.pivot_table(index="interval_start", columns="queue", values="offered", aggfunc="first")
+    wide_calls = wide_calls.reindex(index=grid, columns=queues).fillna(0.0)
+    wide_aht = service.pivot_table(index="interval_start", columns="queue", values="aht_s", aggfunc="first")
+    wide_aht = wide_aht.reindex(index=grid, columns=queues)
+    pat = service.groupby("queue")["patience_s"].first().reindex(queues)
+    patience = {q: (float(pat[q]) if math.isfinite(float(pat[q])) else None) for q in queues}
+    days = grid.normalize()
+    parts: list[tuple[pd.Timestamp, CentreSimResult]] = []
+    for day in days.unique():
+        sel = np.flatnonzero(days == day)
+        slot = np.round((grid[sel] - day).total_seconds().to_numpy() / step).astype(int)
+        k = int(slot.max()) + 1
+        pos = slot
+        arrivals = {q: np.zeros(k) for q in queues}
+        aht = {q: np.ones(k) for q in queues}
+        staff = {s.name: np.full(k, np.nan) for s in sets}
+        for q in queues:
+            c = wide_calls[q].to_numpy(float)[sel]
+            arrivals[q][pos] = c
+            a = wide_aht[q].to_numpy(float)[sel]
+            aht[q][pos] = np.where((c > 0) & np.isfinite(a), a, 1.0)
+        for g, s in enumerate(sets):
+            staff[s.name][pos] = phone[g, sel]
+            staff[s.name] = pd.Series(staff[s.name]).ffill().fillna(0.0).to_numpy()
+        if not any((arrivals[q] > 0).any() for q in queues):
+            continue
+        res = simulate_centre(arrivals, aht, sets, staff, step, sl_seconds, patience_s=patience, routing=routing,
+                              seed=_seed(day), replications=replications, level=level)
+        parts.append((day, res))
+    rows, drows = [], []
+    for q in [*queues, None]:
+        c = {f: sum(r.__getattribute__(f)[:, [r.queues.index(q)] if q else slice(None)].sum(axis=(1, 2))
+                    for _, r in parts) for f in _COUNTS} if parts else None
+        rows.append({"queue": q or "all", **_pick(c, level)})
+        for day, r in parts:
+            cd = {f: getattr(r, f)[:, [r.queues.index(q)] if q else slice(None)].sum(axis=(1, 2)) for f in _COUNTS}
+            drows.append({"date": day, "queue": q or "all", **_pick(cd, level)})
+    handled = sum((r.handled.sum(axis=0) for _, r in parts), np.zeros((len(sets), len(queues))))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = handled / handled.sum(axis=1, keepdims=True)
+    count = set_of.value_counts()
+    return SkillMixService(
+        sets=sets, agents={s.name: int(count.get(s.name, 0)) for s in sets},
+        by_queue=pd.DataFrame(rows).set_index("queue"), by_day=pd.DataFrame(drows),
+        handled_share=pd.DataFrame(share, index=[s.name for s in sets], columns=queues),
+        routing=routing, replications=replications, level=level)
+
+
+def _pick(c, level):
+    keys = ("service_level", "service_level_lo", "service_level_hi", "abandon_rate", "abandon_rate_lo",
+            "abandon_rate_hi", "asa_s")
+    if c is None:
+        return {"calls": 0.0, **{k: math.nan for k in keys}}
+    f = _figures(c, level)
+    return {"calls": float(f["offered"]), **{k: float(f[k]) for k in keys}}
