@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from wfm import erlang
-from wfm.multiskill import (CallBack, QueueGoal, SkillSet, callback_whatif, simulate_centre, skill_mix_service, skill_set_requirements,
-                            skill_sets_from_agents,
-                            staff_interval)
+from wfm.multiskill import (CallBack, QueueGoal, SkillSet, agent_skill_sets, callback_whatif, simulate_centre,
+                            skill_mix_service, skill_set_requirements, skill_sets_from_agents, staff_interval)
 from wfm.simulate import simulate_day
 
 A, B, AB = SkillSet("A", ("a",)), SkillSet("B", ("b",)), SkillSet("AB", ("a", "b"))
@@ -198,6 +197,11 @@ def test_skill_sets_from_agents():
     assert [(s.name, s.queues) for s in sets] == [
         ("sales", ("sales",)), ("sales+service", ("sales", "service")), ("service", ("service",)),
         ("service+sales", ("service", "sales"))]
+    # a queue named like a skill set, a queue listed twice, queues outside the plan
+    odd = pd.DataFrame({"agent_id": ["1", "2", "3", "4"], "queues": ["a;b", "a+b", "a;a;b", "c;a"]})
+    sets, set_of = agent_skill_sets(odd, queues=["a", "b", "a+b"])
+    assert [(s.name, s.queues) for s in sets] == [("a", ("a",)), ("a+b", ("a", "b")), ("a+b #2", ("a+b",))]
+    assert set_of.to_dict() == {"1": "a+b", "2": "a+b #2", "3": "a+b", "4": "a"}
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -26,6 +26,7 @@ intervals come from independent replications of the day (ratio estimator, delta 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from dataclasses import dataclass
@@ -84,6 +85,13 @@ _COUNT_FIELDS = ("offered", "answered", "answered_within", "abandoned", "unanswe
                  "wait_all_s")
 
 
+@functools.lru_cache(maxsize=256)
+def _t_quantile(level: float, dof: int) -> float:
+    """Student t quantile of a two-sided ``level`` interval (cached: the multi-skill search asks it thousands of
+    times with a handful of values)."""
+    return float(stats.t.ppf(0.5 + level / 2.0, dof))
+
+
 def _ratio(num: np.ndarray, den: np.ndarray, level: float):
     """Pooled ratio sum_r num / sum_r den over replications (axis 0) and its confidence bounds (delta method:
     the replications are independent, so the residuals num_r - est den_r are too). NaN where den sums to 0;
@@ -94,7 +102,7 @@ def _ratio(num: np.ndarray, den: np.ndarray, level: float):
         est = num.sum(axis=0) / tot
         d = num - est * den
         se = np.sqrt((d * d).sum(axis=0) / max(r - 1, 1) / r) / (tot / r)
-    half = stats.t.ppf(0.5 + level / 2.0, r - 1) * se if r > 1 else np.full(np.shape(est), np.nan)
+    half = _t_quantile(level, r - 1) * se if r > 1 else np.full(np.shape(est), np.nan)
     est = np.where(tot > 0, est, np.nan)
     return est, est - half, est + half
 

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..scheduling import coverage_from_shifts
-from .simulation import CentreSimResult, SkillSet, _figures, _COUNTS, simulate_centre
+from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, simulate_centre
 
-__all__ = ["SkillMixService", "skill_mix_service", "skill_mix_sets"]
+__all__ = ["SkillMixService", "skill_mix_service"]
 
 
 @dataclass(frozen=True)
@@ -42,21 +42,6 @@ class SkillMixService:
     level: float
 
 
-def skill_mix_sets(agents: pd.DataFrame, queues) -> tuple[list[SkillSet], pd.Series]:
-    """The skill sets of ``agents`` over the plan's ``queues`` (other queues dropped from each set; agents
-    with none left out) and each agent's set name (a Series indexed by ``agent_id``)."""
-    keep = {str(q) for q in queues}
-    names = {}
-    sets: dict = {}
-    for aid, cell in zip(agents["agent_id"].astype(str), agents["queues"].astype(str)):
-        qs = tuple(q.strip() for q in cell.split(";") if q.strip() in keep)
-        if qs:
-            name = "+".join(qs)
-            sets.setdefault(name, qs)
-            names[aid] = name
-    return [SkillSet(n, qs) for n, qs in sorted(sets.items())], pd.Series(names, dtype=object)
-
-
 def _seed(date: pd.Timestamp) -> int:
     key = f"wfm-skill-mix|{pd.Timestamp(date):%Y-%m-%d}".encode("utf-8")
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
@@ -75,7 +60,7 @@ def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.Da
     fixed per date, so the figures are the same on every run.
     """
     queues = sorted(map(str, service["queue"].unique()))
-    sets, set_of = skill_mix_sets(agents, queues)
+    sets, set_of = agent_skill_sets(agents, queues)
     if not any(len(s.queues) > 1 for s in sets):
         return None
     step = interval_minutes * 60.0

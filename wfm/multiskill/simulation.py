@@ -53,7 +53,7 @@ import pandas as pd
 
 from ..simulate import _ratio
 
-__all__ = ["SkillSet", "CallBack", "CentreSimResult", "simulate_centre", "skill_sets_from_agents"]
+__all__ = ["SkillSet", "CallBack", "CentreSimResult", "simulate_centre", "skill_sets_from_agents", "agent_skill_sets"]
 
 _COUNTS = ("offered", "answered", "answered_within", "abandoned", "unanswered", "wait_answered_s",
            "wait_all_s", "callbacks", "callbacks_met")
@@ -94,16 +94,40 @@ class CallBack:
             raise ValueError("callback window_s must be a number of seconds > 0")
 
 
-def skill_sets_from_agents(agents: pd.DataFrame) -> list[SkillSet]:
-    """The distinct skill sets of an agents table (its ``queues`` column, ``;``-separated, in priority
-    order), named by their queues joined with ``+``; sorted by name. Agents listing the same queues in
-    another order are a skill set of their own (their routing differs)."""
-    seen = {}
-    for cell in agents["queues"].astype(str):
-        qs = tuple(q.strip() for q in cell.split(";") if q.strip())
+def agent_skill_sets(agents: pd.DataFrame, queues=None) -> tuple[list[SkillSet], pd.Series]:
+    """The distinct skill sets of an agents table and each agent's set.
+
+    ``agents``: its ``queues`` column (``;``-separated, in priority order; a queue listed twice counts once)
+    and ``agent_id`` (default: the row index); ``queues``: keep only these queues in each set, and leave out
+    agents with none of them (default: all). A set is named by its queues joined with ``+``; should that
+    name be another set's (a queue itself called ``a+b`` beside agents trained on ``a`` and ``b``), it gets
+    `` #2``, `` #3``, ... Agents listing the same queues in another order are a set of their own (their
+    routing differs). Returns ``(sets sorted by name, Series of set names indexed by agent_id)``."""
+    keep = None if queues is None else {str(q) for q in queues}
+    ids = agents["agent_id"].astype(str) if "agent_id" in agents else pd.Series(agents.index.astype(str))
+    cells = {}
+    for aid, cell in zip(ids, agents["queues"].astype(str)):
+        qs = tuple(dict.fromkeys(q.strip() for q in cell.split(";") if q.strip()))
+        if keep is not None:
+            qs = tuple(q for q in qs if q in keep)
         if qs:
-            seen.setdefault("+".join(qs), qs)
-    return [SkillSet(name, qs) for name, qs in sorted(seen.items())]
+            cells[aid] = qs
+    names: dict = {}
+    taken: set = set()
+    for qs in sorted(set(cells.values())):
+        name, n = "+".join(qs), 1
+        while name in taken:
+            n += 1
+            name = f"{'+'.join(qs)} #{n}"
+        names[qs] = name
+        taken.add(name)
+    sets = sorted((SkillSet(names[qs], qs) for qs in names), key=lambda s: s.name)
+    return sets, pd.Series({a: names[qs] for a, qs in cells.items()}, dtype=object)
+
+
+def skill_sets_from_agents(agents: pd.DataFrame, queues=None) -> list[SkillSet]:
+    """The distinct skill sets of an agents table (:func:`agent_skill_sets`), sorted by name."""
+    return agent_skill_sets(agents, queues)[0]
 
 
 @dataclass(frozen=True)
@@ -151,9 +175,12 @@ class CentreSimResult:
 
     def by_queue(self, intervals=None, level: float | None = None) -> pd.DataFrame:
         """One row per queue (and ``all``) of :meth:`summary`."""
-        rows = [self.summary(q, intervals, level).rename(q) for q in self.queues]
-        rows.append(self.summary(None, intervals, level).rename("all"))
-        return pd.DataFrame(rows).rename_axis("queue")
+        k = self.offered.shape[2]
+        isel = np.arange(k)[intervals if intervals is not None else slice(None)]
+        lv = self.level if level is None else level
+        c = {f: getattr(self, f)[:, :, isel].sum(axis=2) for f in _COUNTS}  # (replications, queues)
+        c = {f: np.concatenate([v, v.sum(axis=1, keepdims=True)], axis=1) for f, v in c.items()}
+        return pd.DataFrame(_figures(c, lv), index=pd.Index([*self.queues, "all"], name="queue")).astype(float)
 
     def summary_arrays(self, queue: str, level: float | None = None) -> dict:
         """Figures of one queue per interval as arrays (the columns of :meth:`by_interval`)."""
@@ -227,10 +254,9 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
     idle = [int(staff[g][0]) for g in range(ng)]
     target = list(idle)
     leaving = [0] * ng
-    handled = np.zeros((ng, nq))
-    busy = np.zeros((ng, k))
-    events = []  # (time, seq, kind, agent's skill set or caller): completions and abandonments
-    seq = 0
+    served_by = [-1] * n  # the skill set that took each call, and when: handled and busy are summed at the end
+    picked = [0.0] * n
+    events = []  # (time, kind, agent's skill set or caller): completions (0) and abandonments (1)
     push, pop = heapq.heappush, heapq.heappop
     inf = math.inf
     thr = cb.threshold_s if cb is not None else inf
@@ -238,17 +264,13 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
     cb_on = cb is not None
 
     def start(g, i, t, kind):
-        nonlocal seq
-        q = q_of[i]
         if kind == 0:
             status[i] = _ANSWERED
             wait[i] = t - arr[i]
-            live[q] -= 1
-        handled[g, q] += 1
-        b = int(t // interval_s)
-        busy[g, b if b < k else k - 1] += svc[i]
-        seq += 1
-        push(events, (t + svc[i], seq, 0, g))
+            live[q_of[i]] -= 1
+        served_by[i] = g
+        picked[i] = t
+        push(events, (t + svc[i], 0, g))
 
     def next_call(g, t):
         """Give a free agent of set g its next call at t; False when there is none."""
@@ -317,7 +339,7 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
             nb += 1
             next_b = nb * interval_s if nb < k else inf
         elif te <= ta:
-            _, _, kind, x = pop(events)
+            _, kind, x = pop(events)
             if kind == 0:  # an agent of set x finished a call
                 if leaving[x]:
                     leaving[x] -= 1
@@ -348,8 +370,7 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
                 waiting[q].append(i)
                 live[q] += 1
                 if pat[i] < inf:
-                    seq += 1
-                    push(events, (t + pat[i], seq, 1, i))
+                    push(events, (t + pat[i], 1, i))
 
     st = np.asarray(status)
     w = np.asarray(wait)
@@ -366,6 +387,11 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
     for dq in cbq:
         for _, i in dq:
             lost[i] = True
+    by = np.asarray(served_by, dtype=np.int64)
+    took = by >= 0
+    handled = np.bincount(by[took] * nq + qa[took], minlength=ng * nq).reshape(ng, nq).astype(float)
+    b = np.minimum((np.asarray(picked)[took] // interval_s).astype(np.int64), k - 1)
+    busy = np.bincount(by[took] * k + b, weights=np.asarray(svc)[took], minlength=ng * k).reshape(ng, k)
     counts = (
         bc(np.ones(n, dtype=bool)),
         bc(ans),

@@ -34,8 +34,7 @@ import pandas as pd
 from scipy import optimize
 
 from .. import erlang
-from .roster import skill_mix_sets
-from .simulation import CallBack, SkillSet, simulate_centre
+from .simulation import CallBack, SkillSet, agent_skill_sets, simulate_centre
 
 __all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement", "skill_set_requirements",
            "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf", "callback_whatif",
@@ -485,7 +484,7 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     if other:
         raise ValueError(f"staffing by skill set covers voice queues; queue '{other[0]}' is "
                          f"{qopts[other[0]].channel}")
-    sets, set_of = skill_mix_sets(agents, queues)
+    sets, set_of = agent_skill_sets(agents, queues)
     goals, pats = {}, {}
     for q in queues:
         o = qopts.get(q)
