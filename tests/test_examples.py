@@ -18,7 +18,7 @@ runner = CliRunner()
 
 # the order in which a planner's commands build on each other's files (demo: see conftest.demo_run)
 ORDER = ["check-history", "forecast", "reforecast", "backtest", "staff", "patience", "tradeoff", "schedule", "roster",
-         "run", "report", "validate", "whatif"]
+         "run", "report", "validate", "whatif", "callback"]
 
 
 def docstrings() -> dict[str, str]:

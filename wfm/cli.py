@@ -1132,6 +1132,78 @@ def report(
 
 @app.command()
 @_guard
+def callback(
+    run_dir: Path = typer.Option(..., "--run", help="A finished run folder (requirements.csv, roster.csv, agents.csv, config.yaml)."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="CSV to write: one row per day."),
+    threshold: float = typer.Option(60.0, "--threshold", help="Offer a call-back when the announced wait exceeds this [s]."),
+    take: float = typer.Option(0.5, "--take", help="Share of the callers offered a call-back who accept it, 0-1."),
+    window: float = typer.Option(30.0, "--window", help="A call-back is in time when returned within this [min]."),
+    peaks: int = typer.Option(8, "--peaks", help="Busiest intervals of each day to try to take agents off."),
+    days: Optional[int] = typer.Option(None, "--days", help="Only the first N days of the plan (default: all)."),
+    config: Optional[Path] = ConfigOpt,
+):
+    """What call-backs at peaks would save: agents off each day's busiest intervals at no worse service.
+
+    The plan's roster is simulated day by day as the ACD routes it (skill sets from the agents file). A caller
+    who finds no agent free and hears a wait above --threshold is offered a call-back; --take of them accept
+    and are called back in the quieter minutes after the peak. Agents are then taken off the --peaks busiest
+    intervals while no queue and interval serves worse than today; the same search without call-backs shows
+    what the peaks could lose anyway, and the difference is what call-backs save.
+
+    Example: wfm callback --run schedules/demo --threshold 30 --take 0.7 --days 1 --out callback.csv
+    """
+    from .multiskill import CallBack, QueueGoal
+    from .multiskill.roster import callback_run
+    from .runs import read_run
+    from .service import project_service
+
+    if not run_dir.is_dir():
+        _fail(f"{run_dir}: run folder not found")
+    if days is not None and days < 1:
+        _fail(f"--days must be a whole number of days >= 1, got {days}")
+    if peaks < 1:
+        _fail(f"--peaks must be >= 1, got {peaks}")
+    if not (threshold >= 0 and threshold < float("inf")):
+        _fail(f"--threshold must be a number of seconds >= 0, got {threshold:g}")
+    if not 0 <= take <= 1:
+        _fail(f"--take must be a share in [0, 1], got {take:g}")
+    if not (window > 0 and window < float("inf")):
+        _fail(f"--window must be a number of minutes > 0, got {window:g}")
+    cb = CallBack(threshold_s=float(threshold), take_share=float(take), window_s=float(window) * 60.0)
+    cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
+    outs = _outputs([out_file], inputs=[config, *(run_dir / f for f in ("requirements.csv", "roster.csv", "agents.csv",
+                                                                          "coverage.csv", "config.yaml"))])
+    run = read_run(run_dir)
+    sp = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta, simulate=False)
+    st = cfg.staffing
+    goals = {}
+    for q in sp.patience:
+        cap = sp.patience[q].get("max_abandon")
+        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), cap if cap is not None and cap == cap else None)
+    rate = pd.to_numeric(run.agents.get("hourly_rate"), errors="coerce").mean() if "hourly_rate" in run.agents else 0.0
+    rate = float(rate) if rate == rate else 0.0
+    dates = sorted(sp.frame["interval_start"].dt.normalize().unique())
+    dates = dates[:days] if days else dates
+    res = callback_run(sp.frame, run.roster, run.agents, cb, goals, interval_minutes=cfg.interval_minutes,
+                       shrinkage=float(st.shrinkage), hourly_rate=rate, routing=st.multiskill.routing,
+                       peaks=peaks, dates=dates)
+    write_csv(res, outs.path(out_file))
+    outs.commit()
+    cur = _esc(cfg.site.currency)
+    for r in res.itertuples():
+        out.print(f"{r.date:%a %d %b %Y}: {r.saved_by_callbacks} agent-intervals saved by call-backs "
+                  f"({r.removed_agent_intervals} off the peaks with them, {r.removed_without_callbacks} without), "
+                  f"{r.paid_agent_h_saved:.1f} paid agent-h = {cur} {r.cost_saved:,.0f}; call-backs {r.callback_share:.1%} of "
+                  f"calls; SL {r.service_level_before:.1%} -> {r.service_level_after:.1%}", highlight=False, soft_wrap=True)
+    if len(res) > 1:
+        out.print(f"All {len(res)} days: {int(res['saved_by_callbacks'].sum())} agent-intervals, "
+                  f"{res['paid_agent_h_saved'].sum():.1f} paid agent-hours, {cur} {res['cost_saved'].sum():,.0f} at "
+                  f"the agents' mean {cur} {rate:.2f} an hour", highlight=False, soft_wrap=True)
+    out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
+
+
+@app.command()
+@_guard
 def validate(
     roster_file: Path = typer.Option(..., "--roster", "-r", help="roster.csv to check."),
     agents: Path = typer.Option(..., "--agents", "-a", help="Agents CSV."),

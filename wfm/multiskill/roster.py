@@ -21,7 +21,7 @@ import pandas as pd
 from ..scheduling import coverage_from_shifts
 from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, simulate_centre
 
-__all__ = ["SkillMixService", "skill_mix_service"]
+__all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", "CALLBACK_COLUMNS", "callback_run"]
 
 
 @dataclass(frozen=True)
@@ -47,21 +47,29 @@ def _seed(date: pd.Timestamp) -> int:
     return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
 
-def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, *, interval_minutes: int,
-                      sl_seconds: float, shrinkage: float, routing: str = "priority", replications: int = 10,
-                      level: float = 0.99) -> SkillMixService | None:
-    """Simulate the roster with its agents' skill sets (module docstring), one simulation per day.
+@dataclass(frozen=True)
+class RosterDays:
+    """A plan's days as the multi-skill simulation takes them (:func:`roster_days`): ``sets``, ``queues``,
+    ``patience`` per queue [s] (None: never hangs up), ``heads`` (agents of each set in the agents file) and
+    ``days``: ``(date, arrivals, aht_s, staff)`` per
+    day with calls, each a mapping of per-interval arrays from midnight (queue -> calls, queue -> s, skill set
+    -> agents on the phone)."""
 
-    ``service``: the per-queue projection (:func:`wfm.service.service_projection`: ``queue, interval_start,
-    offered, aht_s, patience_s``); ``roster``: roster.csv's rows (``agent_id, shift_start, shift_end,
-    break_start, break_end``); ``agents``: the agents file (``agent_id, queues``). Returns None when no agent
-    is trained on two of the plan's queues (the per-queue projection is then the whole story). Each day
-    starts empty at midnight and keeps its last interval's staff until its callers are served; seeds are
-    fixed per date, so the figures are the same on every run.
-    """
+    sets: list
+    queues: list
+    patience: dict
+    days: list
+    heads: dict
+
+
+def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, interval_minutes: int,
+                shrinkage: float, need_mix: bool = True) -> RosterDays | None:
+    """The rostered agents on the phone per skill set and interval (on shift, not on break, less shrinkage,
+    rounded down per set), and the forecast calls per queue, day by day (module docstring). None when
+    ``need_mix`` and no agent is trained on two of the plan's queues."""
     queues = sorted(map(str, service["queue"].unique()))
     sets, set_of = agent_skill_sets(agents, queues)
-    if not any(len(s.queues) > 1 for s in sets):
+    if need_mix and not any(len(s.queues) > 1 for s in sets):
         return None
     step = interval_minutes * 60.0
     grid = pd.DatetimeIndex(sorted(service["interval_start"].unique()))
@@ -82,26 +90,50 @@ def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.Da
     wide_aht = wide_aht.reindex(index=grid, columns=queues)
     pat = service.groupby("queue")["patience_s"].first().reindex(queues)
     patience = {q: (float(pat[q]) if math.isfinite(float(pat[q])) else None) for q in queues}
-    days = grid.normalize()
-    parts: list[tuple[pd.Timestamp, CentreSimResult]] = []
-    for day in days.unique():
-        sel = np.flatnonzero(days == day)
-        slot = np.round((grid[sel] - day).total_seconds().to_numpy() / step).astype(int)
-        k = int(slot.max()) + 1
-        pos = slot
+    dates = grid.normalize()
+    out = []
+    for day in dates.unique():
+        sel = np.flatnonzero(dates == day)
+        pos = np.round((grid[sel] - day).total_seconds().to_numpy() / step).astype(int)
+        k = int(pos.max()) + 1
         arrivals = {q: np.zeros(k) for q in queues}
         aht = {q: np.ones(k) for q in queues}
-        staff = {s.name: np.full(k, np.nan) for s in sets}
+        staff = {}
         for q in queues:
             c = wide_calls[q].to_numpy(float)[sel]
             arrivals[q][pos] = c
             a = wide_aht[q].to_numpy(float)[sel]
             aht[q][pos] = np.where((c > 0) & np.isfinite(a), a, 1.0)
         for g, s in enumerate(sets):
-            staff[s.name][pos] = phone[g, sel]
-            staff[s.name] = pd.Series(staff[s.name]).ffill().fillna(0.0).to_numpy()
-        if not any((arrivals[q] > 0).any() for q in queues):
-            continue
+            v = np.full(k, np.nan)
+            v[pos] = phone[g, sel]
+            staff[s.name] = pd.Series(v).ffill().fillna(0.0).to_numpy()
+        if any((arrivals[q] > 0).any() for q in queues):
+            out.append((day, arrivals, aht, staff))
+    count = set_of.value_counts()
+    return RosterDays(sets=sets, queues=queues, patience=patience, days=out,
+                      heads={s.name: int(count.get(s.name, 0)) for s in sets})
+
+
+def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, *, interval_minutes: int,
+                      sl_seconds: float, shrinkage: float, routing: str = "priority", replications: int = 10,
+                      level: float = 0.99) -> SkillMixService | None:
+    """Simulate the roster with its agents' skill sets (module docstring), one simulation per day.
+
+    ``service``: the per-queue projection (:func:`wfm.service.service_projection`: ``queue, interval_start,
+    offered, aht_s, patience_s``); ``roster``: roster.csv's rows (``agent_id, shift_start, shift_end,
+    break_start, break_end``); ``agents``: the agents file (``agent_id, queues``). Returns None when no agent
+    is trained on two of the plan's queues (the per-queue projection is then the whole story). Each day
+    starts empty at midnight and keeps its last interval's staff until its callers are served; seeds are
+    fixed per date, so the figures are the same on every run.
+    """
+    days = roster_days(service, roster, agents, interval_minutes, shrinkage)
+    if days is None:
+        return None
+    sets, queues, patience = days.sets, days.queues, days.patience
+    step = interval_minutes * 60.0
+    parts: list[tuple[pd.Timestamp, CentreSimResult]] = []
+    for day, arrivals, aht, staff in days.days:
         res = simulate_centre(arrivals, aht, sets, staff, step, sl_seconds, patience_s=patience, routing=routing,
                               seed=_seed(day), replications=replications, level=level)
         parts.append((day, res))
@@ -116,9 +148,8 @@ def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.Da
     handled = sum((r.handled.sum(axis=0) for _, r in parts), np.zeros((len(sets), len(queues))))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = handled / handled.sum(axis=1, keepdims=True)
-    count = set_of.value_counts()
     return SkillMixService(
-        sets=sets, agents={s.name: int(count.get(s.name, 0)) for s in sets},
+        sets=sets, agents=days.heads,
         by_queue=pd.DataFrame(rows).set_index("queue"), by_day=pd.DataFrame(drows),
         handled_share=pd.DataFrame(share, index=[s.name for s in sets], columns=queues),
         routing=routing, replications=replications, level=level)
@@ -131,3 +162,55 @@ def _pick(c, level):
         return {"calls": 0.0, **{k: math.nan for k in keys}}
     f = _figures(c, level)
     return {"calls": float(f["offered"]), **{k: float(f[k]) for k in keys}}
+
+
+CALLBACK_COLUMNS = ["date", "removed_agent_intervals", "removed_without_callbacks", "saved_by_callbacks",
+                    "on_phone_agent_h_saved", "paid_agent_h_saved", "cost_saved", "peaks_cut", "service_level_before", "service_level_after", "abandon_before", "abandon_after",
+                    "callback_share", "simulations"]
+
+
+def callback_run(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, callback, goals, *,
+                 interval_minutes: int, shrinkage: float, hourly_rate: float, routing: str = "priority",
+                 peaks: int = 8, dates=None, replications: int = 20, progress=None) -> pd.DataFrame:
+    """The call-back what-if (:func:`wfm.multiskill.callback_whatif`) on every day of a plan's roster.
+
+    ``service``, ``roster``, ``agents`` as for :func:`skill_mix_service` (any centre: single-skill agents
+    are skill sets of one queue); ``callback``: a :class:`CallBack`; ``goals``: a :class:`QueueGoal` or one
+    per queue; ``hourly_rate``: the cost of a paid agent-hour; ``dates``: only these days (default all).
+    One row per day (:data:`CALLBACK_COLUMNS`): agent-intervals taken off the day's ``peaks`` busiest
+    intervals with call-backs, those the same search takes off without them (over-staffing the roster had
+    anyway) and the difference, ``saved_by_callbacks``; the on-phone agent-hours of that difference, the paid
+    agent-hours (on-phone / (1 - shrinkage)) and their cost; which intervals were cut with call-backs; the day's service level and abandonment without call-backs on the
+    rostered staff and with them on the cut staff, the share of calls that took a call-back and the day
+    simulations run. Seeds are fixed per date."""
+    from .staffing import callback_whatif
+
+    rd = roster_days(service, roster, agents, interval_minutes, shrinkage, need_mix=False)
+    if rd is None:
+        return pd.DataFrame(columns=CALLBACK_COLUMNS)
+    keep = None if dates is None else {pd.Timestamp(d).normalize() for d in dates}
+    step = interval_minutes * 60.0
+    rows = []
+    for day, arrivals, aht, staff in rd.days:
+        if keep is not None and day not in keep:
+            continue
+        if progress:
+            progress(f"call-backs {day:%Y-%m-%d}")
+        w = callback_whatif(arrivals, aht, rd.sets, {n: v.astype(int) for n, v in staff.items()}, step, callback,
+                            goals, rd.patience, peaks=peaks, routing=routing, seed=_seed(day),
+                            replications=replications)
+        by_cb = int(w.removed.sum() - w.removed_without.sum())
+        saved = by_cb * interval_minutes / 60.0
+        paid = saved / (1.0 - shrinkage)
+        cut = ", ".join(f"{day + pd.Timedelta(seconds=i * step):%H:%M} -{int(r)}"
+                        for i, r in enumerate(w.removed) if r > 0)
+        rows.append({"date": day, "removed_agent_intervals": int(w.removed.sum()),
+                     "removed_without_callbacks": int(w.removed_without.sum()), "saved_by_callbacks": by_cb,
+                     "on_phone_agent_h_saved": saved,
+                     "paid_agent_h_saved": paid, "cost_saved": paid * hourly_rate, "peaks_cut": cut,
+                     "service_level_before": float(w.before.at["all", "service_level"]),
+                     "service_level_after": float(w.after.at["all", "service_level"]),
+                     "abandon_before": float(w.before.at["all", "abandon_rate"]),
+                     "abandon_after": float(w.after.at["all", "abandon_rate"]),
+                     "callback_share": float(w.after.at["all", "callback_share"]), "simulations": w.evaluations})
+    return pd.DataFrame(rows, columns=CALLBACK_COLUMNS)

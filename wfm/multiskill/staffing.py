@@ -376,12 +376,15 @@ def skill_set_requirements(
 @dataclass(frozen=True)
 class CallBackWhatIf:
     """Result of :func:`callback_whatif`: ``staff`` (per skill set, agents per interval, after the cut),
-    ``removed`` (agents taken off per interval, all sets), ``before`` (per queue: the day's figures on the
+    ``removed`` (agents taken off per interval, all sets), ``removed_without`` (what the same search takes off
+    without call-backs, at the service of the uncut day: over-staffing the peaks had anyway; with
+    ``compare=False`` zeros), ``before`` (per queue: the day's figures on the
     original staff without call-backs), ``after`` (on the cut staff with call-backs), ``evaluations`` (day
     simulations run)."""
 
     staff: dict
     removed: np.ndarray
+    removed_without: np.ndarray
     before: pd.DataFrame
     after: pd.DataFrame
     evaluations: int
@@ -391,7 +394,7 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
                     staff: Mapping[str, Sequence[int]], interval_s: float, callback: CallBack,
                     goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal(), patience_s=None, *, peaks: int = 8,
                     routing: str = "priority", seed: int = 0, replications: int = 30,
-                    max_evaluations: int = 400) -> CallBackWhatIf:
+                    max_evaluations: int = 400, compare: bool = True) -> CallBackWhatIf:
     """How many agents call-backs save at the peaks, at the same service.
 
     The day (consecutive intervals, so a call-back taken at a peak is returned in the quieter intervals after
@@ -400,7 +403,9 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
     its goal (:func:`shortfall`, per arrival interval) anywhere in the day exceeds its shortfall on the
     original staff, without call-backs or with them (the worse of the two: where call-backs alone make a
     quiet interval worse, a cut at the peaks is not blamed for it). Same callers throughout (one seed).
-    Arguments as in :func:`simulate_centre` and :func:`staff_interval`."""
+    With ``compare``, the same cut is also searched without call-backs against the uncut day: what the peaks
+    could lose anyway, so ``removed - removed_without`` is what call-backs save. Arguments as in
+    :func:`simulate_centre` and :func:`staff_interval`."""
     queues = [str(q) for q in arrivals]
     sets = list(skill_sets)
     names = [s.name for s in sets]
@@ -429,23 +434,30 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
         return out
 
     base = day(x, None)
-    # call-backs alone can make a quiet interval worse (a call-back returned after its window), and a cut at
-    # the peaks cannot mend that: a cut is judged against the worse of the two uncut days, interval by interval
-    limit = np.maximum(gaps(base), gaps(day(x))) + 1e-12
     total = sum(x[n] for n in names)
     order = [int(i) for i in np.argsort(-total, kind="stable")[:peaks]]
-    for i in order:
-        for n in names:
-            while x[n][i] > 0 and runs < max_evaluations:
-                y = {m: v.copy() for m, v in x.items()}
-                y[n][i] -= 1
-                if (gaps(day(y)) <= limit).all():
-                    x = y
-                else:
-                    break
-    removed = total - sum(x[n] for n in names)
-    return CallBackWhatIf(staff={n: x[n].tolist() for n in names}, removed=removed,
-                          before=base.by_queue(), after=day(x).by_queue(), evaluations=runs)
+
+    def trim(cb, limit):
+        xs = {n: v.copy() for n, v in x.items()}
+        for i in order:
+            for n in names:
+                while xs[n][i] > 0 and runs < max_evaluations:
+                    y = {m: v.copy() for m, v in xs.items()}
+                    y[n][i] -= 1
+                    if (gaps(day(y, cb)) <= limit).all():
+                        xs = y
+                    else:
+                        break
+        return xs
+
+    # call-backs alone can make a quiet interval worse (a call-back returned after its window), and a cut at
+    # the peaks cannot mend that: a cut is judged against the worse of the two uncut days, interval by interval
+    base_gaps = gaps(base)
+    cut = trim(callback, np.maximum(base_gaps, gaps(day(x))) + 1e-12)
+    plain = trim(None, base_gaps + 1e-12) if compare else x
+    return CallBackWhatIf(staff={n: cut[n].tolist() for n in names}, removed=total - sum(cut[n] for n in names),
+                          removed_without=total - sum(plain[n] for n in names), before=base.by_queue(),
+                          after=day(cut).by_queue(), evaluations=runs)
 
 
 @dataclass(frozen=True)
