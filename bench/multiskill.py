@@ -132,8 +132,8 @@ def main() -> None:
         print(f"  offered above {threshold} s, {take:.0%} accept: {int(w.removed.sum())} agent-intervals off the 8 "
               f"busiest with call-backs ({', '.join(peak) or 'none'}), {int(w.removed_without.sum())} without; saved "
               f"by call-backs {by_cb} = {saved_h:.2f} on-phone agent-h = {saved_h * rate:,.0f}; call-backs "
-              f"{w.after.at['all', 'callback_share']:.1%} of calls; day's SL {w.before.at['all', 'service_level']:.1%}"
-              f" without -> {w.after.at['all', 'service_level']:.1%} with, on the cut staff "
+              f"{w.after_total['callback_share']:.1%} of calls; day's SL {w.before_total['service_level']:.1%}"
+              f" without -> {w.after_total['service_level']:.1%} with, on the cut staff "
               f"({w.evaluations} day simulations, {time.perf_counter() - t0:.1f} s)")
 
 if __name__ == "__main__":

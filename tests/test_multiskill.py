@@ -200,8 +200,8 @@ def test_skill_sets_from_agents():
     # a queue named like a skill set, a queue listed twice, queues outside the plan
     odd = pd.DataFrame({"agent_id": ["1", "2", "3", "4"], "queues": ["a;b", "a+b", "a;a;b", "c;a"]})
     sets, set_of = agent_skill_sets(odd, queues=["a", "b", "a+b"])
-    assert [(s.name, s.queues) for s in sets] == [("a", ("a",)), ("a+b", ("a", "b")), ("a+b #2", ("a+b",))]
-    assert set_of.to_dict() == {"1": "a+b", "2": "a+b #2", "3": "a+b", "4": "a"}
+    assert [(s.name, s.queues) for s in sets] == [("a", ("a",)), ("a+b", ("a+b",)), ("a+b #2", ("a", "b"))]
+    assert set_of.to_dict() == {"1": "a+b #2", "2": "a+b", "3": "a+b #2", "4": "a"}
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -276,7 +276,7 @@ def test_rostered_skill_mix_of_fully_cross_trained_agents_is_pooled_erlang_c():
     agents = pd.DataFrame({"agent_id": ids, "queues": "a;b"})
     mix = skill_mix_service(_day_service({"a": 120.0, "b": 80.0}), _all_day_roster(ids), agents, interval_minutes=30,
                             sl_seconds=20, shrinkage=0.0, routing="longest_wait", replications=40, level=0.99)
-    s = mix.by_queue.loc["all"]
+    s = mix.total
     ref = erlang.service_level(200, 180, 23, 1800, 20)
     assert s["service_level_lo"] <= ref <= s["service_level_hi"], (ref, s["service_level"])
     assert not s["service_level_lo"] <= erlang.service_level(200, 180, 22, 1800, 20) <= s["service_level_hi"]
@@ -287,7 +287,7 @@ def test_rostered_skill_mix_of_fully_cross_trained_agents_is_pooled_erlang_c():
     agents = pd.DataFrame({"agent_id": ids, "queues": "a;b"})
     less = skill_mix_service(_day_service({"a": 120.0, "b": 80.0}), _all_day_roster(ids), agents, interval_minutes=30,
                              sl_seconds=20, shrinkage=0.1, routing="longest_wait", replications=40, level=0.99)
-    lo, hi = less.by_queue.loc["all", ["service_level_lo", "service_level_hi"]]
+    lo, hi = less.total[["service_level_lo", "service_level_hi"]]
     assert lo <= erlang.service_level(200, 180, 22, 1800, 20) <= hi
 
 
@@ -360,3 +360,20 @@ def test_wfm_callback_on_the_demo(demo_run, tmp_path):
     assert 0 < row["callback_share"] < 0.5
     assert f"{int(row['saved_by_callbacks'])} agent-intervals saved by call-backs" in r.output
     assert {f: (d / f).read_bytes() for f in before} == before  # the run folder is read, never written
+
+
+def test_tiny_huge_and_busy_intervals_stay_bounded():
+    # a night queue of a thousandth of a call must not ask for millions of simulated days
+    from wfm.multiskill import MAX_REPLICATIONS, interval_replications
+
+    assert interval_replications({"a": 0.0001, "b": 0.0001}) == MAX_REPLICATIONS
+    tiny = staff_interval({"a": 0.001, "b": 0.001}, {"a": 180.0, "b": 180.0}, [A, B, AB], 900)
+    assert tiny.met and 1 <= sum(tiny.staff.values()) <= 2 and tiny.evaluations <= 5
+    # a queue needing more than max_agents is not searched, and says why
+    huge = staff_interval({"a": 2000.0, "b": 10.0}, {"a": 300.0, "b": 300.0}, [A, B, AB], 900, max_agents=50)
+    assert not huge.met and "max_agents" in huge.notes[0] and huge.evaluations <= 1
+    # the occupancy cap holds for the agents on the phone as a whole
+    busy = staff_interval({"a": 600.0, "b": 600.0}, {"a": 300.0, "b": 300.0}, [A, B, AB], 1800,
+                          QueueGoal(0.8, 20, None, 0.85))
+    load = 2 * 600 * 300 / 1800
+    assert busy.met and sum(busy.staff.values()) >= load / 0.85

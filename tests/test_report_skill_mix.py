@@ -58,10 +58,11 @@ def test_skill_mix_is_the_roster_routed_by_skill_set(demo_run):
                           routing=cfg.staffing.multiskill.routing, seed=_seed(day), replications=mix.replications,
                           level=mix.level)
     by_day = mix.by_day[mix.by_day["date"] == day].set_index("queue")
-    for q in ("sales", "service", "all"):
-        s = res.summary(None if q == "all" else q)
-        assert s["service_level"] == by_day.at[q, "service_level"], q  # the same callers, the same staff
-        assert s["abandon_rate"] == by_day.at[q, "abandon_rate"], q
+    for q in ("sales", "service", None):
+        s = res.summary(q)
+        want = mix.day_total.loc[day] if q is None else by_day.loc[q]
+        assert s["service_level"] == want["service_level"], q  # the same callers, the same staff
+        assert s["abandon_rate"] == want["abandon_rate"], q
     # the cross-trained agents answered both queues
     shares = mix.handled_share.loc["sales+service"]
     assert shares.min() > 0.2 and abs(shares.sum() - 1) < 1e-9
@@ -73,8 +74,7 @@ def test_the_page_and_the_summary_show_the_skill_mix(demo_run):
     rep = json.loads((d / "summary.json").read_text())["report"]["skill_mix"]
     assert rep["routing"] == "priority"
     assert {s["name"]: s["agents"] for s in rep["skill_sets"]} == {"sales": 44, "sales+service": 12, "service": 72}
-    for q in ("sales", "service", "all"):
-        r = rep["queues"][q]
+    for r in (rep["queues"]["sales"], rep["queues"]["service"], rep["all"]):
         assert r["mix_lo"] <= r["mix_sl"] <= r["mix_hi"]
     html = (d / "report.html").read_text()
     i = html.index('id="skill-mix"')
@@ -82,3 +82,23 @@ def test_the_page_and_the_summary_show_the_skill_mix(demo_run):
     for q in ("sales", "service"):
         assert f"{q} {100 * rep['queues'][q]['mix_sl']:.1f}%" in part
     assert "12 agents, who took" in part
+
+
+def test_a_plan_without_calls_still_reports(demo_run, tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from wfm.cli import app
+
+    base, _ = demo_run
+    d = tmp_path / "run"
+    shutil.copytree(base / "schedules" / "demo", d)
+    req = pd.read_csv(d / "requirements.csv")
+    req["offered"] = 0.0
+    req.to_csv(d / "requirements.csv", index=False)
+    r = CliRunner().invoke(app, ["report", "--run", str(d)], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    html = (d / "report.html").read_text()
+    i = html.index('id="skill-mix"')
+    assert "—" in html[i:html.index("</details>", i)]  # no figure to show, and no failure

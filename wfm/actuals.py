@@ -137,7 +137,7 @@ def review_plan(actuals: pd.DataFrame, service: pd.DataFrame, cfg: Config, forec
     st = cfg.staffing
     aht = np.where(np.isfinite(out["aht_actual_s"]) & (out["aht_actual_s"] > 0), out["aht_actual_s"], out["aht_forecast_s"])
     proj = projected_service_a(out["actual"].to_numpy(float), aht, out["rostered"].to_numpy(float), float(cfg.interval_s),
-                               st.sl_seconds, st.shrinkage, m["patience_s"].to_numpy(float))
+                               st.sl_seconds, st.total_shrinkage, m["patience_s"].to_numpy(float))
     out["actual_calls_sl"] = proj["service_level"].to_numpy()
     out["actual_calls_abandon"] = proj["abandon_rate"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):

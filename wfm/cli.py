@@ -833,6 +833,11 @@ def staff(
     hist = _history(history, cfg, cfg.interval_minutes, fill_gaps=False) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
+    dup = fc.duplicated(["queue", "interval_start"])
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        raise InputError(f"queue '{fc['queue'].iloc[i]}' has interval {fc['interval_start'].iloc[i]} twice",
+                         file=str(forecast_file), row=i + 2, column="interval_start")
     info: dict = {}
     ag = None
     if by_skill_set is not None:
@@ -849,7 +854,7 @@ def staff(
                 plan_sets = skill_set_plan(req, ag, cfg, patience={q: v for q, v in est_p.items()
                                                                     if isinstance(v, (int, float))}, backend=be)
             except ValueError as err:
-                _fail(str(err))
+                _fail(f"{forecast_file}: {err}" if "queue '" in str(err) and "staffing." not in str(err) else str(err))
     write_csv(req, outs.path(out_file))
     if plan_sets is not None:
         write_csv(plan_sets.by_set, outs.path(by_skill_set))
@@ -888,10 +893,12 @@ def staff(
                   f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone"
                   + (f", {1 - total / per_q:.1%} fewer" if per_q > 0 else "")
                   + f"; pooling's bound {sm['pooled_bound_agent_h']:,.1f}.", highlight=False, soft_wrap=True)
-        out.print("Simulated service by skill set: " + ", ".join(
-            f"{_esc(q)} {v:.1%}" for q, v in sm["service_level"].items())
-                  + (f"; {sm['intervals_not_met']} of {sm['intervals']} intervals cannot meet every goal "
-                     "(a skill set is missing)" if sm["intervals_not_met"] else ""), highlight=False, soft_wrap=True)
+        if sm["service_level"]:
+            out.print("Simulated service by skill set: " + ", ".join(
+                f"{_esc(q)} {v:.1%}" for q, v in sm["service_level"].items()), highlight=False, soft_wrap=True)
+        if sm["intervals_not_met"]:
+            _note(f"{sm['intervals_not_met']} of {sm['intervals']} intervals cannot meet every goal by skill set: "
+                  + "; ".join(sm["notes"]) + f" (the 'note' column of {by_skill_set})")
     wrote = [out_file, *([by_skill_set, mix_service] if plan_sets is not None else [])]
     out.print(f"Wrote {', '.join(_esc(p) for p in wrote)}", soft_wrap=True)
 
@@ -1185,7 +1192,7 @@ def callback(
     dates = sorted(sp.frame["interval_start"].dt.normalize().unique())
     dates = dates[:days] if days else dates
     res = callback_run(sp.frame, run.roster, run.agents, cb, goals, interval_minutes=cfg.interval_minutes,
-                       shrinkage=float(st.shrinkage), hourly_rate=rate, routing=st.multiskill.routing,
+                       shrinkage=float(st.total_shrinkage), hourly_rate=rate, routing=st.multiskill.routing,
                        peaks=peaks, dates=dates)
     write_csv(res, outs.path(out_file))
     outs.commit()

@@ -235,7 +235,7 @@ def service_projection(requirements: pd.DataFrame, coverage: pd.DataFrame, roste
     pat = out["queue"].map(lambda q: patience.get(q, {}).get("patience_s", math.inf)).to_numpy(float)
     cap = out["queue"].map(lambda q: patience.get(q, {}).get("max_abandon")).astype(float).to_numpy()
     proj = projected_service_a(out["offered"].to_numpy(float), out["aht_s"].to_numpy(float), rostered.astype(float),
-                               float(cfg.interval_s), st.sl_seconds, st.shrinkage, pat)
+                               float(cfg.interval_s), st.sl_seconds, st.total_shrinkage, pat)
     for c in ("agents_on_phone", "service_level", "asa_s", "abandon_rate", "occupancy"):
         out[c] = proj[c].to_numpy()
     out["abandoned"] = out["offered"] * out["abandon_rate"]
@@ -483,7 +483,7 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
     if simulate and agents is not None and cfg.staffing.multiskill.check and len(frame):
         try:
             mix = skill_mix_service(frame, roster, agents, interval_minutes=cfg.interval_minutes,
-                                    sl_seconds=float(cfg.staffing.sl_seconds), shrinkage=float(cfg.staffing.shrinkage),
+                                    sl_seconds=float(cfg.staffing.sl_seconds), shrinkage=float(cfg.staffing.total_shrinkage),
                                     routing=cfg.staffing.multiskill.routing, replications=SIM_REPLICATIONS,
                                     level=SIM_LEVEL)
         except Exception as err:  # never fail the plan because of the simulation

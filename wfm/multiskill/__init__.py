@@ -16,11 +16,11 @@
 from .roster import SkillMixService, skill_mix_service
 from .simulation import (CallBack, CentreSimResult, SkillSet, agent_skill_sets, simulate_centre,
                          skill_sets_from_agents)
-from .staffing import (CallBackWhatIf, IntervalStaffing, SkillSetPlan, callback_whatif, skill_set_plan, QueueGoal, erlang_requirement, interval_replications, shortfall,
+from .staffing import (MAX_REPLICATIONS, CallBackWhatIf, IntervalStaffing, SkillSetPlan, callback_whatif, skill_set_plan, QueueGoal, erlang_requirement, interval_replications, shortfall,
                        simulate_interval, skill_set_requirements, staff_interval)
 
 __all__ = ["SkillMixService", "skill_mix_service", "CallBack", "CentreSimResult", "SkillSet", "simulate_centre", "skill_sets_from_agents",
            "agent_skill_sets",
            "IntervalStaffing", "QueueGoal", "erlang_requirement", "skill_set_requirements", "staff_interval",
            "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf",
-           "callback_whatif", "SkillSetPlan", "skill_set_plan"]
+           "callback_whatif", "SkillSetPlan", "skill_set_plan", "MAX_REPLICATIONS"]

@@ -27,19 +27,24 @@ __all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", 
 @dataclass(frozen=True)
 class SkillMixService:
     """Result of :func:`skill_mix_service`: ``sets`` (the skill sets, priority order) with their ``agents``
-    (head count in the agents file); ``by_queue`` one row per queue and ``all``: ``calls`` (mean offered per
-    replication of the horizon) and ``service_level, abandon_rate, asa_s`` with ``_lo``/``_hi`` bounds at
-    ``level``; ``by_day`` the same per ``date`` and queue; ``handled_share`` rows skill sets, columns queues:
-    the share of each set's calls taken from each queue; ``routing``, ``replications``, ``level``."""
+    (head count in the agents file); ``by_queue`` one row per queue: ``calls`` (mean offered per replication
+    of the horizon) and ``service_level, abandon_rate, asa_s`` with ``_lo``/``_hi`` bounds at ``level``;
+    ``total`` the same over all queues; ``by_day`` per ``date`` and queue, ``day_total`` per date;
+    ``handled_share`` rows skill sets, columns queues:
+    the share of each set's calls taken from each queue; ``routing``, ``replications``, ``level``;
+    ``left_out``: rostered agents not simulated (trained on none of the plan's queues)."""
 
     sets: list
     agents: dict
     by_queue: pd.DataFrame
+    total: pd.Series
     by_day: pd.DataFrame
+    day_total: pd.DataFrame
     handled_share: pd.DataFrame
     routing: str
     replications: int
     level: float
+    left_out: int = 0
 
 
 def _seed(date: pd.Timestamp) -> int:
@@ -50,8 +55,9 @@ def _seed(date: pd.Timestamp) -> int:
 @dataclass(frozen=True)
 class RosterDays:
     """A plan's days as the multi-skill simulation takes them (:func:`roster_days`): ``sets``, ``queues``,
-    ``patience`` per queue [s] (None: never hangs up), ``heads`` (agents of each set in the agents file) and
-    ``days``: ``(date, arrivals, aht_s, staff)`` per
+    ``patience`` per queue [s] (None: never hangs up), ``heads`` (agents of each set in the agents file),
+    ``left_out`` (rostered agents trained on none of the plan's queues, or not in the agents file: not
+    simulated) and ``days``: ``(date, arrivals, aht_s, staff)`` per
     day with calls, each a mapping of per-interval arrays from midnight (queue -> calls, queue -> s, skill set
     -> agents on the phone)."""
 
@@ -60,6 +66,7 @@ class RosterDays:
     patience: dict
     days: list
     heads: dict
+    left_out: int = 0
 
 
 def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, interval_minutes: int,
@@ -78,6 +85,7 @@ def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFram
         if c not in shifts:
             shifts[c] = pd.Series(pd.NaT, index=shifts.index, dtype="datetime64[ns]")
     shifts["queue"] = shifts["agent_id"].astype(str).map(set_of)
+    left_out = int(shifts.loc[shifts["queue"].isna(), "agent_id"].nunique())
     shifts = shifts[shifts["queue"].notna()]
     iv = pd.DataFrame({"queue": np.repeat([s.name for s in sets], len(grid)),
                        "interval_start": np.tile(grid.to_numpy(), len(sets))})
@@ -112,7 +120,7 @@ def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFram
             out.append((day, arrivals, aht, staff))
     count = set_of.value_counts()
     return RosterDays(sets=sets, queues=queues, patience=patience, days=out,
-                      heads={s.name: int(count.get(s.name, 0)) for s in sets})
+                      heads={s.name: int(count.get(s.name, 0)) for s in sets}, left_out=left_out)
 
 
 def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame, *, interval_minutes: int,
@@ -137,31 +145,36 @@ def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.Da
         res = simulate_centre(arrivals, aht, sets, staff, step, sl_seconds, patience_s=patience, routing=routing,
                               seed=_seed(day), replications=replications, level=level)
         parts.append((day, res))
-    rows, drows = [], []
-    for q in [*queues, None]:
-        c = {f: sum(r.__getattribute__(f)[:, [r.queues.index(q)] if q else slice(None)].sum(axis=(1, 2))
-                    for _, r in parts) for f in _COUNTS} if parts else None
-        rows.append({"queue": q or "all", **_pick(c, level)})
-        for day, r in parts:
-            cd = {f: getattr(r, f)[:, [r.queues.index(q)] if q else slice(None)].sum(axis=(1, 2)) for f in _COUNTS}
-            drows.append({"date": day, "queue": q or "all", **_pick(cd, level)})
+    def pool(q, results):
+        sel = lambda r: [r.queues.index(q)] if q is not None else slice(None)  # noqa: E731
+        c = {f: sum(getattr(r, f)[:, sel(r)].sum(axis=(1, 2)) for r in results) for f in _COUNTS}
+        return _pick(c if results else None, level)
+
+    results = [r for _, r in parts]
+    by_queue = pd.DataFrame([{"queue": q, **pool(q, results)} for q in queues]).set_index("queue")
+    by_day = pd.DataFrame([{"date": day, "queue": q, **pool(q, [r])} for day, r in parts for q in queues],
+                          columns=["date", "queue", "calls", *_PICKED])
+    day_total = pd.DataFrame([{"date": day, **pool(None, [r])} for day, r in parts],
+                             columns=["date", "calls", *_PICKED]).set_index("date")
     handled = sum((r.handled.sum(axis=0) for _, r in parts), np.zeros((len(sets), len(queues))))
     with np.errstate(invalid="ignore", divide="ignore"):
         share = handled / handled.sum(axis=1, keepdims=True)
     return SkillMixService(
         sets=sets, agents=days.heads,
-        by_queue=pd.DataFrame(rows).set_index("queue"), by_day=pd.DataFrame(drows),
+        by_queue=by_queue, total=pd.Series(pool(None, results)), by_day=by_day, day_total=day_total,
         handled_share=pd.DataFrame(share, index=[s.name for s in sets], columns=queues),
-        routing=routing, replications=replications, level=level)
+        routing=routing, replications=replications, level=level, left_out=days.left_out)
+
+
+_PICKED = ("service_level", "service_level_lo", "service_level_hi", "abandon_rate", "abandon_rate_lo",
+           "abandon_rate_hi", "asa_s")
 
 
 def _pick(c, level):
-    keys = ("service_level", "service_level_lo", "service_level_hi", "abandon_rate", "abandon_rate_lo",
-            "abandon_rate_hi", "asa_s")
     if c is None:
-        return {"calls": 0.0, **{k: math.nan for k in keys}}
+        return {"calls": 0.0, **{k: math.nan for k in _PICKED}}
     f = _figures(c, level)
-    return {"calls": float(f["offered"]), **{k: float(f[k]) for k in keys}}
+    return {"calls": float(f["offered"]), **{k: float(f[k]) for k in _PICKED}}
 
 
 CALLBACK_COLUMNS = ["date", "removed_agent_intervals", "removed_without_callbacks", "saved_by_callbacks",
@@ -208,9 +221,9 @@ def callback_run(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFra
                      "removed_without_callbacks": int(w.removed_without.sum()), "saved_by_callbacks": by_cb,
                      "on_phone_agent_h_saved": saved,
                      "paid_agent_h_saved": paid, "cost_saved": paid * hourly_rate, "peaks_cut": cut,
-                     "service_level_before": float(w.before.at["all", "service_level"]),
-                     "service_level_after": float(w.after.at["all", "service_level"]),
-                     "abandon_before": float(w.before.at["all", "abandon_rate"]),
-                     "abandon_after": float(w.after.at["all", "abandon_rate"]),
-                     "callback_share": float(w.after.at["all", "callback_share"]), "simulations": w.evaluations})
+                     "service_level_before": float(w.before_total["service_level"]),
+                     "service_level_after": float(w.after_total["service_level"]),
+                     "abandon_before": float(w.before_total["abandon_rate"]),
+                     "abandon_after": float(w.after_total["abandon_rate"]),
+                     "callback_share": float(w.after_total["callback_share"]), "simulations": w.evaluations})
     return pd.DataFrame(rows, columns=CALLBACK_COLUMNS)

@@ -100,8 +100,8 @@ def agent_skill_sets(agents: pd.DataFrame, queues=None) -> tuple[list[SkillSet],
     ``agents``: its ``queues`` column (``;``-separated, in priority order; a queue listed twice counts once)
     and ``agent_id`` (default: the row index); ``queues``: keep only these queues in each set, and leave out
     agents with none of them (default: all). A set is named by its queues joined with ``+``; should that
-    name be another set's (a queue itself called ``a+b`` beside agents trained on ``a`` and ``b``), it gets
-    `` #2``, `` #3``, ... Agents listing the same queues in another order are a set of their own (their
+    name be a queue's (a queue itself called ``a+b`` beside agents trained on ``a`` and ``b``), the set of
+    several queues gets `` #2``, `` #3``, ... (a set of one queue always has the queue's name). Agents listing the same queues in another order are a set of their own (their
     routing differs). Returns ``(sets sorted by name, Series of set names indexed by agent_id)``."""
     keep = None if queues is None else {str(q) for q in queues}
     ids = agents["agent_id"].astype(str) if "agent_id" in agents else pd.Series(agents.index.astype(str))
@@ -114,7 +114,7 @@ def agent_skill_sets(agents: pd.DataFrame, queues=None) -> tuple[list[SkillSet],
             cells[aid] = qs
     names: dict = {}
     taken: set = set()
-    for qs in sorted(set(cells.values())):
+    for qs in sorted(set(cells.values()), key=lambda t: (len(t) > 1, t)):  # a queue's own name first
         name, n = "+".join(qs), 1
         while name in taken:
             n += 1
@@ -174,13 +174,16 @@ class CentreSimResult:
         return pd.Series({n: float(v) for n, v in _figures(c, self.level if level is None else level).items()})
 
     def by_queue(self, intervals=None, level: float | None = None) -> pd.DataFrame:
-        """One row per queue (and ``all``) of :meth:`summary`."""
+        """One row per queue (index ``queue``) of :meth:`summary`; :meth:`total` pools them."""
         k = self.offered.shape[2]
         isel = np.arange(k)[intervals if intervals is not None else slice(None)]
         lv = self.level if level is None else level
         c = {f: getattr(self, f)[:, :, isel].sum(axis=2) for f in _COUNTS}  # (replications, queues)
-        c = {f: np.concatenate([v, v.sum(axis=1, keepdims=True)], axis=1) for f, v in c.items()}
-        return pd.DataFrame(_figures(c, lv), index=pd.Index([*self.queues, "all"], name="queue")).astype(float)
+        return pd.DataFrame(_figures(c, lv), index=pd.Index(list(self.queues), name="queue")).astype(float)
+
+    def total(self, intervals=None, level: float | None = None) -> pd.Series:
+        """:meth:`summary` of all queues pooled."""
+        return self.summary(None, intervals, level)
 
     def summary_arrays(self, queue: str, level: float | None = None) -> dict:
         """Figures of one queue per interval as arrays (the columns of :meth:`by_interval`)."""

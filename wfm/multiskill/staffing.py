@@ -43,12 +43,14 @@ __all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requiremen
 
 @dataclass(frozen=True)
 class QueueGoal:
-    """A queue's service goal: ``sl_target`` of offered calls answered within ``sl_seconds`` [s], and
-    optionally at most ``max_abandon`` of them abandoned (shares in [0, 1])."""
+    """A queue's service goal: ``sl_target`` of offered calls answered within ``sl_seconds`` [s], optionally
+    at most ``max_abandon`` of them abandoned, and agents no busier than ``max_occupancy`` (shares in [0, 1];
+    in a multi-skill search the occupancy cap holds for the agents on the phone as a whole)."""
 
     sl_target: float = 0.8
     sl_seconds: float = 20.0
     max_abandon: float | None = None
+    max_occupancy: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -72,18 +74,21 @@ class IntervalStaffing:
     notes: list = field(default_factory=list)
 
 
-def erlang_requirement(calls: float, aht_s: float, interval_s: float, goal: QueueGoal, patience_s=None) -> int:
+def erlang_requirement(calls: float, aht_s: float, interval_s: float, goal: QueueGoal, patience_s=None,
+                       max_agents: int = 2000) -> int:
     """Agents on the phone for ``calls`` per interval at ``aht_s`` [s] to meet ``goal``: Erlang A with
-    ``patience_s`` [s], Erlang C without."""
+    ``patience_s`` [s], Erlang C without; ``max_agents`` where the goal needs more."""
     if calls <= 0:
         return 0
     if patience_s is None:
-        return int(erlang.required_agents(calls, aht_s, interval_s, goal.sl_target, goal.sl_seconds))
+        return int(erlang.required_agents(calls, aht_s, interval_s, goal.sl_target, goal.sl_seconds,
+                                          max_occupancy=goal.max_occupancy, max_agents=max_agents))
     return int(erlang.required_agents_a(calls, aht_s, interval_s, patience_s, goal.sl_target, goal.sl_seconds,
-                                        max_abandon=goal.max_abandon))
+                                        max_occupancy=goal.max_occupancy, max_abandon=goal.max_abandon,
+                                        max_agents=max_agents))
 
 
-def _pooled(qs, calls, aht, interval_s, goals, pats) -> int:
+def _pooled(qs, calls, aht, interval_s, goals, pats, max_agents: int = 2000) -> int:
     """Erlang requirement of the queues ``qs`` pooled: calls summed, handle time call-weighted, the strictest
     goal, the shortest patience (conservative where the queues differ)."""
     c = sum(calls[q] for q in qs)
@@ -92,13 +97,14 @@ def _pooled(qs, calls, aht, interval_s, goals, pats) -> int:
     a = sum(calls[q] * aht[q] for q in qs) / c
     busy = [q for q in qs if calls[q] > 0]
     g = QueueGoal(max(goals[q].sl_target for q in busy), min(goals[q].sl_seconds for q in busy),
-                  min((goals[q].max_abandon for q in busy if goals[q].max_abandon is not None), default=None))
+                  min((goals[q].max_abandon for q in busy if goals[q].max_abandon is not None), default=None),
+                  min(goals[q].max_occupancy for q in busy))
     p = [pats[q] for q in busy]
     pat = None if any(x is None for x in p) else min(p)
-    return erlang_requirement(c, a, interval_s, g, pat)
+    return erlang_requirement(c, a, interval_s, g, pat, max_agents * len(busy))
 
 
-def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap):
+def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap, max_agents=2000):
     """The cheapest head counts meeting every group's pooled Erlang requirement (step 1)."""
     nq, ng = len(queues), len(sets)
     groups = []
@@ -109,7 +115,7 @@ def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap):
         groups = [(q,) for q in queues] + [tuple(queues)]
     rows, need = [], []
     for s in groups:
-        n = _pooled(s, calls, aht, interval_s, goals, pats)
+        n = _pooled(s, calls, aht, interval_s, goals, pats, max_agents)
         if n > 0:
             rows.append([1.0 if set(sets[g].queues) & set(s) else 0.0 for g in range(ng)])
             need.append(n)
@@ -126,15 +132,20 @@ def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap):
     return [int(round(v)) for v in res.x]
 
 
+MAX_REPLICATIONS = 400
+
+
 def interval_replications(calls: Mapping[str, float], min_callers: int = 4000, blocks: int = 4,
                           warmup: int = 1) -> int:
     """Replications of a ``warmup + blocks``-interval day that give the quietest busy queue ``min_callers``
-    measured callers, bounded to about 200,000 callers per simulation (at least 2)."""
+    measured callers, bounded to about 200,000 callers per simulation and to :data:`MAX_REPLICATIONS` (a
+    queue of 0.001 calls an interval must not ask for millions of days); at least 2."""
     busy = [c for c in calls.values() if c > 0]
     if not busy:
         return 2
     reps = math.ceil(min_callers / min(busy) / blocks)
-    return max(2, min(reps, math.ceil(200_000 / sum(busy) / (warmup + blocks))))
+    reps = min(reps, math.ceil(200_000 / sum(busy) / (warmup + blocks)), MAX_REPLICATIONS)
+    return max(2, reps)
 
 
 def simulate_interval(calls: Mapping[str, float], aht_s: Mapping[str, float], skill_sets: Sequence[SkillSet],
@@ -153,13 +164,13 @@ def simulate_interval(calls: Mapping[str, float], aht_s: Mapping[str, float], sk
     r = simulate_centre({q: np.full(k, float(calls[q])) for q in queues}, dict(aht_s), skill_sets, dict(staff),
                         interval_s, sl_seconds={q: goal[q].sl_seconds for q in queues}, patience_s=patience_s,
                         routing=routing, callback=callback, seed=seed, replications=reps, level=level)
-    return r.by_queue(slice(warmup, None)).loc[queues]
+    return r.by_queue(slice(warmup, None))
 
 
 def shortfall(figures: pd.DataFrame, calls: Mapping[str, float],
               goals: Mapping[str, QueueGoal] | QueueGoal = QueueGoal()) -> dict:
     """Per queue, how far the simulated figures fall short of the goal (service-level points, or abandonment
-    points over the cap, the larger); 0 where met or where no call arrives."""
+    points over the cap, the larger); 0 where met, where no call arrives or where none was simulated."""
     out = {}
     for q in figures.index:
         g = goals[q] if isinstance(goals, Mapping) else goals
@@ -169,7 +180,9 @@ def shortfall(figures: pd.DataFrame, calls: Mapping[str, float],
         s = g.sl_target - figures.at[q, "service_level"]
         if g.max_abandon is not None:
             s = max(s, figures.at[q, "abandon_rate"] - g.max_abandon)
-        out[q] = max(0.0, float(s)) if np.isfinite(s) else 1.0
+        # NaN: no caller of the queue came in the simulated days (a queue of a fraction of a call), so none
+        # was failed either; the Erlang start has staffed it
+        out[q] = max(0.0, float(s)) if np.isfinite(s) else 0.0
     return out
 
 
@@ -232,6 +245,7 @@ def staff_interval(
     warmup: int = 1,
     level: float = 0.95,
     max_evaluations: int = 200,
+    max_agents: int = 2000,
 ) -> IntervalStaffing:
     """Least-cost agents on the phone per skill set for one interval (search: module docstring).
 
@@ -239,7 +253,9 @@ def staff_interval(
     ``goals``: one :class:`QueueGoal` for all queues or one per queue; ``patience_s``: mean exponential
     patience [s], scalar or per queue (``None``: nobody abandons); ``cost``: cost per head of each skill set
     (default 1 each, i.e. fewest heads; give cross-trained agents a premium to weigh it); ``max_staff``: the
-    most heads a skill set can supply. Other arguments as in :func:`simulate_centre`.
+    most heads a skill set can supply; ``max_agents``: the most agents one queue may need (as
+    ``staffing.max_agents``): where a queue needs more, the interval is not searched (the pooled start is
+    returned, not met). Other arguments as in :func:`simulate_centre`.
     """
     queues = [str(q) for q in calls]
     sets = list(skill_sets)
@@ -250,9 +266,9 @@ def staff_interval(
     ah = {q: float(aht_s[q]) for q in queues}
     cost = {s.name: float((cost or {}).get(s.name, 1.0)) for s in sets}
     cap = dict(max_staff or {})
-    per_queue = {q: erlang_requirement(ch[q], ah[q], interval_s, goal[q], pats[q]) for q in queues}
-    pooled = _pooled(queues, ch, ah, interval_s, goal, pats)
-    x = _start(queues, sets, ch, ah, interval_s, goal, pats, cost, cap)
+    per_queue = {q: erlang_requirement(ch[q], ah[q], interval_s, goal[q], pats[q], max_agents) for q in queues}
+    pooled = _pooled(queues, ch, ah, interval_s, goal, pats, max_agents)
+    x = _start(queues, sets, ch, ah, interval_s, goal, pats, cost, cap, max_agents)
     start = {s.name: v for s, v in zip(sets, x)}
 
     total = sum(ch.values())
@@ -268,16 +284,34 @@ def staff_interval(
             seen[key] = (f, shortfall(f, ch, goal))
         return seen[key]
 
+    load = sum(ch[q] * ah[q] for q in queues) / interval_s  # erlangs
+    occ_cap = min((goal[q].max_occupancy for q in queues if ch[q] > 0), default=1.0)
+
+    def occ_ok(xs):
+        return occ_cap >= 1.0 or (sum(xs) > 0 and load / sum(xs) <= occ_cap + 1e-12)
+
     def ok(xs):
-        return all(v == 0 for v in evaluate(xs)[1].values())
+        return occ_ok(xs) and all(v == 0 for v in evaluate(xs)[1].values())
 
     notes = []
+    too_big = [q for q in queues if per_queue[q] >= max_agents and ch[q] > 0]
     if total <= 0:
         x = [0] * len(sets)
+    elif too_big:
+        notes.append(f"queue '{too_big[0]}' needs {max_agents} agents or more (staffing.max_agents)")
     else:
         while not ok(x) and len(seen) < max_evaluations:
             f, short = evaluate(x)
             missing = [q for q in queues if short[q] > 0]
+            if not missing:  # the goals are met but the agents are too busy: one more of the cheapest set
+                g = min((g for g in range(len(sets)) if x[g] + 1 <= cap.get(sets[g].name, math.inf)),
+                        key=lambda g: (cost[sets[g].name], len(sets[g].queues), g), default=None)
+                if g is None:
+                    notes.append("the skill sets' caps do not allow the occupancy cap to be met")
+                    break
+                x = list(x)
+                x[g] += 1
+                continue
             best, best_score = None, -math.inf
             for g, s in enumerate(sets):
                 if not set(s.queues) & set(missing) or x[g] + 1 > cap.get(s.name, math.inf):
@@ -302,10 +336,16 @@ def staff_interval(
     return IntervalStaffing(
         staff={s.name: int(v) for s, v in zip(sets, x)},
         cost=float(sum(cost[s.name] * v for s, v in zip(sets, x))),
-        met=bool(total <= 0 or ok(x)),
+        met=bool(total <= 0 or (not too_big and ok(x))),
         figures=f, start=start, erlang_per_queue=per_queue, erlang_pooled=pooled, evaluations=len(seen), replications=reps,
         notes=notes,
     )
+
+
+BY_SET_COLUMNS = ["skill_set", "interval_start", "agents", "scheduled_required", "erlang_per_queue", "erlang_pooled",
+                  "met", "note"]
+BY_QUEUE_COLUMNS = ["queue", "interval_start", "offered", "service_level", "service_level_lo", "service_level_hi",
+                    "abandon_rate", "asa_s"]
 
 
 def skill_set_requirements(
@@ -328,7 +368,7 @@ def skill_set_requirements(
     Returns ``(by_set, by_queue)``: ``by_set`` one row per skill set and interval with ``skill_set,
     interval_start, agents`` (on the phone), ``scheduled_required`` (``ceil(agents / (1 - shrinkage))``),
     ``erlang_per_queue`` and ``erlang_pooled`` (the interval's totals, for comparison; repeated on each of its
-    rows) and ``met``; ``by_queue`` one row per queue and interval with the simulated ``service_level``,
+    rows), ``met`` and ``note`` (why not, when not); ``by_queue`` one row per queue and interval with the simulated ``service_level``,
     ``abandon_rate``, ``asa_s`` and the service level's bounds. Intervals with the same calls and handle
     times (to 0.001 call and 0.01 s) are searched once.
     """
@@ -358,7 +398,7 @@ def skill_set_requirements(
         for s in sets:
             a = res.staff[s.name]
             rows.append((s.name, t, a, int(np.ceil(np.round(a / (1 - shrinkage), 9))),
-                         sum(res.erlang_per_queue.values()), res.erlang_pooled, res.met))
+                         sum(res.erlang_per_queue.values()), res.erlang_pooled, res.met, "; ".join(res.notes)))
         for q in queues:
             f = res.figures.loc[q] if q in res.figures.index else None
             qrows.append((q, t, calls[q], *(float(f[c]) if f is not None else math.nan for c in
@@ -366,10 +406,8 @@ def skill_set_requirements(
                                            "abandon_rate", "asa_s"))))
         if progress and (n + 1) % 50 == 0:
             progress(n + 1, len(times))
-    by_set = pd.DataFrame(rows, columns=["skill_set", "interval_start", "agents", "scheduled_required",
-                                         "erlang_per_queue", "erlang_pooled", "met"])
-    by_queue = pd.DataFrame(qrows, columns=["queue", "interval_start", "offered", "service_level",
-                                            "service_level_lo", "service_level_hi", "abandon_rate", "asa_s"])
+    by_set = pd.DataFrame(rows, columns=BY_SET_COLUMNS)
+    by_queue = pd.DataFrame(qrows, columns=BY_QUEUE_COLUMNS)
     return by_set, by_queue
 
 
@@ -380,13 +418,15 @@ class CallBackWhatIf:
     without call-backs, at the service of the uncut day: over-staffing the peaks had anyway; with
     ``compare=False`` zeros), ``before`` (per queue: the day's figures on the
     original staff without call-backs), ``after`` (on the cut staff with call-backs), ``evaluations`` (day
-    simulations run)."""
+    simulations run); ``before_total`` and ``after_total`` pool the queues."""
 
     staff: dict
     removed: np.ndarray
     removed_without: np.ndarray
     before: pd.DataFrame
     after: pd.DataFrame
+    before_total: pd.Series
+    after_total: pd.Series
     evaluations: int
 
 
@@ -429,7 +469,7 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
             short = g.sl_target - sl["service_level"]
             if g.max_abandon is not None:
                 short = np.maximum(short, sl["abandon_rate"] - g.max_abandon)
-            short = np.where(np.isfinite(short), np.maximum(short, 0.0), 1.0)
+            short = np.where(np.isfinite(short), np.maximum(short, 0.0), 0.0)
             out[j] = np.where(np.asarray(arrivals[q], dtype=float) > 0, short, 0.0)
         return out
 
@@ -457,7 +497,8 @@ def callback_whatif(arrivals: Mapping[str, Sequence[float]], aht_s, skill_sets: 
     plain = trim(None, base_gaps + 1e-12) if compare else x
     return CallBackWhatIf(staff={n: cut[n].tolist() for n in names}, removed=total - sum(cut[n] for n in names),
                           removed_without=total - sum(plain[n] for n in names), before=base.by_queue(),
-                          after=day(cut).by_queue(), evaluations=runs)
+                          after=(after := day(cut)).by_queue(), before_total=base.total(), after_total=after.total(),
+                          evaluations=runs)
 
 
 @dataclass(frozen=True)
@@ -486,7 +527,8 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     queue's model is Erlang A); ``patience``: mean patience per queue [s] (default: the configured number
     for Erlang A queues, otherwise callers never hang up); routing ``cfg.staffing.multiskill.routing``;
     shrinkage ``cfg.staffing.total_shrinkage``; each set's cost per head is its agents' mean
-    ``hourly_rate`` (cross-trained agents who earn more are used where they pay). ``backend``: a
+    ``hourly_rate`` (cross-trained agents who earn more are used where they pay; a set whose rate is 0 or
+    unknown is costed at the centre's mean rate). ``backend``: a
     :mod:`wfm.parallel` backend; with one that splits, the days are searched in parallel (each day's
     intervals are independent). Raises ValueError for queues that are not voice queues."""
     st = cfg.staffing
@@ -494,7 +536,7 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     qopts = st.queues or {}
     other = [q for q in queues if q in qopts and qopts[q].channel != "voice"]
     if other:
-        raise ValueError(f"staffing by skill set covers voice queues; queue '{other[0]}' is "
+        raise ValueError(f"staffing by skill set covers voice queues; staffing.queues.{other[0]}.channel is "
                          f"{qopts[other[0]].channel}")
     sets, set_of = agent_skill_sets(agents, queues)
     goals, pats = {}, {}
@@ -502,7 +544,8 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
         o = qopts.get(q)
         model = (o.model if o is not None and o.model else st.model)
         cap = (o.max_abandon if o is not None and o.max_abandon is not None else st.max_abandon)
-        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), cap if model == "erlang_a" else None)
+        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), cap if model == "erlang_a" else None,
+                             float(st.max_occupancy))
         p = (patience or {}).get(q)
         if p is None and model == "erlang_a":
             v = o.patience_s if o is not None and o.patience_s is not None else st.patience_s
@@ -511,10 +554,14 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     rates = (pd.to_numeric(agents.set_index(agents["agent_id"].astype(str))["hourly_rate"], errors="coerce")
              if "hourly_rate" in agents else None)
     cost = {}
+    everyone = float(rates.mean()) if rates is not None and len(rates) else math.nan
     for s in sets:
         r = rates.reindex(set_of[set_of == s.name].index).mean() if rates is not None else math.nan
+        # unpaid (rate 0) or unknown: the centre's mean rate, so that no set looks free
+        r = r if math.isfinite(r) and r > 0 else everyone
         cost[s.name] = float(r) if math.isfinite(r) and r > 0 else 1.0
-    search = dict(cost=cost, routing=st.multiskill.routing, seed=seed, min_callers=min_callers)
+    search = dict(cost=cost, routing=st.multiskill.routing, seed=seed, min_callers=min_callers,
+                  max_agents=int(st.max_agents))
     interval_s = cfg.interval_minutes * 60.0
     shrink = float(st.total_shrinkage)
     req = requirements.sort_values(["interval_start", "queue"], kind="mergesort")
@@ -531,8 +578,9 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
             if progress:
                 progress(f"skill sets {g['interval_start'].iloc[0]:%Y-%m-%d}")
             res.append(_day_requirements(g, **kw))
-    by_set = pd.concat([r[0] for r in res], ignore_index=True) if res else pd.DataFrame()
-    by_queue = pd.concat([r[1] for r in res], ignore_index=True) if res else pd.DataFrame()
+    by_set = (pd.concat([r[0] for r in res], ignore_index=True) if res
+              else pd.DataFrame(columns=BY_SET_COLUMNS).astype({"met": bool, "agents": int}))
+    by_queue = pd.concat([r[1] for r in res], ignore_index=True) if res else pd.DataFrame(columns=BY_QUEUE_COLUMNS)
     ih = cfg.interval_minutes / 60.0
     per_iv = by_set.groupby("interval_start").agg(per_queue=("erlang_per_queue", "first"),
                                                    pooled=("erlang_pooled", "first"), met=("met", "first"))
@@ -546,5 +594,6 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
         "service_level": {q: float((g["service_level"] * g["offered"]).sum() / g["offered"].sum())
                           for q, g in busy.groupby("queue")},
         "cost_per_head": cost, "routing": st.multiskill.routing, "shrinkage": shrink,
+        "notes": sorted({n for cell in by_set["note"] for n in str(cell).split("; ") if n}),
     }
     return SkillSetPlan(by_set=by_set, by_queue=by_queue, sets=sets, cost=cost, summary=summary)

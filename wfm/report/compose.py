@@ -299,8 +299,12 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     if mix is not None:
         figures["skill_mix"] = ({"error": mix["error"]} if "error" in mix else
                                 {"routing": mix["routing"], "replications": mix["replications"], "level": mix["level"],
-                                 "queues": {r["queue"]: {k: json_num(v) for k, v in r.items() if k != "queue"}
-                                            for r in mix["rows"]},
+                                 "rostered_agents_not_simulated": mix["left_out"],
+                                 "queues": {r["queue"]: {k: json_num(v) for k, v in r.items()
+                                                         if k not in ("queue", "is_total")}
+                                            for r in mix["rows"] if not r["is_total"]},
+                                 "all": {k: json_num(v) for k, v in mix["rows"][-1].items()
+                                         if k not in ("queue", "is_total")},
                                  "skill_sets": mix["sets"]})
     daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
     fc = forecast_section(forecast, forecast_note)
@@ -328,7 +332,9 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
          *([("Forecast", fc["intervals"]), ("Forecast by hour", fc["hourly"]), ("Forecast totals", fc["totals"])]
            if fc["found"] else []),
          *([("Backtest", bt["table"])] if bt["found"] else []),
-         *([("Skill mix", pd.DataFrame(mix["rows"]))] if mix and "rows" in mix else []),
+         *([("Skill mix", pd.DataFrame([{**r, "queue": "(all queues)" if r["is_total"] else r["queue"]}
+                                        for r in mix["rows"]]).drop(columns="is_total"))]
+           if mix and "rows" in mix else []),
          *([("Actual by day", act["days"]), ("Actual by queue", act["queues"]), ("Actual by interval", act["intervals"])]
            if act else [])],
         _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),

@@ -285,12 +285,23 @@ def queue_table(service: ServiceProjection, costs: CostResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _number(v) -> float | None:
+    """A finite float, or None (a missing or undefined figure)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def skill_mix_section(service: ServiceProjection) -> dict | None:
     """The per-queue service with the rostered skill mix (:attr:`ServiceProjection.skill_mix`) beside the
-    per-queue projection and the per-queue simulation: ``rows`` (one per queue and ``all``: ``queue, calls,
-    expected_sl, alone_sl, mix_sl, mix_lo, mix_hi, mix_abandon, mix_asa_s``), ``sets`` (``name, queues,
+    per-queue projection and the per-queue simulation: ``rows`` (one per queue, then the total with ``queue``
+    None and ``is_total``: ``queue, calls, expected_sl, alone_sl, mix_sl, mix_lo, mix_hi, mix_abandon,
+    mix_asa_s``; None where a figure is unknown), ``sets`` (``name, queues,
     agents, shares``: the share of the set's calls from each queue), ``routing``, ``replications``,
-    ``level``; or ``{"error": why}``; None when there is nothing to show (no cross-trained agent)."""
+    ``level``, ``left_out`` (rostered agents not simulated: trained on none of the plan's queues); or
+    ``{"error": why}``; None when there is nothing to show (no cross-trained agent)."""
     mix = service.skill_mix
     if mix is None:
         return None
@@ -298,20 +309,22 @@ def skill_mix_section(service: ServiceProjection) -> dict | None:
         return {"error": mix}
     by_q = service.by_queue.set_index("queue")
     sim = service.sim or {}
-    rows = []
-    for q, r in mix.by_queue.iterrows():
-        parts = [p for (qq, _), p in sim.items() if q == "all" or qq == q]
+
+    def row(q, r, expected, parts):
         alone = sim_figures(parts)["sim_service_level"] if parts else None
-        expected = service.horizon["expected_sl"] if q == "all" else (
-            float(by_q.at[q, "expected_sl"]) if q in by_q.index else None)
-        rows.append({"queue": q, "calls": float(r["calls"]), "expected_sl": expected, "alone_sl": alone,
-                     "mix_sl": float(r["service_level"]), "mix_lo": float(r["service_level_lo"]),
-                     "mix_hi": float(r["service_level_hi"]), "mix_abandon": float(r["abandon_rate"]),
-                     "mix_asa_s": float(r["asa_s"])})
+        return {"queue": q, "is_total": q is None, "calls": float(r["calls"]), "expected_sl": _number(expected),
+                "alone_sl": alone, "mix_sl": _number(r["service_level"]), "mix_lo": _number(r["service_level_lo"]),
+                "mix_hi": _number(r["service_level_hi"]), "mix_abandon": _number(r["abandon_rate"]),
+                "mix_asa_s": _number(r["asa_s"])}
+
+    rows = [row(q, r, by_q.at[q, "expected_sl"] if q in by_q.index else None,
+                [p for (qq, _), p in sim.items() if qq == q]) for q, r in mix.by_queue.iterrows()]
+    rows.append(row(None, mix.total, service.horizon["expected_sl"], list(sim.values())))
     sets = [{"name": s.name, "queues": list(s.queues), "agents": mix.agents[s.name],
              "shares": {q: float(v) for q, v in mix.handled_share.loc[s.name].items() if q in s.queues}}
             for s in mix.sets]
-    return {"rows": rows, "sets": sets, "routing": mix.routing, "replications": mix.replications, "level": mix.level}
+    return {"rows": rows, "sets": sets, "routing": mix.routing, "replications": mix.replications, "level": mix.level,
+            "left_out": mix.left_out}
 
 
 def sim_sheet_note(patience: dict) -> str:
