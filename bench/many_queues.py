@@ -32,6 +32,10 @@ import subprocess
 import sys
 import time
 
+# one BLAS thread per process, as the wfm command sets it (the modes' child processes and workers inherit it)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 import numpy as np
 import pandas as pd
 
