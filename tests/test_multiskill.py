@@ -334,7 +334,13 @@ def test_wfm_staff_by_skill_set(tmp_path):
     r = runner.invoke(app, [*base, "-o", str(tmp_path / "r3.csv"), "--agents", str(tmp_path / "no_service.csv"),
                             "--by-skill-set", str(tmp_path / "s3.csv")], terminal_width=200)
     assert r.exit_code == 2 and "no agent is skilled for queue 'service'" in r.output, r.output
-    assert not any((tmp_path / f).exists() for f in ("r2.csv", "s2.csv", "r3.csv", "s3.csv", "s3_service.csv"))
+    # half-hour rows under a 15-minute config would be staffed as quarter hours: refused
+    (tmp_path / "cfg15.yaml").write_text("interval_minutes: 15\n")
+    r = runner.invoke(app, ["staff", "-f", str(tmp_path / "fc.csv"), "-c", str(tmp_path / "cfg15.yaml"), "-o",
+                            str(tmp_path / "r4.csv")], terminal_width=200)
+    assert r.exit_code == 2 and "intervals are 30 minutes and the config's interval_minutes is 15" in r.output
+    assert not any((tmp_path / f).exists() for f in ("r2.csv", "s2.csv", "r3.csv", "s3.csv", "s3_service.csv",
+                                                      "r4.csv"))
 
 
 def test_wfm_callback_on_the_demo(demo_run, tmp_path):

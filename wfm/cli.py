@@ -838,6 +838,15 @@ def staff(
         i = int(dup.to_numpy().argmax())
         raise InputError(f"queue '{fc['queue'].iloc[i]}' has interval {fc['interval_start'].iloc[i]} twice",
                          file=str(forecast_file), row=i + 2, column="interval_start")
+    try:
+        step = infer_interval_minutes(fc["interval_start"], fc["queue"])
+    except InputError:  # one interval a queue: nothing to compare
+        step = cfg.interval_minutes
+    if step != cfg.interval_minutes:
+        # rows staffed as intervals of another length would get the wrong number of agents, silently
+        raise InputError(f"the forecast's intervals are {step} minutes and the config's interval_minutes is "
+                         f"{cfg.interval_minutes}: set interval_minutes to the forecast's interval",
+                         file=str(forecast_file), column="interval_start")
     info: dict = {}
     ag = None
     if by_skill_set is not None:
