@@ -341,6 +341,10 @@ def test_wfm_staff_by_skill_set(tmp_path):
     assert r.exit_code == 2 and "intervals are 30 minutes and the config's interval_minutes is 15" in r.output
     assert not any((tmp_path / f).exists() for f in ("r2.csv", "s2.csv", "r3.csv", "s3.csv", "s3_service.csv",
                                                       "r4.csv"))
+    # without a config the forecast's own interval is staffed (the built-in 15 minutes is only a default)
+    r = runner.invoke(app, ["staff", "-f", str(tmp_path / "fc.csv"), "-o", str(tmp_path / "r5.csv")], terminal_width=200)
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(tmp_path / "r5.csv")["agents"].tolist() == req["agents"].tolist()
 
 
 def test_wfm_callback_on_the_demo(demo_run, tmp_path):

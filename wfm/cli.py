@@ -842,6 +842,11 @@ def staff(
         step = infer_interval_minutes(fc["interval_start"], fc["queue"])
     except InputError:  # one interval a queue: nothing to compare
         step = cfg.interval_minutes
+    if step != cfg.interval_minutes and config is None:
+        # no config given: the built-in interval is only a default, the forecast's own is the one to staff
+        data = cfg.model_dump(mode="json", by_alias=True)
+        data["interval_minutes"] = int(step)
+        cfg = parse_config(data, source=f"built-in config at the forecast's {step}-minute intervals")
     if step != cfg.interval_minutes:
         # rows staffed as intervals of another length would get the wrong number of agents, silently
         raise InputError(f"the forecast's intervals are {step} minutes and the config's interval_minutes is "
