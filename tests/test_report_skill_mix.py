@@ -10,6 +10,7 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from wfm.multiskill import SkillSet, simulate_centre
 from wfm.multiskill.roster import _seed
@@ -74,8 +75,13 @@ def test_the_page_and_the_summary_show_the_skill_mix(demo_run):
     rep = json.loads((d / "summary.json").read_text())["report"]["skill_mix"]
     assert rep["routing"] == "priority"
     assert {s["name"]: s["agents"] for s in rep["skill_sets"]} == {"sales": 44, "sales+service": 12, "service": 72}
-    for r in (rep["queues"]["sales"], rep["queues"]["service"], rep["all"]):
-        assert r["mix_lo"] <= r["mix_sl"] <= r["mix_hi"]
+    sp, _ = _mix(d)
+    for q, r in (("sales", rep["queues"]["sales"]), ("service", rep["queues"]["service"]), (None, rep["all"])):
+        want = sp.skill_mix.total if q is None else sp.skill_mix.by_queue.loc[q]
+        assert r["mix_sl"] == pytest.approx(float(want["service_level"]), abs=1e-12)
+        assert r["mix_abandon"] == pytest.approx(float(want["abandon_rate"]), abs=1e-12)
+        assert isinstance(r["mix_sl"], float) and 0.5 < r["mix_sl"] < 1.0
+        assert r["mix_lo"] < r["mix_sl"] < r["mix_hi"]
     html = (d / "report.html").read_text()
     i = html.index('id="skill-mix"')
     part = html[i:html.index("</details>", i)]

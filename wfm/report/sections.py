@@ -285,7 +285,7 @@ def queue_table(service: ServiceProjection, costs: CostResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _number(v) -> float | None:
+def _finite(v) -> float | None:
     """A finite float, or None (a missing or undefined figure)."""
     try:
         f = float(v)
@@ -312,10 +312,10 @@ def skill_mix_section(service: ServiceProjection) -> dict | None:
 
     def row(q, r, expected, parts):
         alone = sim_figures(parts)["sim_service_level"] if parts else None
-        return {"queue": q, "is_total": q is None, "calls": float(r["calls"]), "expected_sl": _number(expected),
-                "alone_sl": alone, "mix_sl": _number(r["service_level"]), "mix_lo": _number(r["service_level_lo"]),
-                "mix_hi": _number(r["service_level_hi"]), "mix_abandon": _number(r["abandon_rate"]),
-                "mix_asa_s": _number(r["asa_s"])}
+        return {"queue": q, "is_total": q is None, "calls": float(r["calls"]), "expected_sl": _finite(expected),
+                "alone_sl": alone, "mix_sl": _finite(r["service_level"]), "mix_lo": _finite(r["service_level_lo"]),
+                "mix_hi": _finite(r["service_level_hi"]), "mix_abandon": _finite(r["abandon_rate"]),
+                "mix_asa_s": _finite(r["asa_s"])}
 
     rows = [row(q, r, by_q.at[q, "expected_sl"] if q in by_q.index else None,
                 [p for (qq, _), p in sim.items() if qq == q]) for q, r in mix.by_queue.iterrows()]
