@@ -107,17 +107,61 @@ def _ratio(num: np.ndarray, den: np.ndarray, level: float):
     return est, est - half, est + half
 
 
+def ratio_figures(offered: np.ndarray, ratios, level: float) -> dict:
+    """``offered`` (mean over replications, axis 0) and, for each ``(name, numerator, denominator)`` of count
+    arrays of shape (replications, ...), the pooled ratio ``name`` with its ``name_lo``/``name_hi`` bounds."""
+    out = {"offered": offered.mean(axis=0)}
+    for name, num, den in ratios:
+        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = _ratio(num, den, level)
+    return out
+
+
 def _figures(c: dict, level: float) -> dict:
     """Figures from count arrays of shape (replications, ...): a dict of arrays of shape (...)."""
-    out = {"offered": c["offered"].mean(axis=0)}
-    for name, num, den in (
+    return ratio_figures(c["offered"], (
         ("service_level", c["answered_within"], c["offered"]),
         ("asa_s", c["wait_answered_s"], c["answered"]),
         ("abandon_rate", c["abandoned"], c["offered"]),
         ("mean_wait_s", c["wait_all_s"], c["offered"]),
-    ):
-        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = _ratio(num, den, level)
-    return out
+    ), level)
+
+
+def check_options(interval_s: float, handle: str, handle_cv: float, replications, level: float) -> None:
+    """ValueError naming the option when the interval length, handle-time model, replications or confidence
+    level is out of range (the options every simulation here shares)."""
+    if not interval_s > 0 or not math.isfinite(interval_s):
+        raise ValueError("interval_s must be a finite number > 0")
+    if handle not in ("exponential", "lognormal"):
+        raise ValueError(f"handle must be 'exponential' or 'lognormal', got {handle!r}")
+    if handle == "exponential" and handle_cv != 1.0:
+        raise ValueError("handle_cv applies to handle='lognormal' (an exponential's coefficient of variation is 1)")
+    if not handle_cv > 0:
+        raise ValueError("handle_cv must be > 0")
+    if int(replications) != replications or replications < 1:
+        raise ValueError("replications must be a whole number >= 1")
+    if not 0 < level < 1:
+        raise ValueError("level must be in (0, 1)")
+
+
+def draw_callers(rng: np.random.Generator, lam: np.ndarray, aht: np.ndarray, interval_s: float, handle: str,
+                 handle_cv: float, patience_s: float | None):
+    """One replication's callers of one queue, in arrival order: ``(interval, arrival [s], handle time [s],
+    patience [s])`` arrays. Poisson counts per interval (``lam``), arrivals uniform within it, handle times
+    exponential or lognormal with mean ``aht`` of the arrival interval, exponential patience (``None``:
+    infinite). The draw order is fixed: a seed gives the same callers to every simulator that uses this."""
+    k = lam.size
+    m = rng.poisson(lam)
+    ivl = np.repeat(np.arange(k), m)
+    # Intervals do not overlap, so sorting all times keeps callers grouped by interval in order.
+    arr = np.sort(np.arange(k)[ivl] * float(interval_s) + rng.random(ivl.size) * interval_s)
+    if handle == "exponential":
+        svc = rng.exponential(1.0, ivl.size) * aht[ivl]
+    else:
+        sig2 = math.log1p(handle_cv**2)
+        svc = aht[ivl] * np.exp(rng.standard_normal(ivl.size) * math.sqrt(sig2) - sig2 / 2.0)
+    pat = (np.full(ivl.size, math.inf) if patience_s is None
+           else rng.exponential(1.0, ivl.size) * float(patience_s))
+    return ivl, arr, svc, pat
 
 
 def _per_interval(v, k: int, name: str) -> np.ndarray:
@@ -221,39 +265,17 @@ def simulate_day(
     staff = _per_interval(staff_per_interval, k, "staff_per_interval")
     if not np.isfinite(staff).all() or (staff < 0).any() or (staff != np.floor(staff)).any():
         raise ValueError("staff_per_interval must be whole numbers >= 0")
-    if not interval_s > 0 or not math.isfinite(interval_s):
-        raise ValueError("interval_s must be a finite number > 0")
     if not sl_seconds >= 0:
         raise ValueError("sl_seconds must be >= 0")
     if patience_s is not None and not patience_s >= 0:
         raise ValueError("patience_s must be >= 0 (or None for callers who never abandon)")
-    if handle not in ("exponential", "lognormal"):
-        raise ValueError(f"handle must be 'exponential' or 'lognormal', got {handle!r}")
-    if handle == "exponential" and handle_cv != 1.0:
-        raise ValueError("handle_cv applies to handle='lognormal' (an exponential's coefficient of variation is 1)")
-    if not handle_cv > 0:
-        raise ValueError("handle_cv must be > 0")
-    if int(replications) != replications or replications < 1:
-        raise ValueError("replications must be a whole number >= 1")
-    if not 0 < level < 1:
-        raise ValueError("level must be in (0, 1)")
+    check_options(interval_s, handle, handle_cv, replications, level)
 
     rng = np.random.default_rng(seed)
     staff_list = [int(s) for s in staff]
-    starts = np.arange(k) * float(interval_s)
     counts = {f: np.zeros((int(replications), k)) for f in _COUNT_FIELDS}
-    sig2 = math.log1p(handle_cv**2)
     for r in range(int(replications)):
-        m = rng.poisson(lam)
-        ivl = np.repeat(np.arange(k), m)
-        # Intervals do not overlap, so sorting all times keeps callers grouped by interval in order.
-        arr = np.sort(starts[ivl] + rng.random(ivl.size) * interval_s)
-        if handle == "exponential":
-            svc = rng.exponential(1.0, ivl.size) * aht[ivl]
-        else:
-            svc = aht[ivl] * np.exp(rng.standard_normal(ivl.size) * math.sqrt(sig2) - sig2 / 2.0)
-        pat = (np.full(ivl.size, math.inf) if patience_s is None
-               else rng.exponential(1.0, ivl.size) * float(patience_s))
+        ivl, arr, svc, pat = draw_callers(rng, lam, aht, interval_s, handle, handle_cv, patience_s)
         res = _one_day(arr.tolist(), ivl, svc.tolist(), pat.tolist(), staff_list, float(interval_s),
                        float(sl_seconds), k)
         for f, v in zip(_COUNT_FIELDS, res):

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..simulate import _ratio
+from ..simulate import _per_interval, check_options, draw_callers, ratio_figures
 
 __all__ = ["SkillSet", "CallBack", "CentreSimResult", "simulate_centre", "skill_sets_from_agents", "agent_skill_sets"]
 
@@ -211,25 +211,13 @@ class CentreSimResult:
 
 
 def _figures(c: dict, level: float) -> dict:
-    out = {"offered": c["offered"].mean(axis=0)}
-    for name, num, den in (
+    return ratio_figures(c["offered"], (
         ("service_level", c["answered_within"] + c["callbacks_met"], c["offered"]),
         ("asa_s", c["wait_answered_s"], c["answered"]),
         ("abandon_rate", c["abandoned"], c["offered"]),
         ("mean_wait_s", c["wait_all_s"], c["offered"] - c["callbacks"]),
         ("callback_share", c["callbacks"], c["offered"]),
-    ):
-        out[name], out[f"{name}_lo"], out[f"{name}_hi"] = _ratio(num, den, level)
-    return out
-
-
-def _per_interval(v, k: int, what: str) -> np.ndarray:
-    a = np.asarray(v, dtype=float)
-    if a.ndim == 0:
-        a = np.full(k, float(a))
-    if a.shape != (k,):
-        raise ValueError(f"{what} must be a scalar or have one value per interval ({k}), got shape {a.shape}")
-    return a
+    ), level)
 
 
 def _per_queue(v, queues, what):
@@ -478,20 +466,9 @@ def simulate_centre(
     for s, a in zip(sets, st):
         if not np.isfinite(a).all() or (a < 0).any() or (a != np.floor(a)).any():
             raise ValueError(f"staff of skill set {s.name!r} must be whole numbers >= 0")
-    if not interval_s > 0 or not math.isfinite(interval_s):
-        raise ValueError("interval_s must be a finite number > 0")
+    check_options(interval_s, handle, handle_cv, replications, level)
     if routing not in ("priority", "longest_wait"):
         raise ValueError(f"routing must be 'priority' or 'longest_wait', got {routing!r}")
-    if handle not in ("exponential", "lognormal"):
-        raise ValueError(f"handle must be 'exponential' or 'lognormal', got {handle!r}")
-    if handle == "exponential" and handle_cv != 1.0:
-        raise ValueError("handle_cv applies to handle='lognormal' (an exponential's coefficient of variation is 1)")
-    if not handle_cv > 0:
-        raise ValueError("handle_cv must be > 0")
-    if int(replications) != replications or replications < 1:
-        raise ValueError("replications must be a whole number >= 1")
-    if not 0 < level < 1:
-        raise ValueError("level must be in (0, 1)")
     unserved = [q for q in queues if not any(q in s.queues for s in sets)]
     if unserved:
         raise ValueError(f"no skill set serves queue {unserved[0]!r}")
@@ -504,8 +481,6 @@ def simulate_centre(
         elig.append(sorted(cand, key=lambda g: (sets[g].queues.index(q), len(sets[g].queues), g)))
     staff_l = [[int(x) for x in a] for a in st]
     aht_l = [a.tolist() for a in aht]
-    starts = np.arange(k) * float(interval_s)
-    sig2 = math.log1p(handle_cv**2)
     rng = np.random.default_rng(seed)
     reps = int(replications)
     counts = {f: np.zeros((reps, nq, k)) for f in _COUNTS}
@@ -513,16 +488,8 @@ def simulate_centre(
     busy = np.zeros((reps, ng, k))
     for r in range(reps):
         parts = []
-        for j in range(nq):  # simulate_day's draw order, queue after queue
-            m = rng.poisson(lam[j])
-            ivl = np.repeat(np.arange(k), m)
-            a = np.sort(starts[ivl] + rng.random(ivl.size) * interval_s)
-            if handle == "exponential":
-                s = rng.exponential(1.0, ivl.size) * aht[j][ivl]
-            else:
-                s = aht[j][ivl] * np.exp(rng.standard_normal(ivl.size) * math.sqrt(sig2) - sig2 / 2.0)
-            p = (np.full(ivl.size, math.inf) if pats[j] is None
-                 else rng.exponential(1.0, ivl.size) * float(pats[j]))
+        for j in range(nq):  # simulate_day's draws, queue after queue
+            ivl, a, s, p = draw_callers(rng, lam[j], aht[j], interval_s, handle, handle_cv, pats[j])
             parts.append((np.full(ivl.size, j), ivl, a, s, p))
         q_of, ivl, a, s, p = (np.concatenate(x) for x in zip(*parts))
         take = (rng.random(a.size) < callback.take_share) if callback is not None else np.zeros(a.size, bool)
