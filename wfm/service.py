@@ -23,7 +23,7 @@ from . import simulate as sim_mod
 from .config import Config
 from .errors import InputError
 from .multiskill.roster import skill_mix_service
-from .scheduling import coverage_from_shifts
+from .scheduling import coverage_from_roster
 from .staffing import estimate_patience, projected_service
 
 __all__ = ["ServiceProjection", "project_service", "service_projection", "projected_service_a", "pooled_service",
@@ -218,11 +218,7 @@ def service_projection(requirements: pd.DataFrame, coverage: pd.DataFrame, roste
     """
     req = requirements
     iv = req[["queue", "interval_start"]]
-    shifts = roster.rename(columns={"shift_start": "start", "shift_end": "end"})
-    for c in ("break_start", "break_end"):  # a roster without breaks
-        if c not in shifts:
-            shifts[c] = pd.Series(pd.NaT, index=shifts.index, dtype="datetime64[ns]")
-    rostered = coverage_from_shifts(shifts[["queue", "start", "end", "break_start", "break_end"]], iv, cfg.interval_minutes)
+    rostered = coverage_from_roster(roster, iv, cfg.interval_minutes)
     cov = coverage[["queue", "interval_start", "scheduled"]].drop_duplicates(["queue", "interval_start"])
     out = req[["queue", "interval_start", "offered", "aht_s"]].copy()
     out["required"] = req["scheduled_required"].to_numpy(float)

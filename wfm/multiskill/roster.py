@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..scheduling import coverage_from_shifts
+from ..scheduling import coverage_from_roster
 from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, simulate_centre
+from .staffing import callback_whatif
 
 __all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", "CALLBACK_COLUMNS", "callback_run"]
 
@@ -80,17 +81,11 @@ def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFram
         return None
     step = interval_minutes * 60.0
     grid = pd.DatetimeIndex(sorted(service["interval_start"].unique()))
-    shifts = roster.rename(columns={"shift_start": "start", "shift_end": "end"}).copy()
-    for c in ("break_start", "break_end"):
-        if c not in shifts:
-            shifts[c] = pd.Series(pd.NaT, index=shifts.index, dtype="datetime64[ns]")
-    shifts["queue"] = shifts["agent_id"].astype(str).map(set_of)
-    left_out = int(shifts.loc[shifts["queue"].isna(), "agent_id"].nunique())
-    shifts = shifts[shifts["queue"].notna()]
+    unit = roster["agent_id"].astype(str).map(set_of)
+    left_out = int(roster.loc[unit.isna(), "agent_id"].nunique())
     iv = pd.DataFrame({"queue": np.repeat([s.name for s in sets], len(grid)),
                        "interval_start": np.tile(grid.to_numpy(), len(sets))})
-    on_shift = coverage_from_shifts(shifts[["queue", "start", "end", "break_start", "break_end"]], iv,
-                                    interval_minutes).astype(float)
+    on_shift = coverage_from_roster(roster, iv, interval_minutes, units=unit).astype(float)
     phone = np.floor(np.round(on_shift * (1.0 - shrinkage), 9)).reshape(len(sets), len(grid))
     wide_calls = service.pivot_table(index="interval_start", columns="queue", values="offered", aggfunc="first")
     wide_calls = wide_calls.reindex(index=grid, columns=queues).fillna(0.0)
@@ -196,8 +191,6 @@ def callback_run(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFra
     agent-hours (on-phone / (1 - shrinkage)) and their cost; which intervals were cut with call-backs; the day's service level and abandonment without call-backs on the
     rostered staff and with them on the cut staff, the share of calls that took a call-back and the day
     simulations run. Seeds are fixed per date."""
-    from .staffing import callback_whatif
-
     rd = roster_days(service, roster, agents, interval_minutes, shrinkage, need_mix=False)
     if rd is None:
         return pd.DataFrame(columns=CALLBACK_COLUMNS)

@@ -118,12 +118,12 @@ rows), :mod:`.scheduler` (:func:`schedule`).
 
 from .capacity import contract_capacity
 from .catalog import shift_catalog
-from .coverage import coverage_from_shifts
+from .coverage import coverage_from_roster, coverage_from_shifts
 from .covering import CoveringResult, solve_covering
 from .scheduler import COVERAGE_COLUMNS, SHIFT_COLUMNS, ScheduleResult, check_requirements, schedule
 from .tours import tour_patterns
 
 __all__ = [
     "SHIFT_COLUMNS", "COVERAGE_COLUMNS", "ScheduleResult", "CoveringResult", "schedule", "solve_covering",
-    "shift_catalog", "coverage_from_shifts", "contract_capacity", "tour_patterns", "check_requirements",
+    "shift_catalog", "coverage_from_shifts", "coverage_from_roster", "contract_capacity", "tour_patterns", "check_requirements",
 ]

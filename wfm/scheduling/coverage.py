@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["coverage_from_shifts"]
+__all__ = ["coverage_from_shifts", "coverage_from_roster"]
 
 
 def coverage_from_shifts(
@@ -51,3 +51,15 @@ def coverage_from_shifts(
         level = np.cumsum(diff)
         out[np.flatnonzero((intervals["queue"] == queue).to_numpy())] = level[idx(iv["interval_start"])]
     return out
+
+
+def coverage_from_roster(roster: pd.DataFrame, intervals: pd.DataFrame, interval_minutes: int,
+                         units: pd.Series | None = None) -> np.ndarray:
+    """Named agents on the phone per interval: :func:`coverage_from_shifts` over roster.csv's rows
+    (``queue, shift_start, shift_end`` and optionally ``break_start, break_end``), one agent a row.
+    ``units``: what each row counts towards instead of its ``queue`` (aligned with ``roster``; rows with a
+    missing unit count nowhere), e.g. the agent's skill set."""
+    cols = [c for c in ("shift_start", "shift_end", "break_start", "break_end") if c in roster]
+    shifts = roster[cols].rename(columns={"shift_start": "start", "shift_end": "end"})
+    shifts.insert(0, "queue", roster["queue"] if units is None else units)
+    return coverage_from_shifts(shifts[shifts["queue"].notna()], intervals, interval_minutes)
