@@ -104,18 +104,22 @@ def _pooled(qs, calls, aht, interval_s, goals, pats, max_agents: int = 2000) -> 
     return erlang_requirement(c, a, interval_s, g, pat, max_agents * len(busy))
 
 
-def _start(queues, sets, calls, aht, interval_s, goals, pats, cost, cap, max_agents=2000):
-    """The cheapest head counts meeting every group's pooled Erlang requirement (step 1)."""
-    nq, ng = len(queues), len(sets)
-    groups = []
+def _group_needs(queues, calls, aht, interval_s, goals, pats, max_agents=2000) -> dict:
+    """The pooled Erlang requirement of every group of queues (a tuple in ``queues`` order): all groups up to
+    10 queues, beyond that (2^Q would be too many) the singletons and the whole set."""
+    nq = len(queues)
     if nq <= 10:
-        for r in range(1, nq + 1):
-            groups += list(itertools.combinations(queues, r))
-    else:  # 2^Q groups would be too many: singletons and the whole set
+        groups = [g for r in range(1, nq + 1) for g in itertools.combinations(queues, r)]
+    else:
         groups = [(q,) for q in queues] + [tuple(queues)]
+    return {g: _pooled(g, calls, aht, interval_s, goals, pats, max_agents) for g in groups}
+
+
+def _start(sets, needs: dict, cost, cap):
+    """The cheapest head counts meeting every group's pooled Erlang requirement ``needs`` (step 1)."""
+    ng = len(sets)
     rows, need = [], []
-    for s in groups:
-        n = _pooled(s, calls, aht, interval_s, goals, pats, max_agents)
+    for s, n in needs.items():
         if n > 0:
             rows.append([1.0 if set(sets[g].queues) & set(s) else 0.0 for g in range(ng)])
             need.append(n)
@@ -266,9 +270,10 @@ def staff_interval(
     ah = {q: float(aht_s[q]) for q in queues}
     cost = {s.name: float((cost or {}).get(s.name, 1.0)) for s in sets}
     cap = dict(max_staff or {})
-    per_queue = {q: erlang_requirement(ch[q], ah[q], interval_s, goal[q], pats[q], max_agents) for q in queues}
-    pooled = _pooled(queues, ch, ah, interval_s, goal, pats, max_agents)
-    x = _start(queues, sets, ch, ah, interval_s, goal, pats, cost, cap, max_agents)
+    needs = _group_needs(queues, ch, ah, interval_s, goal, pats, max_agents)
+    per_queue = {q: needs[(q,)] for q in queues}
+    pooled = needs[tuple(queues)]
+    x = _start(sets, needs, cost, cap)
     start = {s.name: v for s, v in zip(sets, x)}
 
     total = sum(ch.values())
@@ -534,21 +539,22 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     st = cfg.staffing
     queues = sorted(map(str, requirements["queue"].unique()))
     qopts = st.queues or {}
-    other = [q for q in queues if q in qopts and qopts[q].channel != "voice"]
+    # each queue's model, channel and abandonment cap resolved as the per-queue staffing resolves them
+    opts = {q: st.queue_options(q, patience_s=(patience or {}).get(q)) for q in queues}
+    other = [q for q in queues if opts[q].channel != "voice"]
     if other:
         raise ValueError(f"staffing by skill set covers voice queues; staffing.queues.{other[0]}.channel is "
-                         f"{qopts[other[0]].channel}")
+                         f"{opts[other[0]].channel}")
     sets, set_of = agent_skill_sets(agents, queues)
     goals, pats = {}, {}
     for q in queues:
-        o = qopts.get(q)
-        model = (o.model if o is not None and o.model else st.model)
-        cap = (o.max_abandon if o is not None and o.max_abandon is not None else st.max_abandon)
-        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), cap if model == "erlang_a" else None,
+        o = opts[q]
+        erlang_a = o.model == "erlang_a"
+        goals[q] = QueueGoal(float(st.sl_target), float(st.sl_seconds), o.max_abandon if erlang_a else None,
                              float(st.max_occupancy))
         p = (patience or {}).get(q)
-        if p is None and model == "erlang_a":
-            v = o.patience_s if o is not None and o.patience_s is not None else st.patience_s
+        if p is None and erlang_a:  # the configured number ('estimate' without an estimate: never hangs up)
+            v = qopts[q].patience_s if q in qopts and qopts[q].patience_s is not None else st.patience_s
             p = float(v) if isinstance(v, (int, float)) else None
         pats[q] = float(p) if p is not None and math.isfinite(float(p)) else None
     rates = (pd.to_numeric(agents.set_index(agents["agent_id"].astype(str))["hourly_rate"], errors="coerce")
