@@ -33,7 +33,7 @@ from .errors import ConfigError, InputError, WfmError
 from .history import infer_interval_minutes, load_history, validate_history
 from .io import MAX_AGENTS, MAX_AHT_S, MAX_CALLS, parse_bool_column, parse_number_column, write_csv, write_json
 from .outputs import OutputSet, check_outputs, command_scope, install_signal_handlers, same_file
-from .tables import read_frame, read_shifts
+from .tables import read_frame, read_shifts, refuse_duplicate_intervals
 from .text import markup_safe as _esc
 from .text import printable
 
@@ -234,6 +234,13 @@ def _outputs(files, folder: Optional[Path] = None, inputs=()):
 
 def _config(path: Optional[Path]):
     return load_config(path)
+
+
+def _run_config(run_dir: Path, path: Optional[Path]):
+    """``--config`` when given, else the run folder's config.yaml, else the built-in config."""
+    if path:
+        return _config(path)
+    return load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None)
 
 
 def _stages(quiet: bool, names: list[str]):
@@ -833,11 +840,7 @@ def staff(
     hist = _history(history, cfg, cfg.interval_minutes, fill_gaps=False) if history else None
     fc = _numbers(_read_frame(forecast_file, ["queue", "interval_start", "offered", "aht_s"], ["interval_start"]),
                   ["offered", "offered_lo", "offered_hi", "aht_s"], forecast_file)
-    dup = fc.duplicated(["queue", "interval_start"])
-    if dup.any():
-        i = int(dup.to_numpy().argmax())
-        raise InputError(f"queue '{fc['queue'].iloc[i]}' has interval {fc['interval_start'].iloc[i]} twice",
-                         file=str(forecast_file), row=i + 2, column="interval_start")
+    refuse_duplicate_intervals(fc, forecast_file)
     try:
         step = infer_interval_minutes(fc["interval_start"], fc["queue"])
     except InputError:  # one interval a queue: nothing to compare
@@ -1140,7 +1143,7 @@ def report(
     if actuals is not None and not actuals.is_file():
         _fail(f"{actuals}: actuals file not found")
     check_outputs([run_dir / f for f in REPORT_FILES], inputs=[config, actuals])
-    cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
+    cfg = _run_config(run_dir, config)
     rep = build_report(run_dir, cfg, actuals=actuals)
     for label, value in rep.summary.get("headline", {}).items():
         out.print(f"{_esc(label)}: {_esc(value)}", soft_wrap=True)
@@ -1191,7 +1194,7 @@ def callback(
     if not (window > 0 and window < float("inf")):
         _fail(f"--window must be a number of minutes > 0, got {window:g}")
     cb = CallBack(threshold_s=float(threshold), take_share=float(take), window_s=float(window) * 60.0)
-    cfg = _config(config) if config else (load_config(run_dir / "config.yaml") if (run_dir / "config.yaml").exists() else _config(None))
+    cfg = _run_config(run_dir, config)
     outs = _outputs([out_file], inputs=[config, *(run_dir / f for f in ("requirements.csv", "roster.csv", "agents.csv",
                                                                           "coverage.csv", "config.yaml"))])
     run = read_run(run_dir)

@@ -23,6 +23,16 @@ UNFILLED_COLUMNS = ("shift_id", "queue", "date", "shift_start", "shift_end", "mi
 AGENTS_COLUMNS = ("agent_id", "name", "team", "hourly_rate")
 
 
+def refuse_duplicate_intervals(df: pd.DataFrame, source) -> None:
+    """InputError naming the row (as in the CSV file: the header is row 1) where a queue has an interval a
+    second time; rows of a per-queue interval table must be unique."""
+    dup = df.duplicated(["queue", "interval_start"])
+    if dup.any():
+        i = int(dup.to_numpy().argmax())
+        raise InputError(f"queue '{df['queue'].iloc[i]}' has interval {df['interval_start'].iloc[i]} twice",
+                         file=str(source), row=i + 2, column="interval_start")
+
+
 def read_frame(path: str | Path, required: list[str] | tuple[str, ...], times: list[str] | tuple[str, ...] = (),
                numbers: list[str] | tuple[str, ...] = (), integers: list[str] | tuple[str, ...] = (),
                bools: list[str] | tuple[str, ...] = (), signed: list[str] | tuple[str, ...] = (),

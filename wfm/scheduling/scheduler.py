@@ -15,6 +15,7 @@ import pandas as pd
 from .. import mip
 from ..calendar import day_calendar
 from ..errors import InputError
+from ..tables import refuse_duplicate_intervals
 from .capacity import contract_capacity
 from .catalog import CatalogArrays, shift_catalog
 from .coverage import coverage_from_shifts
@@ -79,11 +80,7 @@ def check_requirements(req: pd.DataFrame, im: int) -> pd.DataFrame:
                  "scheduled_required")
     df["scheduled_required"] = np.round(v).astype(np.int64)
     df["queue"] = df["queue"].astype(str)
-    dup = df.duplicated(["queue", "interval_start"])
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        _bad_row(df, dup, f"queue '{df['queue'].iloc[i]}' has interval {df['interval_start'].iloc[i]} twice", src,
-                 "interval_start")
+    refuse_duplicate_intervals(df, src)
     if "is_holiday" in df.columns:
         h = df["is_holiday"]
         if h.dtype != bool:
