@@ -61,6 +61,14 @@ def test_one_skill_set_for_all_queues_is_pooled_erlang_c():
     # each queue sees the pooled queue's service (FCFS does not care which queue a caller dialled)
     for q in ("a", "b"):
         _inside(res.summary(q, LATER), "service_level", erlang.service_level(200, 180, 23, 1800, 20))
+    # the agents are busy the offered load over their number (200 x 180 s / 1800 s / 23 = 87 %); handle time
+    # is booked to the interval a call is picked up in, so the edges of the day are left out
+    occ = res.occupancy(1800, {"AB": [23] * 16}, intervals=slice(1, 15))["AB"]
+    assert abs(occ - erlang.occupancy(200, 180, 23, 1800)) < 0.005, occ
+    # per interval: one row per queue and interval, each pooling that interval alone
+    per = res.by_interval().set_index(["queue", "interval"])
+    assert len(per) == 2 * 16
+    assert per.at[("b", 7), "service_level"] == res.summary("b", [7])["service_level"]
 
 
 def test_one_skill_set_with_patience_is_pooled_erlang_a():
