@@ -903,19 +903,11 @@ def staff(
     for m in max_agents_notes(req, st.max_agents):
         _note(m)
     if plan_sets is not None:
-        sm = plan_sets.summary
-        per_q, total = sm["erlang_per_queue_agent_h"], sm["total_agent_h"]
-        sets_txt = ", ".join(f"{_esc(n)} {h:,.1f}" for n, h in sm["agent_h"].items())
-        out.print(f"By skill set ({_esc(sm['routing'])} routing, checked by simulation): {total:,.1f} agent-hours on the "
-                  f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone"
-                  + (f", {1 - total / per_q:.1%} fewer" if per_q > 0 else "")
-                  + f"; pooling's bound {sm['pooled_bound_agent_h']:,.1f}.", highlight=False, soft_wrap=True)
-        if sm["service_level"]:
-            out.print("Simulated service by skill set: " + ", ".join(
-                f"{_esc(q)} {v:.1%}" for q, v in sm["service_level"].items()), highlight=False, soft_wrap=True)
-        if sm["intervals_not_met"]:
-            _note(f"{sm['intervals_not_met']} of {sm['intervals']} intervals cannot meet every goal by skill set: "
-                  + "; ".join(sm["notes"]) + f" (the 'note' column of {by_skill_set})")
+        figures, warnings = plan_sets.lines(str(by_skill_set))
+        for line in figures:
+            out.print(_esc(line), highlight=False, soft_wrap=True)
+        for line in warnings:
+            _note(line)
     wrote = [out_file, *([by_skill_set, mix_service] if plan_sets is not None else [])]
     out.print(f"Wrote {', '.join(_esc(p) for p in wrote)}", soft_wrap=True)
 
@@ -1226,6 +1218,20 @@ def callback(
     out.print(f"Wrote {_esc(out_file)}", soft_wrap=True)
 
 
+def _skill_sets_beside(roster_file: Path, agents) -> dict | None:
+    """A plan by skill set's sets and their queues, when the roster's folder holds one (its
+    skill_set_requirements.csv and requirements.csv); None otherwise."""
+    from .tables import SKILL_SET_REQUIREMENTS
+
+    d = roster_file.parent
+    if not (d / SKILL_SET_REQUIREMENTS).is_file() or not (d / "requirements.csv").is_file():
+        return None
+    from .multiskill import agent_skill_sets
+
+    queues = sorted(set(_read_frame(d / "requirements.csv", ["queue"], [])["queue"].astype(str)))
+    return {s.name: s.queues for s in agent_skill_sets(agents, queues)[0]}
+
+
 @app.command()
 @_guard
 def validate(
@@ -1246,7 +1252,7 @@ def validate(
     ag = _load_agents(agents)
     shifts_file = shifts_file or (roster_file.parent / "shifts.csv")
     sh = _read_shifts(shifts_file) if shifts_file.exists() else None
-    found = validate_roster(ros, ag, cfg, shifts=sh)
+    found = validate_roster(ros, ag, cfg, shifts=sh, skill_sets=_skill_sets_beside(roster_file, ag))
     if not found:
         out.print(f"OK: {len(ros)} shifts of {ros['agent_id'].nunique()} agents break no rule.")
         return

@@ -244,6 +244,9 @@ class MultiSkillConfig(_Strict):
     routing: Literal["priority", "longest_wait"] = Field(
         "priority", description="priority: a free agent takes the first queue of its agents-file order that has a "
         "caller waiting; longest_wait: the caller who has waited longest among its queues")
+    plan: Literal["queue", "skill_set"] = Field(
+        "queue", description="queue: shifts and roster per queue, each sized alone (Erlang); skill_set: per "
+        "skill set of the agents file, sized together by simulation (wfm.multiskill.skill_set_plan)")
 
 
 class StaffingConfig(_Strict):

@@ -402,6 +402,18 @@ def cost_plan(roster: pd.DataFrame, agents: pd.DataFrame, requirements: pd.DataF
     return summarise_costs(cost_roster(roster, agents, cfg), requirements, cfg, handled_calls)
 
 
+def priced_requirement(requirements: pd.DataFrame, skill_sets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The requirement the costs are compared with (``interval_start, offered, scheduled_required``): the
+    per-queue one, or in a plan by skill set the calls per queue and the agents per skill set (what the
+    schedule was asked to cover)."""
+    cols = ["interval_start", "offered", "scheduled_required"]
+    if skill_sets is None:
+        return requirements
+    calls = requirements[["interval_start", "offered"]].assign(scheduled_required=0.0)
+    agents = skill_sets[["interval_start", "scheduled_required"]].assign(offered=0.0)[cols]
+    return pd.concat([calls[cols], agents], ignore_index=True)
+
+
 def summarise_costs(costs: pd.DataFrame, requirements: pd.DataFrame, cfg: Config,
                     handled_calls: float | None = None) -> CostResult:
     """A costed roster (:func:`cost_roster`) as a :class:`CostResult`: summarised against the requirement

@@ -21,12 +21,13 @@ import pandas as pd
 
 from . import parallel
 from .config import Config
-from .costs import CostResult, cost_roster, summarise_costs
+from .errors import ConfigError
+from .costs import CostResult, cost_roster, priced_requirement, summarise_costs
 from .roster import RosterResult, build_roster
 from .scheduling import ScheduleResult, schedule
 from .service import ServiceProjection, project_service, report_patience
 from .staffing import max_agents_notes, staffing_kwargs
-from .tables import RunData, run_tables
+from .tables import SKILL_SET_REQUIREMENTS, RunData, run_tables
 
 STAGES = ("staffing", "schedule", "roster", "costs and report")
 
@@ -42,7 +43,9 @@ class Plan:
     requirements, coverage, roster, unfilled shifts and agents typed as the run folder reads them back
     (:func:`wfm.tables.run_tables`: what the cost and service stages and the report take); ``patience``: the callers' patience the service projection used
     where the config gives none (summary.json ``service_projection``; None: all configured); ``messages``:
-    sentences the run prints (capped head counts, unmet holiday coverage, unfilled shifts ...)."""
+    sentences the run prints (capped head counts, unmet holiday coverage, unfilled shifts ...);
+    ``skill_sets``: a plan by skill set's :class:`wfm.multiskill.SkillSetPlan` (None: planned by queue; its
+    scheduler requirement is ``tables.skill_sets``)."""
 
     cfg: Config
     forecast: pd.DataFrame
@@ -56,6 +59,7 @@ class Plan:
     service: ServiceProjection
     patience: dict | None
     messages: tuple[str, ...] = ()
+    skill_sets: object = None
 
     def summary(self) -> dict:
         """The plan's part of summary.json: ``staffing``, ``service_projection`` (when estimated),
@@ -97,21 +101,52 @@ def plan(forecast: pd.DataFrame, agents: pd.DataFrame, cfg: Config, *, history=N
     if capped:
         staffing["messages"] = list(capped)
 
+    set_plan, set_req, staff_agents, sched_agents = None, None, agents, agents
+    if cfg.staffing.multiskill.plan == "skill_set":
+        set_plan, set_req, staff_agents, sched_agents = _by_skill_set(req, agents, cfg, staffing, backend)
+
     tell("schedule")
     warm = {"start": start.shifts} if start.shifts is not None else {}  # the base run's shifts as a MIP start
-    sched = schedule(req, cfg, agents=agents, backend=backend, **warm)
+    sched = schedule(req if set_req is None else set_req, cfg, agents=sched_agents, backend=backend, **warm)
 
     tell("roster")
-    ros = build_roster(sched.shifts, agents, cfg, ledger=ledger)
+    ros = build_roster(sched.shifts, staff_agents, cfg, ledger=ledger)
 
     tell("costs and report")
     if history is not None:
         patience = report_patience(history, cfg)
     meta = {"staffing": staffing, **({"service_projection": patience} if patience else {})}
-    t = run_tables(req, sched.coverage, ros.roster, ros.unfilled, agents)
+    t = run_tables(req, sched.coverage, ros.roster, ros.unfilled, agents, skill_sets=set_req)
     per_day = cost_roster(t.roster, t.agents, cfg)  # first: its errors name the roster's bad cells
-    service = project_service(t.requirements, t.coverage, t.roster, cfg, meta=meta, agents=t.agents)
-    costs = summarise_costs(per_day, t.requirements, cfg, handled_calls=service.horizon["handled"])
-    messages = (*capped, *sched.summary.get("messages", []), *ros.summary.get("messages", []))
+    service = project_service(t.requirements, t.coverage, t.roster, cfg, meta=meta, agents=t.agents,
+                              skill_sets=t.skill_sets)
+    costs = summarise_costs(per_day, priced_requirement(t.requirements, t.skill_sets), cfg,
+                            handled_calls=service.horizon["handled"])
+    said = sum(set_plan.lines(SKILL_SET_REQUIREMENTS), []) if set_plan is not None else []
+    messages = (*capped, *said, *sched.summary.get("messages", []), *ros.summary.get("messages", []))
     return Plan(cfg=cfg, forecast=forecast, agents=agents, requirements=req, staffing=staffing, schedule=sched,
-                roster=ros, tables=t, costs=costs, service=service, patience=patience, messages=tuple(messages))
+                roster=ros, tables=t, costs=costs, service=service, patience=patience, messages=tuple(messages),
+                skill_sets=set_plan)
+
+
+def _by_skill_set(req: pd.DataFrame, agents: pd.DataFrame, cfg: Config, staffing: dict, backend):
+    """A plan by skill set's staffing (:func:`wfm.multiskill.skill_set_plan` on the per-queue requirement),
+    the scheduler's requirement per skill set, the agents as the roster takes them (each may work any set of
+    her queues) and as the scheduler counts them (each in her own set: a set's shifts are limited by its own
+    agents' head count and hours); the figures go into ``staffing['skill_sets']`` (summary.json)."""
+    from .multiskill import skill_set_plan
+    from .multiskill.plan import set_schedule_requirements, skill_set_agents
+
+    est = staffing.get("patience_s") if isinstance(staffing.get("patience_s"), dict) else {}
+    try:
+        sp = skill_set_plan(req, agents, cfg, patience={q: v for q, v in est.items() if isinstance(v, (int, float))},
+                            backend=backend, cap_heads=True)
+    except ValueError as err:
+        raise ConfigError(f"staffing.multiskill.plan: skill_set: {err}") from None
+    set_req = set_schedule_requirements(sp.by_set, req)
+    queues = sorted(map(str, req["queue"].unique()))
+    staff_agents, _ = skill_set_agents(agents, queues)
+    sched_agents, _ = skill_set_agents(agents, queues, own_only=True)
+    staffing["skill_sets"] = {"plan": "skill_set", **{k: v for k, v in sp.summary.items()},
+                              "sets": {s.name: list(s.queues) for s in sp.sets}}
+    return sp, set_req, staff_agents, sched_agents

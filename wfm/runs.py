@@ -19,7 +19,7 @@ import pandas as pd
 
 from .actuals import review_plan
 from .config import Config, config_yaml, load_config
-from .costs import cost_roster, summarise_costs, write_costs
+from .costs import cost_roster, priced_requirement, summarise_costs, write_costs
 from .errors import InputError
 from .forecast import BACKTEST_COLUMNS, BACKTEST_FILE
 from .io import parse_number_column, read_table, write_csv, write_json, write_text
@@ -29,7 +29,7 @@ from .report import render
 from .roster import RosterResult
 from .scheduling import ScheduleResult
 from .service import project_service
-from .tables import read_frame, read_run
+from .tables import SKILL_SET_REQUIREMENTS, read_frame, read_run
 from .timestamps import parse_timestamps
 
 REPORT_FILES = ("costs.csv", "report.html", "roster.html", "report.xlsx")
@@ -215,8 +215,10 @@ def build_report(run_dir: str | Path, cfg: Config | None = None, run_name: str |
         name = run_name or folder_run_name(run_dir)
         run = read_run(run_dir)
         per_day = cost_roster(run.roster, run.agents, cfg)  # first: its errors name the roster's bad cells
-        service = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta, agents=run.agents)
-        costs = summarise_costs(per_day, run.requirements, cfg, handled_calls=service.horizon["handled"])
+        service = project_service(run.requirements, run.coverage, run.roster, cfg, meta=run.meta, agents=run.agents,
+                                  skill_sets=run.skill_sets)
+        costs = summarise_costs(per_day, priced_requirement(run.requirements, run.skill_sets), cfg,
+                                handled_calls=service.horizon["handled"])
         write_costs(costs, staged.path("costs.csv"))
         fc, fc_note = _forecast_for(run_dir, run.meta, name, forecast)
         bt, bt_note = read_backtest(run_dir, run.meta)
@@ -271,6 +273,9 @@ def write_plan(plan: Plan, folder: Path, *, name: str, kind: str = "run", facts:
     against the forecast.
     Returns the report's headline figures (also summary.json ``report``)."""
     write_requirements(plan.requirements, folder)
+    if plan.skill_sets is not None:  # a plan by skill set: what the scheduler took, and the search's service
+        write_csv(plan.tables.skill_sets, output_path(folder, SKILL_SET_REQUIREMENTS))
+        write_csv(plan.skill_sets.by_queue, output_path(folder, "skill_set_service.csv"))
     write_schedule(plan.schedule, folder)
     write_roster(plan.roster, folder)
     write_csv(plan.agents, folder / "agents.csv")

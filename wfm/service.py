@@ -433,7 +433,10 @@ class ServiceProjection:
     (:func:`daily_service`) and ``by_queue`` (:func:`queue_service`); ``cap``: the one ``max_abandon`` every
     queue shares (None: none or several); ``replications`` and ``level`` of the simulation; ``skill_mix``: the
     roster simulated with its agents' skill sets (:func:`wfm.multiskill.skill_mix_service`; None when no agent
-    is trained on two of the plan's queues, the check is off or not simulated; a string: why it failed)."""
+    is trained on two of the plan's queues, the check is off or not simulated; a string: why it failed);
+    ``by_set``: a plan by skill set's requirement and coverage per skill set and interval (None: planned by
+    queue); ``set_shares``: the share of each set's rostered agent-hours counted for each queue (rows sets,
+    columns queues), by which the report shares out a set's cost."""
 
     frame: pd.DataFrame
     patience: dict
@@ -447,6 +450,8 @@ class ServiceProjection:
     replications: int = SIM_REPLICATIONS
     level: float = SIM_LEVEL
     skill_mix: object = None
+    by_set: pd.DataFrame | None = None
+    set_shares: pd.DataFrame | None = None
 
     @property
     def intervals_below_target(self) -> int:
@@ -456,7 +461,7 @@ class ServiceProjection:
 
 def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame, cfg: Config,
                     patience: dict | None = None, meta: dict | None = None, simulate: bool = True,
-                    agents: pd.DataFrame | None = None) -> ServiceProjection:
+                    agents: pd.DataFrame | None = None, skill_sets: pd.DataFrame | None = None) -> ServiceProjection:
     """The service projection stage: :func:`service_projection` of the roster against the requirement, pooled
     per day, queue and horizon, and simulated per queue and day (``simulate``; a failing simulation is
     reported in the figures, never raised).
@@ -464,9 +469,14 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
     ``patience``: :func:`projection_patience`'s dict; default: from ``cfg`` and the run's summary.json
     ``meta`` (the estimates it recorded). Frames as :func:`service_projection` takes them, typed. With
     ``agents`` (the agents file) and ``staffing.multiskill.check``, the roster is also simulated with its
-    agents' skill sets (``skill_mix``)."""
+    agents' skill sets (``skill_mix``). ``skill_sets``: a plan by skill set's scheduler requirement
+    (:func:`wfm.multiskill.set_schedule_requirements`; coverage and roster are then per skill set): the
+    service is the roster simulated with its skill mix (:func:`wfm.multiskill.skill_set_service`), needs
+    ``agents``, and is computed even without ``simulate``."""
     if patience is None:
         patience = projection_patience(cfg, meta or {}, requirements["queue"].unique())
+    if skill_sets is not None:
+        return _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patience, agents)
     frame = service_projection(requirements, coverage, roster, cfg, patience)
     sim = None
     if simulate:
@@ -492,3 +502,27 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
         by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
         cap=caps.pop() if len(caps) == 1 else None,  # one cap for every queue: the pooled figures can be flagged
         skill_mix=mix)
+
+
+def _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patience, agents) -> ServiceProjection:
+    from .multiskill.plan import skill_set_service  # the multi-skill simulator loads only for such plans
+
+    if agents is None:
+        raise ValueError("a plan by skill set's service needs the agents file")
+    st = cfg.staffing
+    res = skill_set_service(requirements, skill_sets, coverage, roster, agents, interval_minutes=cfg.interval_minutes,
+                            sl_seconds=float(st.sl_seconds), sl_target=float(st.sl_target),
+                            shrinkage=float(st.total_shrinkage), patience=patience, routing=st.multiskill.routing,
+                            replications=SIM_REPLICATIONS, level=SIM_LEVEL)
+    frame, sim = res.frame, res.sim
+    model = {**projection_summary(patience), "model": "skill_mix", "model_label": "simulation with the skill mix"}
+    model["text"] = ("Planned by skill set: the expected figures are the rostered agents simulated as the ACD routes "
+                     f"them, each in her own skill set ({SIM_REPLICATIONS} simulated days per day; "
+                     "staffing.multiskill.routing: " + st.multiskill.routing + "). " + model["text"])
+    caps = {p["max_abandon"] for p in patience.values()}
+    return ServiceProjection(
+        frame=frame, patience=patience, model=model, horizon=pooled_service(frame), sim=sim,
+        horizon_sim=sim_figures(list(sim.values())) if sim else
+        {**{c: None for c in SIM_COLUMNS}, "sim_note": "not simulated: no intervals"},
+        by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
+        cap=caps.pop() if len(caps) == 1 else None, skill_mix=res.mix, by_set=res.by_set, set_shares=res.shares)

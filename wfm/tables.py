@@ -21,6 +21,7 @@ ROSTER_COLUMNS = ("agent_id", "name", "team", "queue", "date", "shift_id", "temp
                   "break_start", "break_end", "paid_hours")
 UNFILLED_COLUMNS = ("shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday")
 AGENTS_COLUMNS = ("agent_id", "name", "team", "hourly_rate")
+SKILL_SET_REQUIREMENTS = "skill_set_requirements.csv"  # a plan by skill set's scheduler input (wfm.multiskill.plan)
 
 
 def refuse_duplicate_intervals(df: pd.DataFrame, source) -> None:
@@ -71,6 +72,7 @@ class RunData:
     unfilled: pd.DataFrame
     agents: pd.DataFrame
     meta: dict
+    skill_sets: pd.DataFrame | None = None
 
 
 def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbers=(), signed=(), whole=(), bools=(),
@@ -129,18 +131,24 @@ def _read_tables(d: Path, meta: dict) -> RunData:
                 whole=["missing"], bools=["is_holiday"], may_be_missing=True)
     ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
     req = req.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
-    return RunData(requirements=req, coverage=cov, roster=ros, unfilled=unf, agents=ag, meta=meta)
+    sets = None
+    if (d / SKILL_SET_REQUIREMENTS).is_file():  # a plan by skill set: the scheduler's requirement per set
+        sets = _read(d, SKILL_SET_REQUIREMENTS, ("queue", "interval_start", "scheduled_required"),
+                     times=["interval_start"], whole=["scheduled_required"], bools=["is_holiday"])
+        sets = sets.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
+    return RunData(requirements=req, coverage=cov, roster=ros, unfilled=unf, agents=ag, meta=meta, skill_sets=sets)
 
 
 def run_tables(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame, unfilled: pd.DataFrame,
-               agents: pd.DataFrame, meta: dict | None = None) -> RunData:
+               agents: pd.DataFrame, meta: dict | None = None, skill_sets: pd.DataFrame | None = None) -> RunData:
     """The stages' frames typed exactly as their run folder reads back (:func:`read_run`): written in wfm's
     CSV format and read with the same readers, so that a plan's report and ``wfm report`` re-rendering its
     folder give the same bytes, and a user's edit of a run folder is read like the run itself."""
     with tempfile.TemporaryDirectory(prefix="wfm_tables_") as tmp:
         d = Path(tmp)
         for frame, name in ((requirements, "requirements.csv"), (coverage, "coverage.csv"), (roster, "roster.csv"),
-                            (unfilled, "unfilled_shifts.csv"), (agents, "agents.csv")):
+                            (unfilled, "unfilled_shifts.csv"), (agents, "agents.csv"),
+                            *([(skill_sets, SKILL_SET_REQUIREMENTS)] if skill_sets is not None else [])):
             write_csv(frame, d / name)
         return _read_tables(d, dict(meta or {}))
 

@@ -120,8 +120,11 @@ def _hours(h: float) -> str:
     return f"{h:g} h"
 
 
-def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.DataFrame | None = None) -> list[Violation]:
-    """Every rule broken by ``roster`` (see the module docstring), sorted by date, agent and rule."""
+def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.DataFrame | None = None,
+                    skill_sets: dict | None = None) -> list[Violation]:
+    """Every rule broken by ``roster`` (see the module docstring), sorted by date, agent and rule.
+    ``skill_sets``: in a plan by skill set, each set's queues (a shift's ``queue`` is then a skill set, and
+    an agent may work it when trained on all of its queues)."""
     rc = cfg.roster
     ag = agents_from_frame(agents, source="agents")
     info = {r.agent_id: r for r in ag.itertuples(index=False)}
@@ -149,8 +152,9 @@ def validate_roster(roster: pd.DataFrame, agents: pd.DataFrame, cfg, shifts: pd.
         if a is None:
             add("unknown agent", r.agent_id, r.v_day, f"agent '{r.agent_id}' is not in the agent list ({when})")
             continue
-        skills = set(a.queues.split(";"))
-        if r.queue not in skills:
+        skills = {q.strip() for q in a.queues.split(";")}
+        takes = (skill_sets or {}).get(r.queue, (r.queue,))
+        if not set(takes) <= skills:
             add("skill", r.agent_id, r.v_day, f"shift {when} is on queue '{r.queue}'; agent skilled for {a.queues}")
         need = templates.get(str(getattr(r, "template", "")), "any")
         if need != "any" and need != a.contract:

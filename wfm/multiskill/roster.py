@@ -22,7 +22,7 @@ from ..scheduling import coverage_from_roster
 from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, simulate_centre
 from .staffing import callback_whatif
 
-__all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", "CALLBACK_COLUMNS", "callback_run"]
+__all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", "simulate_days", "mix_result", "CALLBACK_COLUMNS", "callback_run"]
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,24 @@ def skill_mix_service(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.Da
     days = roster_days(service, roster, agents, interval_minutes, shrinkage)
     if days is None:
         return None
-    sets, queues, patience = days.sets, days.queues, days.patience
+    parts = simulate_days(days, interval_minutes, sl_seconds, routing, replications, level)
+    return mix_result(days, parts, routing, replications, level)
+
+
+def simulate_days(days: RosterDays, interval_minutes: int, sl_seconds: float, routing: str = "priority",
+                  replications: int = 10, level: float = 0.99) -> list[tuple[pd.Timestamp, CentreSimResult]]:
+    """:func:`simulate_centre` on every day of ``days`` (:func:`roster_days`), seeds fixed per date:
+    ``[(date, result)]``."""
     step = interval_minutes * 60.0
-    parts: list[tuple[pd.Timestamp, CentreSimResult]] = []
-    for day, arrivals, aht, staff in days.days:
-        res = simulate_centre(arrivals, aht, sets, staff, step, sl_seconds, patience_s=patience, routing=routing,
-                              seed=_seed(day), replications=replications, level=level)
-        parts.append((day, res))
+    return [(day, simulate_centre(arrivals, aht, days.sets, staff, step, sl_seconds, patience_s=days.patience,
+                                  routing=routing, seed=_seed(day), replications=replications, level=level))
+            for day, arrivals, aht, staff in days.days]
+
+
+def mix_result(days: RosterDays, parts: list, routing: str, replications: int, level: float) -> SkillMixService:
+    """:class:`SkillMixService` of the simulated days ``parts`` (:func:`simulate_days`)."""
+    sets, queues = days.sets, days.queues
+
     def pool(q, results):
         sel = lambda r: [r.queues.index(q)] if q is not None else slice(None)  # noqa: E731
         c = {f: sum(getattr(r, f)[:, sel(r)].sum(axis=(1, 2)) for r in results) for f in _COUNTS}

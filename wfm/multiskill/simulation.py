@@ -141,7 +141,8 @@ class CentreSimResult:
     until they hang up [s]), ``callbacks`` (call-backs accepted), ``callbacks_met`` (returned within the
     window). ``handled`` has shape ``(replications, skill sets, queues)``: calls (live and call-backs) each
     skill set handled per queue; ``busy_s`` shape ``(replications, skill sets, intervals)``: handle seconds
-    per skill set, by the interval in which each call was picked up.
+    per skill set, by the interval in which each call was picked up; ``busy_by_queue_s`` the same split by
+    the call's queue, shape ``(replications, skill sets, queues, intervals)``.
     """
 
     queues: tuple[str, ...]
@@ -158,6 +159,7 @@ class CentreSimResult:
     handled: np.ndarray
     busy_s: np.ndarray
     level: float
+    busy_by_queue_s: np.ndarray | None = None
 
     @property
     def callers(self) -> int:
@@ -382,7 +384,8 @@ def _one_day(q_of, ivl, arr, svc, pat, take, sets_order, elig, staff, aht_iv, k,
     took = by >= 0
     handled = np.bincount(by[took] * nq + qa[took], minlength=ng * nq).reshape(ng, nq).astype(float)
     b = np.minimum((np.asarray(picked)[took] // interval_s).astype(np.int64), k - 1)
-    busy = np.bincount(by[took] * k + b, weights=np.asarray(svc)[took], minlength=ng * k).reshape(ng, k)
+    busy = np.bincount((by[took] * nq + qa[took]) * k + b, weights=np.asarray(svc)[took],
+                       minlength=ng * nq * k).reshape(ng, nq, k)
     counts = (
         bc(np.ones(n, dtype=bool)),
         bc(ans),
@@ -485,7 +488,7 @@ def simulate_centre(
     reps = int(replications)
     counts = {f: np.zeros((reps, nq, k)) for f in _COUNTS}
     handled = np.zeros((reps, ng, nq))
-    busy = np.zeros((reps, ng, k))
+    busy = np.zeros((reps, ng, nq, k))
     for r in range(reps):
         parts = []
         for j in range(nq):  # simulate_day's draws, queue after queue
@@ -501,5 +504,5 @@ def simulate_centre(
             counts[f][r] = v
         handled[r] = h
         busy[r] = b
-    return CentreSimResult(queues=queues, skill_sets=names, **counts, handled=handled, busy_s=busy,
-                           level=float(level))
+    return CentreSimResult(queues=queues, skill_sets=names, **counts, handled=handled, busy_s=busy.sum(axis=2),
+                           level=float(level), busy_by_queue_s=busy)

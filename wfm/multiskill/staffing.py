@@ -519,13 +519,33 @@ class SkillSetPlan:
     cost: dict
     summary: dict
 
+    def lines(self, where: str) -> tuple[list[str], list[str]]:
+        """What to tell the planner, as plain text: ``(figures, warnings)``; ``where``: the file whose
+        ``note`` column gives the reasons of intervals that cannot meet every goal."""
+        sm = self.summary
+        per_q, total = sm["erlang_per_queue_agent_h"], sm["total_agent_h"]
+        sets_txt = ", ".join(f"{n} {h:,.1f}" for n, h in sm["agent_h"].items())
+        figures = [f"By skill set ({sm['routing']} routing, checked by simulation): {total:,.1f} agent-hours on the "
+                   f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone"
+                   + (f", {1 - total / per_q:.1%} fewer" if per_q > 0 else "")
+                   + f"; pooling's bound {sm['pooled_bound_agent_h']:,.1f}."]
+        if sm["service_level"]:
+            figures.append("Simulated service by skill set: " + ", ".join(
+                f"{q} {v:.1%}" for q, v in sm["service_level"].items()))
+        warnings = []
+        if sm["intervals_not_met"]:
+            warnings.append(f"{sm['intervals_not_met']} of {sm['intervals']} intervals cannot meet every goal by skill "
+                            f"set: " + "; ".join(sm["notes"]) + f" (the 'note' column of {where})")
+        return figures, warnings
+
 
 def _day_requirements(part: pd.DataFrame, sets, interval_s, goals, patience, shrinkage, search):
     return skill_set_requirements(part, sets, interval_s, goals, patience, shrinkage, **search)
 
 
 def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patience: Mapping[str, float] | None = None,
-                   backend=None, progress=None, seed: int = 0, min_callers: int = 2000) -> SkillSetPlan:
+                   backend=None, progress=None, seed: int = 0, min_callers: int = 2000,
+                   cap_heads: bool = False) -> SkillSetPlan:
     """Staff a per-queue requirement (:func:`wfm.staffing.requirements`) by the agents file's skill sets.
 
     Goals per queue from ``cfg.staffing`` (``sl_target`` in ``sl_seconds``; ``max_abandon`` where the
@@ -535,7 +555,9 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
     ``hourly_rate`` (cross-trained agents who earn more are used where they pay; a set whose rate is 0 or
     unknown is costed at the centre's mean rate). ``backend``: a
     :mod:`wfm.parallel` backend; with one that splits, the days are searched in parallel (each day's
-    intervals are independent). Raises ValueError for queues that are not voice queues."""
+    intervals are independent). ``cap_heads``: the agents file is the centre's head count, and a set never
+    puts more than its agents less shrinkage on the phone at once (default: the file only names the skill
+    sets and their pay). Raises ValueError for queues that are not voice queues."""
     st = cfg.staffing
     queues = sorted(map(str, requirements["queue"].unique()))
     qopts = st.queues or {}
@@ -566,8 +588,12 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
         # unpaid (rate 0) or unknown: the centre's mean rate, so that no set looks free
         r = r if math.isfinite(r) and r > 0 else everyone
         cost[s.name] = float(r) if math.isfinite(r) and r > 0 else 1.0
+    # with the centre's head count: a set can put at most its agents, less shrinkage, on the phone at once
+    heads = set_of.value_counts()
+    max_staff = ({s.name: int(math.floor(round(int(heads.get(s.name, 0)) * (1.0 - float(st.total_shrinkage)), 9)))
+                  for s in sets} if cap_heads else None)
     search = dict(cost=cost, routing=st.multiskill.routing, seed=seed, min_callers=min_callers,
-                  max_agents=int(st.max_agents))
+                  max_agents=int(st.max_agents), max_staff=max_staff)
     interval_s = cfg.interval_minutes * 60.0
     shrink = float(st.total_shrinkage)
     req = requirements.sort_values(["interval_start", "queue"], kind="mergesort")

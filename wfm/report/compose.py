@@ -198,8 +198,24 @@ def _summary_rows(figures: dict, cfg: Config, name: str, costs: CostResult, serv
         ("Schedule status", sched_meta.get("status"), None),
         ("Notes", "Coverage: a blank asa_s means no finite wait (agents on the phone at or below the offered load)", None),
         ("", "Costs: one row per agent and calendar day worked; night shifts are split at midnight", None),
-        ("", sim_sheet_note(service.patience), None),
+        ("", sim_sheet_note(service.patience, service.by_set is not None), None),
     ]
+
+
+def _units(requirements: pd.DataFrame, service: ServiceProjection) -> list[str]:
+    """What the shifts are for: the queues, or in a plan by skill set the skill sets."""
+    if service.by_set is not None:
+        return sorted(set(service.by_set["skill_set"].astype(str)))
+    return sorted(set(requirements["queue"].astype(str)))
+
+
+def _staff_agents(agents: pd.DataFrame, requirements: pd.DataFrame, service: ServiceProjection) -> pd.DataFrame:
+    """The agents as the roster took them: in a plan by skill set, each may work the sets of her queues."""
+    if service.by_set is None or "queues" not in agents:
+        return agents
+    from ..multiskill.plan import skill_set_agents
+
+    return skill_set_agents(agents, sorted(set(requirements["queue"].astype(str))))[0]
 
 
 def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostResult, service: ServiceProjection,
@@ -217,7 +233,8 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
     ctx = {
         "site": cfg.site.name, "run": name, "currency": cur, "cfg": cfg, "figures": figures, "cards": cards,
         "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
-        "queues": sorted(set(requirements["queue"])),
+        "queues": sorted(set(requirements["queue"])), "units": _units(requirements, service),
+        "by_set": service.by_set is not None,
         "coverage_charts": coverage_charts(frame, cal, cfg) if len(frame) else [],
         "gap_heatmaps": gap_heatmaps(frame, cal) if len(frame) else [],
         "cost_chart": cost_chart(cs["by_day"], cur) if len(cs["by_day"]) else None,
@@ -239,8 +256,8 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
         "shown": {c for c in (*PREMIUM_COLUMNS, "on_cost") if cs[c]} | {c for c in ("overtime_hours", "rest_day_hours",
                                                                                     "holiday_hours", "night_hours")
                                                                           if by_type[c].sum()},
-        "dec": decisions(frame, unfilled, roster, agents, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
-                         (cfg.pay.night_start_h, cfg.pay.night_end_h)),
+        "dec": decisions(frame, unfilled, roster, _staff_agents(agents, requirements, service), cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
+                         (cfg.pay.night_start_h, cfg.pay.night_end_h), set_frame=service.by_set),
         "over_min": OVER_MIN_AGENTS, "over_hours": OVER_MIN_HOURS, "mix": mix,
         "notes": solver_notes(meta),
         "messages": messages(meta, unfilled), "unfilled": unfilled.to_dict("records"),
@@ -251,13 +268,13 @@ def _page(cfg: Config, name: str, figures: dict, cards: list[dict], costs: CostR
 
 
 def _roster_page(cfg: Config, name: str, costs: CostResult, people: list[dict], hol: list[dict],
-                 weekend: frozenset[int], grids: list[dict], legend: list[dict]) -> str:
+                 weekend: frozenset[int], grids: list[dict], legend: list[dict], by_set: bool = False) -> str:
     """roster.html's text: people (fairness), holiday duty and the weekly roster grids, searchable.
     ``weekend``: the country's weekend days (0 = Monday); ``grids`` and ``legend``: :func:`roster_grids`."""
     cs = costs.summary
     night = f"{fmt_hours_of_day(cfg.pay.night_start_h)}–{fmt_hours_of_day(cfg.pay.night_end_h)}"
     ctx = {"site": cfg.site.name, "run": name, "start": cs["horizon_start"], "end": cs["horizon_end"], "days": cs["days"],
-           "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night,
+           "people": people, "holidays": hol, "grids": grids, "legend": legend, "night": night, "by_set": by_set,
            "weeks": cs["weeks"],
            "weekend": " or ".join((pd.Timestamp("2024-01-01") + pd.Timedelta(days=d)).day_name() for d in sorted(weekend))}
     return _env().get_template("roster.html.j2").render(**ctx)
@@ -283,7 +300,8 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     cal = day_calendar(pd.date_range(cs["horizon_start"], cs["horizon_end"], freq="D"), cfg.site.country,
                        cfg.site.subdivision) if cs["days"] else day_calendar([], cfg.site.country)
     bt = backtest_section(backtest, backtest_note)
-    weeks = week_table(service.frame, costs, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0))
+    weeks = week_table(service.frame, costs, cfg.interval_minutes, float(cs["average_hourly_rate"] or 0.0),
+                       staffing=service.by_set)
     week_all = week_total(weeks, service)
     figures = headline_figures(name, cfg, costs, service, _counts(roster, unfilled, cal), bt, weeks, week_all)
     cards = headline_cards(figures, cfg, costs, service, weeks)
@@ -295,7 +313,7 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
                "level": review.level}
         figures["actuals"] = {"file": act["source"], **{k: json_num(v) if isinstance(v, float) else v for k, v in act["total"].items()}}
 
-    mix = skill_mix_section(service)
+    mix = skill_mix_section(service, cfg.interval_minutes)
     if mix is not None:
         figures["skill_mix"] = ({"error": mix["error"]} if "error" in mix else
                                 {"routing": mix["routing"], "replications": mix["replications"], "level": mix["level"],
@@ -305,7 +323,10 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
                                             for r in mix["rows"] if not r["is_total"]},
                                  "all": {k: json_num(v) for k, v in mix["rows"][-1].items()
                                          if k not in ("queue", "is_total")},
-                                 "skill_sets": mix["sets"]})
+                                 "skill_sets": mix["sets"],
+                                 **({"by_skill_set": {r["name"]: {k: json_num(v) for k, v in r.items()
+                                                                  if k not in ("name", "queues", "agents")}
+                                                      for r in mix["set_rows"]}} if mix["by_set"] else {})})
     daily, queues = daily_table(service, costs, cfg), queue_table(service, costs)
     fc = forecast_section(forecast, forecast_note)
     if fc["found"]:
@@ -315,11 +336,11 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
     weekend = weekend_days(cfg.site.country, cfg.site.subdivision)
     people = people_table(roster, agents, costs.costs, cal, cfg.pay.night_start_h, cfg.pay.night_end_h, weekend)
     hol = holidays(roster, unfilled, cal)
-    grids, legend = roster_grids(roster, agents, requirements["queue"], cal)
+    grids, legend = roster_grids(roster, agents, _units(requirements, service), cal)
     html = _page(cfg, name, figures, cards, costs, service, daily, queues, fc, bt, cal, requirements, roster, unfilled,
                  agents, meta, people, hol, weeks, week_all, act, mix)
     write_text(html, output_path(out, "report.html"))
-    write_text(_roster_page(cfg, name, costs, people, hol, weekend, grids, legend),
+    write_text(_roster_page(cfg, name, costs, people, hol, weekend, grids, legend, service.by_set is not None),
                output_path(out, "roster.html"))
 
     money_fmt = '#,##0.00 "' + re.sub(r'["\\]', "", cur) + '"'
@@ -333,8 +354,10 @@ def render(out, *, cfg: Config, name: str, requirements: pd.DataFrame, coverage:
            if fc["found"] else []),
          *([("Backtest", bt["table"])] if bt["found"] else []),
          *([("Skill mix", pd.DataFrame([{**r, "queue": "(all queues)" if r["is_total"] else r["queue"]}
-                                        for r in mix["rows"]]).drop(columns="is_total"))]
+                                        for r in mix["rows"]]).drop(columns=["is_total", *(
+                                            ["expected_sl", "alone_sl"] if mix.get("by_set") else [])]))]
            if mix and "rows" in mix else []),
+         *([("Skill sets", service.by_set)] if service.by_set is not None else []),
          *([("Actual by day", act["days"]), ("Actual by queue", act["queues"]), ("Actual by interval", act["intervals"])]
            if act else [])],
         _summary_rows(figures, cfg, name, costs, service, meta, money_fmt),

@@ -98,14 +98,24 @@ def candidates(shift: pd.Series, roster: pd.DataFrame, agents: pd.DataFrame,
 
 
 def decisions(frame: pd.DataFrame, unfilled: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFrame,
-              interval_minutes: int, hourly_rate: float, night: tuple[float, float] | None = None) -> dict:
+              interval_minutes: int, hourly_rate: float, night: tuple[float, float] | None = None,
+              set_frame: pd.DataFrame | None = None) -> dict:
     """The decisions panel: ``short`` (:func:`under_staffed`), ``unfilled`` (each unfilled shift with
     ``candidates`` and ``more``, the count beyond those listed), ``holidays`` (holiday dates with unfilled
     agent-shifts: ``date, missing``), ``over`` and ``over_h`` (:func:`over_staffed`), and ``ok``: nothing
     needs a decision but the over-staffing. ``night``: the pay rules' night window [h of day], for
-    :func:`candidates`."""
-    short = under_staffed(frame, interval_minutes) if len(frame) else []
-    over, over_h = over_staffed(frame, interval_minutes, hourly_rate) if len(frame) else ([], 0.0)
+    :func:`candidates`. ``set_frame``: in a plan by skill set, the requirement and roster per skill set
+    (``skill_set, interval_start, required, rostered``): agents short and over are counted per set, and
+    the queues' windows are those whose service is under target."""
+    staff = frame
+    if set_frame is not None:
+        staff = set_frame.rename(columns={"skill_set": "queue"}).assign(
+            below_target=False, offered=0.0, service_level=np.nan).reset_index(drop=True)
+    short = under_staffed(staff, interval_minutes) if len(staff) else []
+    if set_frame is not None and len(frame):
+        short += under_staffed(frame.assign(required=0.0, rostered=0.0), interval_minutes)
+        short.sort(key=lambda w: (w["queue"], w["start"]))
+    over, over_h = over_staffed(staff, interval_minutes, hourly_rate) if len(staff) else ([], 0.0)
     rows = []
     for _, u in unfilled.iterrows():
         names = candidates(u, roster, agents, night)

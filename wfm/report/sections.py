@@ -267,14 +267,21 @@ def daily_table(service: ServiceProjection, costs: CostResult, cfg: Config) -> p
 def queue_table(service: ServiceProjection, costs: CostResult) -> pd.DataFrame:
     """The Cost by queue table, one row per queue of the projection or the costs: calls, handled calls,
     agent-hours, the pooled projection and ``patience_s`` (:attr:`ServiceProjection.by_queue`), paid hours,
-    base pay, premiums, on-cost and total cost (:attr:`CostResult.costs` by queue), cost per forecast call
-    and per handled call (None without calls)."""
+    base pay, premiums, on-cost and total cost (:attr:`CostResult.costs` by queue; in a plan by skill set, each
+    set's shared over its queues by :attr:`ServiceProjection.set_shares`), cost per forecast call and per
+    handled call (None without calls)."""
     svc = service.by_queue.set_index("queue")
     cost_q = costs.costs.groupby("queue")[["paid_hours", *MONEY_COLUMNS]].sum()
+    sh = service.set_shares
+    if sh is not None and len(cost_q):  # a plan by skill set: each set's cost shared over its queues
+        sets = [u for u in cost_q.index if u in sh.index]
+        shared = sh.loc[sets].T.to_numpy() @ cost_q.loc[sets].to_numpy()
+        cost_q = pd.concat([pd.DataFrame(shared, index=sh.columns, columns=cost_q.columns),
+                            cost_q.drop(index=sets)]).groupby(level=0).sum()
     none = {"calls": 0.0, "handled_calls": 0.0, "required_agent_h": 0.0, "rostered_agent_h": 0.0, "expected_sl": None,
             "expected_asa_s": None, "expected_abandon": None, "patience_s": None}  # a queue with costs only
     rows = []
-    for q in sorted(set(svc.index) | set(costs.costs["queue"])):
+    for q in sorted(set(svc.index) | set(cost_q.index)):
         p = ({k: None if k in none and none[k] is None and pd.isna(v) else v for k, v in svc.loc[q].items()}
              if q in svc.index else none)
         c = cost_q.loc[q] if q in cost_q.index else pd.Series(0.0, index=cost_q.columns)
@@ -294,14 +301,17 @@ def _finite(v) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def skill_mix_section(service: ServiceProjection) -> dict | None:
+def skill_mix_section(service: ServiceProjection, interval_minutes: int = 15) -> dict | None:
     """The per-queue service with the rostered skill mix (:attr:`ServiceProjection.skill_mix`) beside the
     per-queue projection and the per-queue simulation: ``rows`` (one per queue, then the total with ``queue``
     None and ``is_total``: ``queue, calls, expected_sl, alone_sl, mix_sl, mix_lo, mix_hi, mix_abandon,
     mix_asa_s``; None where a figure is unknown), ``sets`` (``name, queues,
     agents, shares``: the share of the set's calls from each queue), ``routing``, ``replications``,
     ``level``, ``left_out`` (rostered agents not simulated: trained on none of the plan's queues); or
-    ``{"error": why}``; None when there is nothing to show (no cross-trained agent)."""
+    ``{"error": why}``; None when there is nothing to show (no cross-trained agent). In a plan by skill set
+    (``by_set`` True) the queue-alone columns are None and ``set_rows`` gives per skill set ``name, queues,
+    agents, required_h, scheduled_h, rostered_h, short_h`` [agent-hours; short: rostered below required,
+    summed per interval]."""
     mix = service.skill_mix
     if mix is None:
         return None
@@ -317,18 +327,35 @@ def skill_mix_section(service: ServiceProjection) -> dict | None:
                 "mix_hi": _finite(r["service_level_hi"]), "mix_abandon": _finite(r["abandon_rate"]),
                 "mix_asa_s": _finite(r["asa_s"])}
 
-    rows = [row(q, r, by_q.at[q, "expected_sl"] if q in by_q.index else None,
+    by_set = service.by_set is not None
+    if by_set:  # the projection is this simulation: no queue-alone figures beside it
+        sim = {}
+    rows = [row(q, r, by_q.at[q, "expected_sl"] if q in by_q.index and not by_set else None,
                 [p for (qq, _), p in sim.items() if qq == q]) for q, r in mix.by_queue.iterrows()]
-    rows.append(row(None, mix.total, service.horizon["expected_sl"], list(sim.values())))
+    rows.append(row(None, mix.total, None if by_set else service.horizon["expected_sl"], list(sim.values())))
     sets = [{"name": s.name, "queues": list(s.queues), "agents": mix.agents[s.name],
              "shares": {q: float(v) for q, v in mix.handled_share.loc[s.name].items() if q in s.queues}}
             for s in mix.sets]
+    set_rows = []
+    if by_set:
+        ih = interval_minutes / 60.0
+        heads = {s["name"]: (s["queues"], s["agents"]) for s in sets}
+        for name, g in service.by_set.groupby("skill_set", sort=True):
+            qs, n = heads.get(name, ([], 0))
+            set_rows.append({"name": name, "queues": qs, "agents": n,
+                             "required_h": float(g["required"].sum() * ih), "scheduled_h": float(g["scheduled"].sum() * ih),
+                             "rostered_h": float(g["rostered"].sum() * ih),
+                             "short_h": float((g["required"] - g["rostered"]).clip(lower=0).sum() * ih)})
     return {"rows": rows, "sets": sets, "routing": mix.routing, "replications": mix.replications, "level": mix.level,
-            "left_out": mix.left_out}
+            "left_out": mix.left_out, "by_set": by_set, "set_rows": set_rows}
 
 
-def sim_sheet_note(patience: dict) -> str:
-    """The Daily sheet's note on the two projections."""
+def sim_sheet_note(patience: dict, by_set: bool = False) -> str:
+    """The Daily sheet's note on the two projections (``by_set``: a plan by skill set's)."""
+    if by_set:
+        return (f"Daily: planned by skill set; expected_* is the roster simulated with its skill mix "
+                f"({SIM_REPLICATIONS} replications a day), each interval weighted by its forecast calls; sim_* pools "
+                "the same simulation's callers")
     pats = {q: p["patience_s"] for q, p in patience.items()}
     if any(math.isfinite(v) for v in pats.values()):
         who = ", ".join(f"{q} {v:.0f} s" if math.isfinite(v) else f"{q} never" for q, v in pats.items())
@@ -402,7 +429,8 @@ def team_table(people: list[dict]) -> tuple[list[dict], dict]:
     return [teams[t] for t in sorted(teams)], total
 
 
-def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, hourly_rate: float) -> pd.DataFrame:
+def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, hourly_rate: float,
+               staffing: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per ISO week (Monday ``week_start``; ``week`` like ``2026-W40``) of the projection's intervals
     or of the costs: ``days`` (horizon days in the week), forecast ``calls`` and ``handled_calls``,
     ``expected_sl`` and ``expected_abandon`` (:func:`wfm.service.pooled_service` of the week), ``occupancy``
@@ -410,15 +438,19 @@ def week_table(frame: pd.DataFrame, costs: CostResult, interval_minutes: int, ho
     ``under_agent_h`` and ``over_agent_h`` (rostered below / above required, summed per interval
     [agent-hours]) and their cost at ``hourly_rate`` (``under_cost``: to fill the gap, ``over_cost``: could
     be released), ``paid_hours`` and ``total_cost`` (costs by the calendar day worked) and
-    ``cost_per_handled_call``."""
+    ``cost_per_handled_call``. ``staffing``: the frame whose ``gap`` gives the under and over agent-hours
+    (in a plan by skill set, per skill set; default ``frame``)."""
     ih = interval_minutes / 60.0
     t = frame["interval_start"]
     monday = (t.dt.normalize() - pd.to_timedelta(t.dt.day_of_week, unit="D")).astype("datetime64[ns]")
+    staff = frame if staffing is None else staffing
+    ts = pd.to_datetime(staff["interval_start"])
+    staff_monday = (ts.dt.normalize() - pd.to_timedelta(ts.dt.day_of_week, unit="D")).astype("datetime64[ns]")
     cost = costs.by_week.set_index("week_start")[["paid_hours", "total_cost"]]
     rows = []
     for ws in sorted(set(monday) | set(cost.index)):
         part = frame[(monday == ws).to_numpy()]
-        gap = part["gap"].to_numpy(float)
+        gap = staff.loc[(staff_monday == ws).to_numpy(), "gap"].to_numpy(float)
         svc = pooled_service(part)
         paid, total = (float(cost.loc[ws, "paid_hours"]), float(cost.loc[ws, "total_cost"])) if ws in cost.index else (0.0, 0.0)
         under, over = float((-gap).clip(min=0).sum() * ih), float(gap.clip(min=0).sum() * ih)
