@@ -5,7 +5,8 @@ Outputs of a run named R under a base directory B:
 ``B/forecasts/R/``: forecast.csv, forecast.png;
 ``B/schedules/R/``: requirements.csv, shifts.csv, coverage.csv, roster.csv, unfilled_shifts.csv,
 agent_summary.csv, holiday_ledger.csv, costs.csv, forecast_backtest.csv, report.html, roster.html, report.xlsx,
-agents.csv, config.yaml and holiday_ledger_input.csv (copies of the inputs used), summary.json.
+agents.csv, config.yaml and holiday_ledger_input.csv (copies of the inputs used), summary.json; a plan by skill
+set (``staffing.multiskill.plan: skill_set``) adds skill_set_requirements.csv and skill_set_service.csv.
 A what-if re-plans a finished run's forecast under changed assumptions, starting from its shifts,
 into ``<run>-whatif``. Each output folder is built in a temporary folder beside it and swapped in only when
 complete (wfm.outputs), all of a command's folders together, so a failed or interrupted run never leaves a
