@@ -280,3 +280,26 @@ def test_set_schedule_requirements_marks_holidays_from_the_queues():
     out = set_schedule_requirements(by_set, req)
     assert out["is_holiday"].tolist() == [True, False]
     assert out["scheduled_required"].tolist() == [5, 6] and out["queue"].tolist() == ["a", "a"]
+
+
+def test_decisions_count_agents_short_per_skill_set_and_service_per_queue():
+    from wfm.report.decisions import decisions
+
+    t = pd.date_range("2026-10-05 09:00", periods=4, freq="15min")
+    # per queue: shares of the sets' agents (fractional); the set frame is short 2 agents at 09:15 only
+    frame = pd.DataFrame({"queue": "a", "interval_start": t, "offered": 20.0, "required": [4.5, 5.5, 4.5, 4.5],
+                          "rostered": [4.5, 4.6, 4.5, 4.5], "service_level": [0.9, 0.6, 0.9, 0.85],
+                          "below_target": [False, True, False, False]})
+    frame["gap"] = frame["rostered"] - frame["required"]
+    sets = pd.DataFrame({"skill_set": "a+b", "interval_start": t, "required": [6.0, 8.0, 6.0, 6.0],
+                         "rostered": [6.0, 6.0, 6.0, 6.0]})
+    empty = pd.DataFrame(columns=["shift_id", "queue", "date", "shift_start", "shift_end", "missing", "is_holiday"])
+    roster = pd.DataFrame(columns=["agent_id", "date"])
+    d = decisions(frame, empty, roster, pd.DataFrame(columns=["agent_id", "queues", "name"]), 15, 30.0,
+                  set_frame=sets)
+    rows = {(w["queue"], w["start"]): w for w in d["short"]}
+    assert set(rows) == {("a+b", t[1]), ("a", t[1])}
+    s = rows[("a+b", t[1])]
+    assert s["short"] == 2.0 and s["short_h"] == 0.5 and s["calls"] is None and s["service"] is None
+    q = rows[("a", t[1])]
+    assert q["short"] == 0.0 and q["service"] == pytest.approx(0.6) and q["calls"] == 20.0

@@ -112,6 +112,9 @@ def decisions(frame: pd.DataFrame, unfilled: pd.DataFrame, roster: pd.DataFrame,
         staff = set_frame.rename(columns={"skill_set": "queue"}).assign(
             below_target=False, offered=0.0, service_level=np.nan).reset_index(drop=True)
     short = under_staffed(staff, interval_minutes) if len(staff) else []
+    if set_frame is not None:
+        for w in short:  # a skill set's window: its calls are its queues', counted in their own rows
+            w["calls"] = None
     if set_frame is not None and len(frame):
         short += under_staffed(frame.assign(required=0.0, rostered=0.0), interval_minutes)
         short.sort(key=lambda w: (w["queue"], w["start"]))
