@@ -124,8 +124,12 @@ def test_report_and_summary_of_a_plan_by_skill_set(plans, tmp_path):
     p, _, d = plans
     import json
 
-    meta = json.loads((d / "summary.json").read_text())
+    def strict(name):
+        raise AssertionError(f"summary.json holds {name}: not JSON")
+
+    meta = json.loads((d / "summary.json").read_text(), parse_constant=strict)
     st = meta["staffing"]["skill_sets"]
+    assert st["warnings"] == []  # every set puts an agent on the phone
     assert st["plan"] == "skill_set" and st["sets"] == {"sales": ["sales"], "sales+service": ["sales", "service"],
                                                         "service": ["service"]}
     mix = meta["report"]["skill_mix"]
@@ -303,3 +307,43 @@ def test_decisions_count_agents_short_per_skill_set_and_service_per_queue():
     assert s["short"] == 2.0 and s["short_h"] == 0.5 and s["calls"] is None and s["service"] is None
     q = rows[("a", t[1])]
     assert q["short"] == 0.0 and q["service"] == pytest.approx(0.6) and q["calls"] == 20.0
+
+
+@pytest.mark.parametrize("damage", ["deleted", "duplicate row", "set dropped", "set renamed"])
+def test_wfm_report_refuses_a_damaged_skill_set_requirement(plans, tmp_path, damage):
+    _, _, d = plans
+    copy = tmp_path / "t"
+    shutil.copytree(d, copy)
+    f = copy / "skill_set_requirements.csv"
+    lines = f.read_text().splitlines(keepends=True)
+    if damage == "deleted":
+        f.unlink()
+    elif damage == "duplicate row":
+        f.write_text("".join([*lines, lines[5]]))
+    elif damage == "set dropped":
+        f.write_text("".join(line for line in lines if not line.startswith("sales+service,")))
+    else:
+        f.write_text("".join(line.replace("sales+service,", "sales+billing,", 1) for line in lines))
+    before = {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()}
+    r = CliRunner().invoke(app, ["report", "--run", str(copy)], terminal_width=200)
+    assert r.exit_code == 2, r.output
+    assert "skill_set_requirements.csv" in r.output and "Traceback" not in r.output
+    assert {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()} == before  # nothing rewritten
+
+
+def test_a_skill_set_too_small_to_reach_the_phone_is_named():
+    from wfm import staffing
+    from wfm.plan import _by_skill_set
+
+    fc = _two_days()
+    fc = fc[fc["interval_start"] < fc["interval_start"].min() + pd.Timedelta(hours=1)]
+    ag = demo_agents()
+    ag.loc[0, "queues"] = "service;sales"  # one agent's queues in another order: a set of her own
+    ag = agents_from_frame(ag)
+    cfg = _demo_cfg("skill_set")
+    req = staffing.requirements(fc, cfg, **staffing.staffing_kwargs(cfg, None, fc))
+    info: dict = {}
+    sp, set_req, _, _ = _by_skill_set(req, ag, cfg, info, None)
+    (w,) = info["skill_sets"]["warnings"]
+    assert "'service+sales' (1 agent: " + str(ag.loc[0, "agent_id"]) + ")" in w and "30%" in w
+    assert (set_req.loc[set_req["queue"] == "service+sales", "required_agents"] == 0).all()

@@ -15,6 +15,7 @@ whether the per-queue work runs serially or on a Dask cluster (``backend``, :mod
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -122,7 +123,8 @@ def plan(forecast: pd.DataFrame, agents: pd.DataFrame, cfg: Config, *, history=N
                               skill_sets=t.skill_sets)
     costs = summarise_costs(per_day, priced_requirement(t.requirements, t.skill_sets), cfg,
                             handled_calls=service.horizon["handled"])
-    said = sum(set_plan.lines(SKILL_SET_REQUIREMENTS), []) if set_plan is not None else []
+    said = ([*sum(set_plan.lines(SKILL_SET_REQUIREMENTS), []), *staffing["skill_sets"]["warnings"]]
+            if set_plan is not None else [])
     messages = (*capped, *said, *sched.summary.get("messages", []), *ros.summary.get("messages", []))
     return Plan(cfg=cfg, forecast=forecast, agents=agents, requirements=req, staffing=staffing, schedule=sched,
                 roster=ros, tables=t, costs=costs, service=service, patience=patience, messages=tuple(messages),
@@ -134,7 +136,7 @@ def _by_skill_set(req: pd.DataFrame, agents: pd.DataFrame, cfg: Config, staffing
     the scheduler's requirement per skill set, the agents as the roster takes them (each may work any set of
     her queues) and as the scheduler counts them (each in her own set: a set's shifts are limited by its own
     agents' head count and hours); the figures go into ``staffing['skill_sets']`` (summary.json)."""
-    from .multiskill import skill_set_plan
+    from .multiskill import agent_skill_sets, skill_set_plan
     from .multiskill.plan import set_schedule_requirements, skill_set_agents
 
     est = staffing.get("patience_s") if isinstance(staffing.get("patience_s"), dict) else {}
@@ -147,6 +149,16 @@ def _by_skill_set(req: pd.DataFrame, agents: pd.DataFrame, cfg: Config, staffing
     queues = sorted(map(str, req["queue"].unique()))
     staff_agents, _ = skill_set_agents(agents, queues)
     sched_agents, _ = skill_set_agents(agents, queues, own_only=True)
+    _, set_of = agent_skill_sets(agents, queues)
+    shrink = float(cfg.staffing.total_shrinkage)
+    idle = []
+    for s in sp.sets:  # shrinkage is taken per set and rounded down: a set too small never reaches the phone
+        ids = sorted(set_of[set_of == s.name].index)
+        if ids and math.floor(round(len(ids) * (1.0 - shrink), 9)) == 0:
+            idle.append(f"skill set '{s.name}' ({len(ids)} agent{'' if len(ids) == 1 else 's'}: "
+                        f"{', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}) has no agent on the phone after "
+                        f"{shrink:.0%} shrinkage, so it is staffed with none and its agents take no calls in the "
+                        "simulation; check the order of their queues in the agents file")
     staffing["skill_sets"] = {"plan": "skill_set", **{k: v for k, v in sp.summary.items()},
-                              "sets": {s.name: list(s.queues) for s in sp.sets}}
+                              "sets": {s.name: list(s.queues) for s in sp.sets}, "warnings": idle}
     return sp, set_req, staff_agents, sched_agents

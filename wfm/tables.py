@@ -132,11 +132,35 @@ def _read_tables(d: Path, meta: dict) -> RunData:
     ag = _read(d, "agents.csv", AGENTS_COLUMNS, numbers=["hourly_rate"])
     req = req.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     sets = None
-    if (d / SKILL_SET_REQUIREMENTS).is_file():  # a plan by skill set: the scheduler's requirement per set
+    by_set = ((meta.get("staffing") or {}).get("skill_sets") or {}).get("plan") == "skill_set"
+    path = d / SKILL_SET_REQUIREMENTS
+    if by_set and not path.is_file():
+        raise InputError("file not found: the run was planned by skill set (summary.json), and its shifts and "
+                         "coverage are per skill set", file=str(path))
+    if path.is_file():  # a plan by skill set: the scheduler's requirement per set
         sets = _read(d, SKILL_SET_REQUIREMENTS, ("queue", "interval_start", "scheduled_required"),
                      times=["interval_start"], whole=["scheduled_required"], bools=["is_holiday"])
+        refuse_duplicate_intervals(sets, path)
+        _same_intervals(sets, cov, path)
         sets = sets.sort_values(["queue", "interval_start"], kind="stable").reset_index(drop=True)
     return RunData(requirements=req, coverage=cov, roster=ros, unfilled=unf, agents=ag, meta=meta, skill_sets=sets)
+
+
+def _same_intervals(sets: pd.DataFrame, coverage: pd.DataFrame, path: Path) -> None:
+    """InputError unless a plan by skill set's requirement has exactly coverage.csv's skill sets and
+    intervals (the schedule covers what it was asked to, row for row)."""
+    key = lambda f: set(zip(f["queue"].astype(str), pd.to_datetime(f["interval_start"])))  # noqa: E731
+    have, want = key(sets), key(coverage)
+    if have == want:
+        return
+    extra, missing = sorted(have - want), sorted(want - have)
+    if missing:
+        q, t = missing[0]
+        raise InputError(f"skill set '{q}' has no row for {t} that coverage.csv has ({len(missing)} such rows); "
+                         "the file must list the skill sets and intervals the run was scheduled for", file=str(path))
+    q, t = extra[0]
+    raise InputError(f"skill set '{q}' at {t} is not in coverage.csv ({len(extra)} such rows); the file must list "
+                     "the skill sets and intervals the run was scheduled for", file=str(path), column="queue")
 
 
 def run_tables(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: pd.DataFrame, unfilled: pd.DataFrame,

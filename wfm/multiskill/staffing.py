@@ -525,10 +525,14 @@ class SkillSetPlan:
         sm = self.summary
         per_q, total = sm["erlang_per_queue_agent_h"], sm["total_agent_h"]
         sets_txt = ", ".join(f"{n} {h:,.1f}" for n, h in sm["agent_h"].items())
+        diff = ""
+        if per_q > 0 and total != per_q:
+            diff = f", {abs(1 - total / per_q):.1%} {'fewer' if total < per_q else 'more'}"
+        unmet = (f" {sm['intervals_not_met']} of {sm['intervals']} intervals do not meet every goal, so these hours "
+                 "are not a saving there." if sm["intervals_not_met"] else "")
         figures = [f"By skill set ({sm['routing']} routing, checked by simulation): {total:,.1f} agent-hours on the "
-                   f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone"
-                   + (f", {1 - total / per_q:.1%} fewer" if per_q > 0 else "")
-                   + f"; pooling's bound {sm['pooled_bound_agent_h']:,.1f}."]
+                   f"phone ({sets_txt}) against {per_q:,.1f} with each queue staffed alone{diff}; pooling's bound "
+                   f"{sm['pooled_bound_agent_h']:,.1f}.{unmet}"]
         if sm["service_level"]:
             figures.append("Simulated service by skill set: " + ", ".join(
                 f"{q} {v:.1%}" for q, v in sm["service_level"].items()))

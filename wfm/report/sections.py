@@ -334,7 +334,8 @@ def skill_mix_section(service: ServiceProjection, interval_minutes: int = 15) ->
                 [p for (qq, _), p in sim.items() if qq == q]) for q, r in mix.by_queue.iterrows()]
     rows.append(row(None, mix.total, None if by_set else service.horizon["expected_sl"], list(sim.values())))
     sets = [{"name": s.name, "queues": list(s.queues), "agents": mix.agents[s.name],
-             "shares": {q: float(v) for q, v in mix.handled_share.loc[s.name].items() if q in s.queues}}
+             "shares": {q: float(v) for q, v in mix.handled_share.loc[s.name].items()
+                        if q in s.queues and math.isfinite(float(v))}}  # no calls taken: no shares
             for s in mix.sets]
     set_rows = []
     if by_set:
