@@ -347,3 +347,16 @@ def test_a_skill_set_too_small_to_reach_the_phone_is_named():
     (w,) = info["skill_sets"]["warnings"]
     assert "'service+sales' (1 agent: " + str(ag.loc[0, "agent_id"]) + ")" in w and "30%" in w
     assert (set_req.loc[set_req["queue"] == "service+sales", "required_agents"] == 0).all()
+
+
+def test_a_goal_out_of_reach_does_not_inflate_the_other_sets():
+    from wfm.multiskill import QueueGoal, SkillSet, erlang_requirement, staff_interval
+
+    sets = [SkillSet("a", ("a",)), SkillSet("a+b", ("a", "b")), SkillSet("b", ("b",))]
+    calls, aht = {"a": 40.0, "b": 60.0}, {"a": 180.0, "b": 180.0}
+    # b needs about 9 agents but may have 3, and nobody cross-trained: b cannot meet its goal
+    res = staff_interval(calls, aht, sets, 1800.0, QueueGoal(0.8, 20), None, max_staff={"a+b": 0, "b": 3}, seed=1)
+    assert not res.met
+    alone = erlang_requirement(40.0, 180.0, 1800.0, QueueGoal(0.8, 20))
+    assert res.staff["b"] == 3 and res.staff["a+b"] == 0
+    assert res.staff["a"] <= alone  # a's specialists only as many as a needs

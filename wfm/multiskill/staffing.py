@@ -333,6 +333,20 @@ def staff_interval(
             x = best
         if ok(x):
             x = _descend(x, sets, cost, cap, ok, lambda: len(seen) < max_evaluations)
+        else:
+            # a goal out of reach: still drop the agents who do not help (the start may have put specialists
+            # of a met queue where the pooled need of a group asked for heads), as long as no queue falls
+            # further short
+            ref, x0 = evaluate(x)[1], list(x)
+            short_q = {q for q, v in ref.items() if v > 0}
+            keep = [bool(set(s.queues) & short_q) for s in sets]  # a short queue's agents all stay
+
+            def no_worse(xs):
+                if any(k and v < v0 for k, v, v0 in zip(keep, xs, x0)):
+                    return False
+                return occ_ok(xs) and all(v <= ref[q] + 1e-12 for q, v in evaluate(xs)[1].items())
+
+            x = _descend(x, sets, cost, cap, no_worse, lambda: len(seen) < max_evaluations)
         if len(seen) >= max_evaluations:
             notes.append(f"the search stopped after {max_evaluations} simulations")
     f = evaluate(x)[0] if total > 0 else pd.DataFrame(
