@@ -1222,16 +1222,11 @@ def _skill_sets_beside(roster_file: Path, agents) -> dict | None:
     """A plan by skill set's sets and their queues, when the roster's folder is such a run: as its
     summary.json recorded them (``staffing.skill_sets.sets``); else, beside a skill_set_requirements.csv,
     from the agents and requirements.csv; None for a plan by queue."""
-    from .tables import SKILL_SET_REQUIREMENTS
+    from .tables import SKILL_SET_REQUIREMENTS, read_summary
 
     d = roster_file.parent
-    meta = {}
-    if (d / "summary.json").is_file():
-        try:
-            meta = json.loads((d / "summary.json").read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as err:
-            _fail(f"{d / 'summary.json'}: not valid JSON: {err}")
-    sets = ((meta.get("staffing") or {}).get("skill_sets") or {}).get("sets") if isinstance(meta, dict) else None
+    meta = read_summary(d)
+    sets = ((meta.get("staffing") or {}).get("skill_sets") or {}).get("sets")
     if isinstance(sets, dict) and all(isinstance(v, list) for v in sets.values()):
         return {str(k): tuple(map(str, v)) for k, v in sets.items()}
     if not (d / SKILL_SET_REQUIREMENTS).is_file():

@@ -15,7 +15,6 @@ whether the per-queue work runs serially or on a Dask cluster (``backend``, :mod
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -154,7 +153,7 @@ def _by_skill_set(req: pd.DataFrame, agents: pd.DataFrame, cfg: Config, staffing
     idle = []
     for s in sp.sets:  # shrinkage is taken per set and rounded down: a set too small never reaches the phone
         ids = sorted(set_of[set_of == s.name].index)
-        if ids and math.floor(round(len(ids) * (1.0 - shrink), 9)) == 0:
+        if ids and sp.max_staff[s.name] == 0:
             idle.append(f"skill set '{s.name}' ({len(ids)} agent{'' if len(ids) == 1 else 's'}: "
                         f"{', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}) has no agent on the phone after "
                         f"{shrink:.0%} shrinkage, so it is staffed with none and its agents take no calls in the "

@@ -22,6 +22,7 @@ from . import erlang
 from . import simulate as sim_mod
 from .config import Config
 from .errors import InputError
+from .multiskill.plan import skill_set_service
 from .multiskill.roster import skill_mix_service
 from .scheduling import coverage_from_roster
 from .staffing import estimate_patience, projected_service
@@ -475,8 +476,24 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
     ``agents``, and is computed even without ``simulate``."""
     if patience is None:
         patience = projection_patience(cfg, meta or {}, requirements["queue"].unique())
+    model, by_set, shares = projection_summary(patience), None, None
     if skill_sets is not None:
-        return _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patience, agents)
+        frame, sim, mix, by_set, shares, model = _skill_set_projection(requirements, skill_sets, coverage, roster,
+                                                                       cfg, patience, agents, model)
+    else:
+        frame, sim, mix = _queue_projection(requirements, coverage, roster, cfg, patience, agents, simulate)
+    caps = {p["max_abandon"] for p in patience.values()}
+    return ServiceProjection(
+        frame=frame, patience=patience, model=model, horizon=pooled_service(frame), sim=sim,
+        horizon_sim=sim_figures(list(sim.values())) if sim is not None else
+        {**{c: None for c in SIM_COLUMNS}, "sim_note": "not simulated: simulation off"},
+        by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
+        cap=caps.pop() if len(caps) == 1 else None,  # one cap for every queue: the pooled figures can be flagged
+        skill_mix=mix, by_set=by_set, set_shares=shares)
+
+
+def _queue_projection(requirements, coverage, roster, cfg, patience, agents, simulate):
+    """A plan by queue's service: (frame, sim, mix) of :func:`project_service`."""
     frame = service_projection(requirements, coverage, roster, cfg, patience)
     sim = None
     if simulate:
@@ -494,19 +511,12 @@ def project_service(requirements: pd.DataFrame, coverage: pd.DataFrame, roster: 
                                     level=SIM_LEVEL)
         except Exception as err:  # never fail the plan because of the simulation
             mix = f"{type(err).__name__}: {err}"
-    caps = {p["max_abandon"] for p in patience.values()}
-    return ServiceProjection(
-        frame=frame, patience=patience, model=projection_summary(patience), horizon=pooled_service(frame), sim=sim,
-        horizon_sim=sim_figures(list(sim.values())) if sim is not None else
-        {**{c: None for c in SIM_COLUMNS}, "sim_note": "not simulated: simulation off"},
-        by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
-        cap=caps.pop() if len(caps) == 1 else None,  # one cap for every queue: the pooled figures can be flagged
-        skill_mix=mix)
+    return frame, sim, mix
 
 
-def _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patience, agents) -> ServiceProjection:
-    from .multiskill.plan import skill_set_service  # the multi-skill simulator loads only for such plans
-
+def _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patience, agents, model):
+    """A plan by skill set's service: (frame, sim, mix, by_set, shares, model) of :func:`project_service`;
+    ``sim`` per (queue, date) as :func:`simulate_roster` gives it, days without calls counted as zero."""
     if agents is None:
         raise ValueError("a plan by skill set's service needs the agents file")
     st = cfg.staffing
@@ -514,15 +524,14 @@ def _skill_set_projection(requirements, skill_sets, coverage, roster, cfg, patie
                             sl_seconds=float(st.sl_seconds), sl_target=float(st.sl_target),
                             shrinkage=float(st.total_shrinkage), patience=patience, routing=st.multiskill.routing,
                             replications=SIM_REPLICATIONS, level=SIM_LEVEL)
-    frame, sim = res.frame, res.sim
-    model = {**projection_summary(patience), "model": "skill_mix", "model_label": "simulation with the skill mix"}
-    model["text"] = ("Planned by skill set: the expected figures are the rostered agents simulated as the ACD routes "
-                     f"them, each in her own skill set ({SIM_REPLICATIONS} simulated days per day; "
-                     "staffing.multiskill.routing: " + st.multiskill.routing + "). " + model["text"])
-    caps = {p["max_abandon"] for p in patience.values()}
-    return ServiceProjection(
-        frame=frame, patience=patience, model=model, horizon=pooled_service(frame), sim=sim,
-        horizon_sim=sim_figures(list(sim.values())) if sim else
-        {**{c: None for c in SIM_COLUMNS}, "sim_note": "not simulated: no intervals"},
-        by_day=daily_service(frame, cfg, sim), by_queue=queue_service(frame, cfg),
-        cap=caps.pop() if len(caps) == 1 else None, skill_mix=res.mix, by_set=res.by_set, set_shares=res.shares)
+    frame = res.frame
+    sim = {(q, day): {"counts": {c: np.zeros(SIM_REPLICATIONS) for c in _SIM_COUNTS}}
+           for q, day in zip(frame["queue"], frame["interval_start"].dt.normalize())}
+    for day, r in res.parts:
+        for j, q in enumerate(r.queues):
+            sim[(q, day)] = {"counts": {c: getattr(r, c)[:, j, :].sum(axis=1) for c in _SIM_COUNTS}}
+    model = {**model, "model": "skill_mix", "model_label": "simulation with the skill mix",
+             "text": ("Planned by skill set: the expected figures are the rostered agents simulated as the ACD routes "
+                      f"them, each in her own skill set ({SIM_REPLICATIONS} simulated days per day; "
+                      "staffing.multiskill.routing: " + st.multiskill.routing + "). " + model["text"])}
+    return frame, sim, res.mix, res.by_set, res.shares, model

@@ -104,19 +104,22 @@ def _read(run_dir: Path, name: str, required, times=(), optional_times=(), numbe
     return df
 
 
+def read_summary(run_dir: str | Path) -> dict:
+    """A run folder's summary.json as a dict (empty when there is none, or it holds no object); InputError
+    when it is not valid JSON."""
+    sj = Path(run_dir) / "summary.json"
+    if not sj.is_file():
+        return {}
+    try:
+        meta = json.loads(sj.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"not valid JSON: {err}", file=str(sj)) from None
+    return meta if isinstance(meta, dict) else {}
+
+
 def read_run(run_dir: str | Path) -> RunData:
     """Read the CSVs of a run folder (see docs/formats.md); InputError names the file, row and column."""
-    d = Path(run_dir)
-    meta = {}
-    sj = d / "summary.json"
-    if sj.is_file():
-        try:
-            meta = json.loads(sj.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise InputError(f"not valid JSON: {err}", file=str(sj)) from None
-        if not isinstance(meta, dict):
-            meta = {}
-    return _read_tables(d, meta)
+    return _read_tables(Path(run_dir), read_summary(run_dir))
 
 
 def _read_tables(d: Path, meta: dict) -> RunData:

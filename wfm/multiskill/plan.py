@@ -81,21 +81,18 @@ def set_schedule_requirements(by_set: pd.DataFrame, requirements: pd.DataFrame) 
 @dataclass(frozen=True)
 class SkillSetService:
     """Result of :func:`skill_set_service`: ``frame`` (per queue and interval, the columns of
-    :func:`wfm.service.service_projection`), ``sim`` (per (queue, date) the simulated counts, as
-    :func:`wfm.service.simulate_roster` gives them), ``mix`` (:class:`SkillMixService` of the same
+    :func:`wfm.service.service_projection`), ``parts`` (the simulated days: ``[(date, CentreSimResult)]``,
+    days without calls left out), ``mix`` (:class:`SkillMixService` of the same
     simulation; None without agents on the plan's queues) and ``by_set`` (per skill set and interval:
     ``skill_set, interval_start, required, scheduled, rostered, gap``); ``shares``: rows skill sets, columns
     queues, the share of each set's rostered agent-hours counted for each queue over the horizon (its
     required agent-hours where none were rostered), to share out what a set costs."""
 
     frame: pd.DataFrame
-    sim: dict
+    parts: list
     mix: SkillMixService | None
     by_set: pd.DataFrame
     shares: pd.DataFrame | None = None
-
-
-_SIM_COUNTS = ("offered", "answered", "answered_within", "abandoned", "wait_answered_s")
 
 
 def skill_set_service(requirements: pd.DataFrame, set_requirements: pd.DataFrame, coverage: pd.DataFrame,
@@ -123,7 +120,8 @@ def skill_set_service(requirements: pd.DataFrame, set_requirements: pd.DataFrame
     base = requirements[["queue", "interval_start", "offered", "aht_s"]].copy()
     base["queue"] = base["queue"].astype(str)
     base = base.sort_values(["queue", "interval_start"], kind="mergesort").reset_index(drop=True)
-    base["patience_s"] = base["queue"].map(lambda q: patience.get(q, {}).get("patience_s", math.inf)).astype(float)
+    pat = {q: float(patience.get(q, {}).get("patience_s", math.inf)) for q in queues}
+    base["patience_s"] = base["queue"].map(pat).astype(float)
     grid = pd.DatetimeIndex(sorted(base["interval_start"].unique()))
     sets, _ = agent_skill_sets(agents, queues)
     names = [s.name for s in sets]
@@ -148,28 +146,18 @@ def skill_set_service(requirements: pd.DataFrame, set_requirements: pd.DataFrame
     cols = {c: np.full((nq, k_all), np.nan) for c in ("service_level", "service_level_hi", "asa_s",
                                                         "abandon_rate", "abandon_rate_lo")}
     busy = np.zeros((len(names), nq, k_all))  # mean handle seconds per set, queue and interval
-    pos_of = {t: i for i, t in enumerate(grid)}
-    sim: dict = {}
     dates = grid.normalize()
-    simulated = set()
     for day, r in parts:
         sel = np.flatnonzero(dates == day)
         pos = np.round((grid[sel] - day).total_seconds().to_numpy() / step).astype(int)
-        simulated.add(day)
         g_of = [names.index(n) for n in r.skill_sets]
         for j, q in enumerate(queues):
             jq = r.queues.index(q)
             f = r.summary_arrays(q)
             for c in cols:
                 cols[c][j, sel] = np.asarray(f[c], dtype=float)[pos]
-            sim[(q, day)] = {"counts": {c: getattr(r, c)[:, jq, :].sum(axis=1) for c in _SIM_COUNTS}}
             for gi, g in enumerate(g_of):
                 busy[g, j, sel] = r.busy_by_queue_s[:, gi, jq, :].mean(axis=0)[pos]
-    for q in queues:  # days without calls are not simulated: counts of zero, as the per-queue simulation
-        for day in dates.unique():
-            if day not in simulated:
-                sim[(q, day)] = {"counts": {c: np.zeros(replications) for c in _SIM_COUNTS}}
-
     # shares of each set's agents per queue: handle time, else the offered load of its queues, else equal
     load = (base.assign(load=base["offered"].astype(float) * base["aht_s"].fillna(0).astype(float))
             .pivot_table(index="queue", columns="interval_start", values="load", aggfunc="first")
@@ -213,7 +201,7 @@ def skill_set_service(requirements: pd.DataFrame, set_requirements: pd.DataFrame
     out["occupancy"] = occ[qq, tt]
     out["abandoned"] = out["offered"] * out["abandon_rate"]
     out["handled"] = out["offered"] - out["abandoned"]
-    out["patience_s"] = out["queue"].map(lambda q: patience.get(q, {}).get("patience_s", math.inf)).astype(float)
+    out["patience_s"] = out["queue"].map(pat).astype(float)
     cap = out["queue"].map(lambda q: patience.get(q, {}).get("max_abandon")).astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
         over = np.isfinite(cap) & (ab_lo[qq, tt] > cap + 1e-12)
@@ -227,5 +215,5 @@ def skill_set_service(requirements: pd.DataFrame, set_requirements: pd.DataFrame
         v = (share[g] * w).sum(axis=1)
         shares.append(v / v.sum() if v.sum() > 0 else share[g].mean(axis=1))
     return SkillSetService(frame=out.sort_values(["queue", "interval_start"], kind="mergesort").reset_index(drop=True),
-                           sim=sim, mix=mix, by_set=by_set,
+                           parts=parts, mix=mix, by_set=by_set,
                            shares=pd.DataFrame(shares, index=names, columns=queues) if names else None)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..scheduling import coverage_from_roster
-from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, simulate_centre
+from .simulation import _COUNTS, CentreSimResult, _figures, agent_skill_sets, phone_agents, simulate_centre
 from .staffing import callback_whatif
 
 __all__ = ["SkillMixService", "skill_mix_service", "RosterDays", "roster_days", "simulate_days", "mix_result", "CALLBACK_COLUMNS", "callback_run"]
@@ -86,7 +86,7 @@ def roster_days(service: pd.DataFrame, roster: pd.DataFrame, agents: pd.DataFram
     iv = pd.DataFrame({"queue": np.repeat([s.name for s in sets], len(grid)),
                        "interval_start": np.tile(grid.to_numpy(), len(sets))})
     on_shift = coverage_from_roster(roster, iv, interval_minutes, units=unit).astype(float)
-    phone = np.floor(np.round(on_shift * (1.0 - shrinkage), 9)).reshape(len(sets), len(grid))
+    phone = phone_agents(on_shift, shrinkage).reshape(len(sets), len(grid))
     wide_calls = service.pivot_table(index="interval_start", columns="queue", values="offered", aggfunc="first")
     wide_calls = wide_calls.reindex(index=grid, columns=queues).fillna(0.0)
     wide_aht = service.pivot_table(index="interval_start", columns="queue", values="aht_s", aggfunc="first")

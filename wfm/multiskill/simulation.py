@@ -125,6 +125,12 @@ def agent_skill_sets(agents: pd.DataFrame, queues=None) -> tuple[list[SkillSet],
     return sets, pd.Series({a: names[qs] for a, qs in cells.items()}, dtype=object)
 
 
+def phone_agents(rostered, shrinkage: float):
+    """Whole agents on the phone of ``rostered`` agents (a number or an array) less ``shrinkage``, rounded
+    down, as a roster's skill set is simulated (the rounding guards against 0.7 * 10 = 6.999...)."""
+    return np.floor(np.round(np.asarray(rostered, dtype=float) * (1.0 - shrinkage), 9))
+
+
 def skill_sets_from_agents(agents: pd.DataFrame, queues=None) -> list[SkillSet]:
     """The distinct skill sets of an agents table (:func:`agent_skill_sets`), sorted by name."""
     return agent_skill_sets(agents, queues)[0]

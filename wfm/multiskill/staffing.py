@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import optimize
 
 from .. import erlang
-from .simulation import CallBack, SkillSet, agent_skill_sets, simulate_centre
+from .simulation import CallBack, SkillSet, agent_skill_sets, phone_agents, simulate_centre
 
 __all__ = ["QueueGoal", "IntervalStaffing", "staff_interval", "erlang_requirement", "skill_set_requirements",
            "simulate_interval", "interval_replications", "shortfall", "CallBackWhatIf", "callback_whatif",
@@ -525,13 +525,15 @@ class SkillSetPlan:
     """Result of :func:`skill_set_plan`: ``by_set`` and ``by_queue`` (:func:`skill_set_requirements`),
     ``sets`` (the skill sets), ``cost`` (cost per head of each set: its agents' mean hourly rate, or 1), and
     ``summary`` (agent-hours on the phone per set and in all, against per-queue Erlang and the pooled bound;
-    intervals whose goals could not be met; call-weighted simulated service per queue)."""
+    intervals whose goals could not be met; call-weighted simulated service per queue); ``max_staff``: the
+    most agents each set may put on the phone at once (``cap_heads``; None: no cap)."""
 
     by_set: pd.DataFrame
     by_queue: pd.DataFrame
     sets: list
     cost: dict
     summary: dict
+    max_staff: dict | None = None
 
     def lines(self, where: str) -> tuple[list[str], list[str]]:
         """What to tell the planner, as plain text: ``(figures, warnings)``; ``where``: the file whose
@@ -608,8 +610,8 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
         cost[s.name] = float(r) if math.isfinite(r) and r > 0 else 1.0
     # with the centre's head count: a set can put at most its agents, less shrinkage, on the phone at once
     heads = set_of.value_counts()
-    max_staff = ({s.name: int(math.floor(round(int(heads.get(s.name, 0)) * (1.0 - float(st.total_shrinkage)), 9)))
-                  for s in sets} if cap_heads else None)
+    max_staff = ({s.name: int(phone_agents(int(heads.get(s.name, 0)), float(st.total_shrinkage))) for s in sets}
+                 if cap_heads else None)
     search = dict(cost=cost, routing=st.multiskill.routing, seed=seed, min_callers=min_callers,
                   max_agents=int(st.max_agents), max_staff=max_staff)
     interval_s = cfg.interval_minutes * 60.0
@@ -646,4 +648,4 @@ def skill_set_plan(requirements: pd.DataFrame, agents: pd.DataFrame, cfg, patien
         "cost_per_head": cost, "routing": st.multiskill.routing, "shrinkage": shrink,
         "notes": sorted({n for cell in by_set["note"] for n in str(cell).split("; ") if n}),
     }
-    return SkillSetPlan(by_set=by_set, by_queue=by_queue, sets=sets, cost=cost, summary=summary)
+    return SkillSetPlan(by_set=by_set, by_queue=by_queue, sets=sets, cost=cost, summary=summary, max_staff=max_staff)
